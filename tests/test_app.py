@@ -1,0 +1,94 @@
+"""The app as a whole: builds in-process with cdk-nag on, cfn-lint clean, and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def run_cdk(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    assert CDK.exists(), "node_modules/.bin/cdk is missing: run `make setup` (npm ci)"
+    return subprocess.run(
+        [str(CDK), *args, "--no-notices"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "CI": "true"},
+    )
+
+
+def test_default_app_has_one_template_per_stack(dev_app):
+    stacks = {stack.stack_name for stack in dev_app.assembly.stacks}
+    files = {path.name.removesuffix(".template.json") for path in dev_app.template_files}
+    assert stacks, "the default app has no stacks"
+    assert files == stacks
+    assert "DevNetwork" in stacks
+
+
+def test_default_app_needs_no_context_lookup(dev_app):
+    """Offline synthesis: nothing asked CDK to look anything up in an AWS account."""
+    manifest = json.loads((dev_app.outdir / "manifest.json").read_text())
+    assert manifest["artifacts"], "empty manifest"
+    assert not manifest.get("missing"), manifest.get("missing")
+
+
+def test_nag_report_has_no_unacknowledged_findings(dev_app):
+    report = (dev_app.outdir / "validation-report.json").read_text()
+    assert '"pluginReports": []' in report or '"violations": []' in report
+
+
+def cfn_lint(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cfn_lint_reports_no_errors(dev_app):
+    result = cfn_lint(dev_app.template_files)
+    errors = [line for line in result.stdout.splitlines() if ":E" in line]
+    assert not errors, "\n".join(errors)
+    assert result.returncode in (0, 4, 8, 12), result.stdout + result.stderr  # no errors (2)
+
+
+def test_cfn_lint_catches_a_broken_template(tmp_path):
+    """The cfn-lint check above can fail: a Ref to nothing is an error."""
+    broken = tmp_path / "broken.template.json"
+    broken.write_text(
+        '{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", '
+        '"Properties": {"CidrBlock": {"Ref": "Missing"}}}}}'
+    )
+    result = cfn_lint([broken])
+    assert result.returncode & 2, result.stdout
+
+
+@pytest.mark.cli
+def test_real_cdk_synth_of_the_default_app(tmp_path):
+    result = run_cdk("synth", "--quiet", "-o", str(tmp_path), cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "DevNetwork.template.json").exists()
+    assert "Need to perform AWS calls" not in result.stderr
+
+
+@pytest.mark.cli
+def test_real_cdk_synth_fails_on_an_unacknowledged_nag_finding(tmp_path):
+    fixture = ROOT / "tests" / "fixtures" / "nag_violation"
+    result = run_cdk(
+        "synth", "--quiet", "--app", f"{sys.executable} app.py", "-o", str(tmp_path), cwd=fixture
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "AwsSolutions-S1" in output
+    assert "AwsSolutions-S10" in output
