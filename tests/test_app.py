@@ -92,3 +92,13 @@ def test_real_cdk_synth_fails_on_an_unacknowledged_nag_finding(tmp_path):
     output = result.stdout + result.stderr
     assert "AwsSolutions-S1" in output
     assert "AwsSolutions-S10" in output
+
+
+def test_readme_subnet_plan_matches_the_default_environment(dev_app):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- subnet-plan:dev -->\n")[1].split("<!-- /subnet-plan -->")[0]
+    plan = dev_app.built["dev"].network.subnet_plan
+    expected = "| tier | AZ | CIDR | addresses | usable |\n|---|---|---|---:|---:|\n" + "".join(
+        f"| {r.tier} | {r.az} | {r.cidr} | {r.addresses} | {r.usable_ips} |\n" for r in plan
+    )
+    assert block == expected

@@ -43,6 +43,10 @@ def check_cidr(prop: str, value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6N
     """A canonical IPv4 or IPv6 CIDR block (no host bits set)."""
     if not isinstance(value, str):
         raise ValueError(f"{prop} must be a CIDR string such as '10.0.0.0/16', got {value!r}")
+    if "/" not in value:
+        raise ValueError(
+            f"{prop} must be a CIDR block with a prefix length such as '{value}/32', got {value!r}"
+        )
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as err:

@@ -201,7 +201,13 @@ class Network(Construct):
         super().__init__(scope, construct_id)
 
         if availability_zones is None:
-            azs = list(cdk.Stack.of(self).availability_zones[: max_azs or 2])
+            known = list(cdk.Stack.of(self).availability_zones)
+            if len(known) < (max_azs or 2):
+                raise ValueError(
+                    f"max_azs is {max_azs} but the stack knows only {len(known)} AZs (an "
+                    f"environment-agnostic stack gets 2); pass availability_zones explicitly"
+                )
+            azs = known[: max_azs or 2]
         else:
             azs = list(availability_zones)
         self.availability_zones: list[str] = azs
@@ -307,6 +313,15 @@ class Network(Construct):
                 traffic=ec2.AclTraffic.tcp_port_range(1024, 65535),
                 direction=ec2.TrafficDirection.EGRESS,
             )
+        acknowledge(
+            acl,
+            {
+                "AwsSolutions-VPC3": (
+                    "strict_acls=True asks for this NACL on purpose: a stateless second wall "
+                    f"that admits only TCP {db_port} from {', '.join(clients)} and the replies"
+                )
+            },
+        )
         return acl
 
 
