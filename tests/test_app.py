@@ -97,7 +97,7 @@ def test_real_cdk_synth_fails_on_an_unacknowledged_nag_finding(tmp_path):
 def test_readme_subnet_plan_matches_the_default_environment(dev_app):
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- subnet-plan:dev -->\n")[1].split("<!-- /subnet-plan -->")[0]
-    plan = dev_app.built["dev"].network.subnet_plan
+    plan = dev_app.built["dev"].network.network.subnet_plan
     expected = "| tier | AZ | CIDR | addresses | usable |\n|---|---|---|---:|---:|\n" + "".join(
         f"| {r.tier} | {r.az} | {r.cidr} | {r.addresses} | {r.usable_ips} |\n" for r in plan
     )

@@ -9,34 +9,23 @@ from wellstack.settings import (
     ENVIRONMENTS_KEY,
     PACKS_KEY,
     SELECT_KEY,
-    EnvironmentSettings,
     parse_environments,
     select_environments,
     split_list,
 )
-from wellstack.stacks import NetworkStack
+from wellstack.stacks import ThreeTierStacks, add_three_tier
 
 
-def stack_env(settings: EnvironmentSettings) -> cdk.Environment:
-    """The stack environment: the region always (explicit AZs keep synthesis offline), the
-    account only when the settings name one."""
-    return cdk.Environment(account=settings.account, region=settings.region)
-
-
-def build(app: cdk.App) -> dict[str, NetworkStack]:
-    """Add the selected environments' stacks (``-c env=dev,prod``; default ``dev``) to ``app``
-    and register the cdk-nag packs (AwsSolutions plus ``-c packs=...``)."""
+def build(app: cdk.App) -> dict[str, ThreeTierStacks]:
+    """Add the selected environments' stacks (``-c env=dev,prod``; default ``dev``) to ``app``,
+    named ``DevNetwork``, ``DevData``, ``DevApp`` ..., and register the cdk-nag packs
+    (AwsSolutions plus ``-c packs=...``)."""
     environments = parse_environments(app.node.try_get_context(ENVIRONMENTS_KEY))
     selected = select_environments(environments, app.node.try_get_context(SELECT_KEY))
     packs = split_list(app.node.try_get_context(PACKS_KEY), PACKS_KEY)
-    built = {}
-    for settings in selected:
-        built[settings.name] = NetworkStack(
-            app,
-            f"{settings.stack_prefix}Network",
-            settings=settings,
-            env=stack_env(settings),
-            description=f"wellstack {settings.name}: VPC, subnets, routing, security groups",
-        )
+    built = {
+        settings.name: add_three_tier(app, settings, prefix=settings.stack_prefix)
+        for settings in selected
+    }
     apply_packs(app, packs)
     return built

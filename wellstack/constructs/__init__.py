@@ -2,5 +2,13 @@
 
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
 from wellstack.constructs.security import TierSecurityGroups
+from wellstack.constructs.storage import TieredBucket, validate_transitions
 
-__all__ = ["Network", "SubnetPlanRow", "TierSecurityGroups", "plan_subnets"]
+__all__ = [
+    "Network",
+    "SubnetPlanRow",
+    "TierSecurityGroups",
+    "TieredBucket",
+    "plan_subnets",
+    "validate_transitions",
+]

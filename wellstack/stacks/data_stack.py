@@ -1,0 +1,37 @@
+"""DataStack: the stateful tier of one environment (the static-assets bucket, the database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from wellstack.constructs import TieredBucket
+from wellstack.settings import EnvironmentSettings
+from wellstack.stacks.network_stack import NetworkStack
+
+#: Static assets are served by the app, so they stay instantly readable: Standard-IA after a
+#: month, Glacier Instant Retrieval (millisecond reads) after a quarter; never archived.
+ASSET_TRANSITIONS = [
+    (s3.StorageClass.INFREQUENT_ACCESS, 30),
+    (s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, 90),
+]
+
+
+class DataStack(cdk.Stack):
+    """``assets`` (:class:`TieredBucket`): static assets with their own access-log bucket."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        network: NetworkStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        self.assets = TieredBucket(self, "Assets", transitions=ASSET_TRANSITIONS)
