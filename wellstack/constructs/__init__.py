@@ -1,10 +1,12 @@
 """Reusable constructs, one module per tier."""
 
+from wellstack.constructs.database import AuroraCluster
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.constructs.storage import TieredBucket, validate_transitions
 
 __all__ = [
+    "AuroraCluster",
     "Network",
     "SubnetPlanRow",
     "TierSecurityGroups",

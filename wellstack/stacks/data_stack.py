@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from wellstack.constructs import TieredBucket
+from wellstack.constructs import AuroraCluster, TieredBucket
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks.network_stack import NetworkStack
 
@@ -21,7 +21,8 @@ ASSET_TRANSITIONS = [
 
 
 class DataStack(cdk.Stack):
-    """``assets`` (:class:`TieredBucket`): static assets with their own access-log bucket."""
+    """``assets`` (:class:`TieredBucket`): static assets with their own access-log bucket;
+    ``database`` (:class:`AuroraCluster`): on the isolated subnets behind the database group."""
 
     def __init__(
         self,
@@ -35,3 +36,13 @@ class DataStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         self.assets = TieredBucket(self, "Assets", transitions=ASSET_TRANSITIONS)
+        self.database = AuroraCluster(
+            self,
+            "Database",
+            vpc=network.network.vpc,
+            engine=settings.db_engine,
+            readers=settings.db_readers,
+            instance_type=settings.db_instance_type,
+            backup_retention_days=settings.db_backup_retention_days,
+            security_group=network.security_groups.database,
+        )

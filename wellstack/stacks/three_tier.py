@@ -48,5 +48,4 @@ def add_three_tier(
         description=f"wellstack {settings.name}: static-assets bucket, Aurora cluster",
         **common,
     )
-    data.add_dependency(network)
     return ThreeTierStacks(settings=settings, network=network, data=data)
