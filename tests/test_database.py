@@ -206,9 +206,6 @@ def test_database_accepts_its_port_from_the_app_group_only(clusters):
             k for k in resources(entry["json"], "AWS::EC2::SecurityGroup") if k.startswith("SgsApp")
         )
         port = cluster_props(entry)["Properties"]["Port"]
-        if name == "own_group":  # opened through connections: CDK refers to the cluster's port
-            cluster_id = next(iter(resources(entry["json"], "AWS::RDS::DBCluster")))
-            port = {"Fn::GetAtt": [cluster_id, "Endpoint.Port"]}
         assert [(ref(r["SourceSecurityGroupId"]), r["FromPort"], r["ToPort"]) for r in rules] == [
             (app_group, port, port)
         ], name

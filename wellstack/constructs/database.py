@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
@@ -136,6 +137,7 @@ def validate_windows(backup_window: str, maintenance_window: str) -> None:
             )
 
 
+@jsii.implements(ec2.IConnectable)
 class AuroraCluster(Construct):
     """An Aurora cluster on isolated subnets: one writer plus ``readers`` replicas, encrypted
     with a customer-managed key, credentials managed and rotated by RDS in Secrets Manager,
@@ -342,7 +344,6 @@ class AuroraCluster(Construct):
             if backtrack_window_hours
             else None,
         )
-        self.connections: ec2.Connections = self.cluster.connections
         #: The master credentials: a secret RDS creates, encrypts with the key and rotates.
         self.secret: secretsmanager.ISecret | None = self.cluster.secret
 
@@ -357,6 +358,16 @@ class AuroraCluster(Construct):
             self.backup_plan = self._backup_plan()
 
         self._acknowledge(engine, port, backtrack_window_hours, serverless_v2)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The cluster's security groups with the port as a number, not the cluster's
+        ``Endpoint.Port`` attribute: a rule opened with ``allow_default_port_from`` then matches
+        the tier group's rule (no duplicate) and does not tie the group's stack to this one."""
+        return ec2.Connections(
+            security_groups=self.cluster.connections.security_groups,
+            default_port=ec2.Port.tcp(self.port),
+        )
 
     def _reader_autoscaling(self, bounds: tuple[int, int], cpu: int) -> appscaling.ScalableTarget:
         target = appscaling.ScalableTarget(

@@ -1,7 +1,8 @@
 """Stacks composed from the constructs."""
 
+from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.three_tier import ThreeTierStacks, add_three_tier
 
-__all__ = ["DataStack", "NetworkStack", "ThreeTierStacks", "add_three_tier"]
+__all__ = ["AppStack", "DataStack", "NetworkStack", "ThreeTierStacks", "add_three_tier"]

@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from wellstack.settings import EnvironmentSettings
+from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
 
@@ -19,10 +20,11 @@ class ThreeTierStacks:
     settings: EnvironmentSettings
     network: NetworkStack
     data: DataStack
+    app: AppStack
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.network, self.data]
+        return [self.network, self.data, self.app]
 
 
 def add_three_tier(
@@ -48,4 +50,13 @@ def add_three_tier(
         description=f"wellstack {settings.name}: static-assets bucket, Aurora cluster",
         **common,
     )
-    return ThreeTierStacks(settings=settings, network=network, data=data)
+    app = AppStack(
+        scope,
+        f"{prefix}App",
+        settings=settings,
+        network=network,
+        data=data,
+        description=f"wellstack {settings.name}: load balancer and Auto Scaling group",
+        **common,
+    )
+    return ThreeTierStacks(settings=settings, network=network, data=data, app=app)

@@ -1,0 +1,241 @@
+"""AppTier: the ALB in public subnets, the Auto Scaling group in private ones, launch-template
+defaults, scaling, Graviton images, and every validation rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.cfn import ref, resources, subnets
+from tests.conftest import project_context
+from wellstack.compliance import apply_packs
+from wellstack.constructs import AppTier, AuroraCluster, Network, TierSecurityGroups
+
+AZS = ["ap-northeast-2a", "ap-northeast-2c"]
+ENV = cdk.Environment(region="ap-northeast-2")
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "graviton": {
+        "instance_type": "m7g.large",
+        "architecture": "arm64",
+        "min_capacity": 1,
+        "max_capacity": 6,
+        "desired_capacity": 3,
+        "deletion_protection": True,
+        "health_check_path": "/",
+        "user_data": "echo custom",
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def tiers() -> dict[str, dict[str, Any]]:
+    app = cdk.App(context=project_context())
+    out = {}
+    for name, props in CONFIGS.items():
+        stack = cdk.Stack(app, f"App{name.capitalize()}", env=ENV)
+        net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+        sgs = TierSecurityGroups(stack, "Sgs", vpc=net.vpc)
+        tier = AppTier(stack, "Web", vpc=net.vpc, security_groups=sgs, **props)
+        if name == "default":
+            db = AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, readers=0)
+            db.connections.allow_default_port_from(tier)
+        out[name] = {"stack": stack, "tier": tier}
+    apply_packs(app, [])
+    app.synth()
+    for entry in out.values():
+        entry["template"] = Template.from_stack(entry["stack"])
+        entry["json"] = entry["template"].to_json()
+    return out
+
+
+def test_load_balancer_in_public_subnets(tiers):
+    doc = tiers["default"]["json"]
+    (lb,) = resources(doc, "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    props = lb["Properties"]
+    assert props["Scheme"] == "internet-facing"
+    tiers_of = subnets(doc)
+    assert {tiers_of[ref(s)]["tier"] for s in props["Subnets"]} == {"public"}
+    assert [ref(g) for g in props["SecurityGroups"]] == [
+        next(k for k in resources(doc, "AWS::EC2::SecurityGroup") if k.startswith("SgsWeb"))
+    ]
+    attributes = {a["Key"]: a["Value"] for a in props["LoadBalancerAttributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["deletion_protection.enabled"] == "false"
+    log_bucket = doc["Resources"][ref(attributes["access_logs.s3.bucket"])]
+    assert log_bucket["DeletionPolicy"] == "Retain"
+    assert log_bucket["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    assert "BucketEncryption" in log_bucket["Properties"]
+
+
+def test_listener_and_health_check(tiers):
+    template = tiers["default"]["template"]
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP"}
+    )
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        {"Port": 80, "Protocol": "HTTP", "HealthCheckPath": "/health", "TargetType": "instance"},
+    )
+
+
+def test_auto_scaling_group_in_private_subnets(tiers):
+    doc = tiers["default"]["json"]
+    (asg,) = resources(doc, "AWS::AutoScaling::AutoScalingGroup").values()
+    props = asg["Properties"]
+    tiers_of = subnets(doc)
+    assert {tiers_of[ref(s)]["tier"] for s in props["VPCZoneIdentifier"]} == {"private"}
+    assert len(props["VPCZoneIdentifier"]) == 2  # spread over both AZs
+    assert props["MinSize"] == "2" and props["MaxSize"] == "4"
+    assert "DesiredCapacity" not in props
+    assert props["HealthCheckType"] == "ELB"
+    assert props["HealthCheckGracePeriod"] == 300
+    assert len(props["TargetGroupARNs"]) == 1
+
+
+def test_cpu_target_tracking(tiers):
+    tiers["default"]["template"].has_resource_properties(
+        "AWS::AutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "ASGAverageCPUUtilization"
+                },
+                "TargetValue": 60,
+            },
+        },
+    )
+
+
+def test_launch_template_defaults(tiers):
+    doc = tiers["default"]["json"]
+    (lt,) = resources(doc, "AWS::EC2::LaunchTemplate").values()
+    data = lt["Properties"]["LaunchTemplateData"]
+    assert data["InstanceType"] == "t3.micro"
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    assert data["Monitoring"] == {"Enabled": True}
+    assert "KeyName" not in data
+    (device,) = data["BlockDeviceMappings"]
+    assert device["Ebs"]["Encrypted"] is True and device["Ebs"]["VolumeType"] == "gp3"
+    image = data["ImageId"]["Ref"]
+    parameter = doc["Parameters"][image]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+    assert "al2023-ami-kernel" in parameter["Default"] and "x86_64" in parameter["Default"]
+    assert "NetworkInterfaces" not in data  # no public IP association
+    user_data = str(data["UserData"])
+    assert "dnf install -y nginx" in user_data and "/usr/share/nginx/html/health" in user_data
+
+
+def test_instance_role_has_ssm_and_nothing_more(tiers):
+    doc = tiers["default"]["json"]
+    roles = resources(doc, "AWS::IAM::Role")
+    (role,) = [r for k, r in roles.items() if k.startswith("WebInstanceRole")]
+    managed = [str(a) for a in role["Properties"]["ManagedPolicyArns"]]
+    assert len(managed) == 1 and "AmazonSSMManagedInstanceCore" in managed[0]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "ec2.amazonaws.com"
+    }
+
+
+def test_graviton_and_options(tiers):
+    doc = tiers["graviton"]["json"]
+    (lt,) = resources(doc, "AWS::EC2::LaunchTemplate").values()
+    data = lt["Properties"]["LaunchTemplateData"]
+    assert data["InstanceType"] == "m7g.large"
+    assert "arm64" in doc["Parameters"][data["ImageId"]["Ref"]]["Default"]
+    assert "echo custom" in str(data["UserData"])
+    (asg,) = resources(doc, "AWS::AutoScaling::AutoScalingGroup").values()
+    assert asg["Properties"]["DesiredCapacity"] == "3"
+    (lb,) = resources(doc, "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    attributes = {a["Key"]: a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"]}
+    assert attributes["deletion_protection.enabled"] == "true"
+    tiers["graviton"]["template"].has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/"}
+    )
+
+
+def test_connections_reach_the_database(tiers):
+    doc = tiers["default"]["json"]
+    groups = resources(doc, "AWS::EC2::SecurityGroup")
+    app_group = next(k for k in groups if k.startswith("SgsApp"))
+    db_group = next(k for k in groups if k.startswith("SgsDatabase"))
+    ingress = [
+        r["Properties"]
+        for r in resources(doc, "AWS::EC2::SecurityGroupIngress").values()
+        if ref(r["Properties"]["GroupId"]) == db_group
+    ]
+    assert [(ref(r["SourceSecurityGroupId"]), r["FromPort"]) for r in ingress] == [
+        (app_group, 3306)
+    ]
+    assert tiers["default"]["tier"].connections.security_groups[0].node.path.endswith("Sgs/App")
+
+
+def test_creates_its_own_groups_when_none_are_given():
+    stack = cdk.Stack(cdk.App(context=project_context()), "Own", env=ENV)
+    net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+    tier = AppTier(stack, "Web", vpc=net.vpc, web_port=8080)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 3)
+    template.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener", {"Port": 8080, "Protocol": "HTTP"}
+    )
+    assert tier.url.endswith(":8080")
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {"LaunchTemplateData": Match.object_like({"UserData": Match.any_value()})},
+    )
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def network() -> tuple[cdk.Stack, Network]:
+    stack = cdk.Stack(cdk.App(), "V", env=ENV)
+    return stack, Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"min_capacity": -1}, r"min_capacity must be at least 0, got -1"),
+        ({"max_capacity": 0}, r"max_capacity must be at least 1, got 0"),
+        ({"min_capacity": 5, "max_capacity": 4}, r"min_capacity \(5\) must not exceed max_"),
+        (
+            {"min_capacity": 2, "max_capacity": 4, "desired_capacity": 5},
+            r"desired_capacity must be between min_capacity \(2\) and max_capacity \(4\), got 5",
+        ),
+        ({"desired_capacity": 1}, r"desired_capacity must be between min_capacity \(2\)"),
+        ({"min_capacity": "2"}, r"min_capacity must be an integer, got '2'"),
+        ({"instance_type": "large"}, r"instance_type must be an EC2 instance type.*'large'"),
+        (
+            {"instance_type": "t4g.small", "architecture": "x86_64"},
+            r"architecture 'x86_64' does not match instance_type 't4g\.small', which is arm64",
+        ),
+        (
+            {"instance_type": "t3.micro", "architecture": "arm64"},
+            r"architecture 'arm64' does not match instance_type 't3\.micro', which is x86_64",
+        ),
+        ({"architecture": "sparc"}, r"architecture must be one of 'x86_64', 'arm64'"),
+        ({"cpu_target": 5}, r"cpu_target must be between 10 and 90"),
+        ({"health_check_path": "health"}, r"health_check_path must be an absolute URL path"),
+        ({"root_volume_gb": 4}, r"root_volume_gb must be between 8 and 16384"),
+    ],
+)
+def test_validation(network, props, message):
+    stack, net = network
+    with pytest.raises(ValueError, match=message):
+        AppTier(stack, "Web", vpc=net.vpc, **props)
+
+
+def test_needs_private_subnets():
+    stack = cdk.Stack(cdk.App(), "V", env=ENV)
+    net = Network(stack, "Net", availability_zones=AZS, nat="none", flow_logs=False)
+    with pytest.raises(ValueError, match=r"vpc has no private subnets with egress.*nat='none'"):
+        AppTier(stack, "Web", vpc=net.vpc)
