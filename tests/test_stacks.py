@@ -71,7 +71,7 @@ def test_instances_may_read_the_database_secret(dev_app):
     app = dev_app.template("DevApp")
     statements = [
         s
-        for policy in resources(app, "AWS::IAM::Policy").values()
+        for policy in resources(app, "AWS::IAM::ManagedPolicy").values()
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
     secret = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
@@ -79,6 +79,36 @@ def test_instances_may_read_the_database_secret(dev_app):
     decrypt = [s for s in statements if s["Action"] == "kms:Decrypt"]
     assert len(decrypt) == 1
     assert "secretsmanager.ap-northeast-2" in str(decrypt[0]["Condition"])
+
+
+def test_no_inline_policies_anywhere(dev_app):
+    for stack in ("DevNetwork", "DevData", "DevApp"):
+        assert not resources(dev_app.template(stack), "AWS::IAM::Policy"), stack
+
+
+def test_waf_on_the_load_balancer_with_encrypted_logs(dev_app):
+    app = dev_app.template("DevApp")
+    (acl,) = resources(app, "AWS::WAFv2::WebACL").values()
+    groups = [
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in acl["Properties"]["Rules"]
+    ]
+    assert "AWSManagedRulesCommonRuleSet" in groups
+    (association,) = resources(app, "AWS::WAFv2::WebACLAssociation").values()
+    assert "LoadBalancer" in str(association["Properties"]["ResourceArn"])
+    (logging,) = resources(app, "AWS::WAFv2::LoggingConfiguration").values()
+    assert "aws-waf-logs-" in str(logging["Properties"]["LogDestinationConfigs"])
+    for group in resources(app, "AWS::Logs::LogGroup").values():
+        assert "KmsKeyId" in group["Properties"] and group["Properties"]["RetentionInDays"] == 30
+
+
+def test_flow_logs_are_encrypted_with_a_key_logs_may_use(dev_app):
+    network = dev_app.template("DevNetwork")
+    (group,) = resources(network, "AWS::Logs::LogGroup").values()
+    key_id = ref(group["Properties"]["KmsKeyId"])
+    key = network["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    principals = [s.get("Principal") for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert any("logs." in str(p) for p in principals)
 
 
 def test_load_balancer_url_output(dev_app):

@@ -10,12 +10,16 @@ from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import check_int, is_token
+from wellstack.constructs._checks import check_int, check_log_retention, is_token
+from wellstack.constructs._logs import encrypted_log_group, logs_key
 from wellstack.constructs.security import TierSecurityGroups
+from wellstack.constructs.storage import REPLICATION_REASON
 
 ARCHITECTURES = ("x86_64", "arm64")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -72,6 +76,11 @@ class AppTier(Construct):
         settings).
     :param access_logs_bucket: where the load balancer's access logs go. Default: a new
         encrypted, private bucket (SSE-S3: ELB log delivery supports no other), RETAINed.
+    :param waf: an AWS WAF web ACL on the load balancer with AWS's managed rule groups (common
+        exploits, known bad inputs, IP reputation). Default on (about $8 a month plus
+        $0.60 per million requests), logging to an encrypted CloudWatch log group.
+    :param log_retention_days: retention of the WAF log group. Default 30.
+    :param log_encryption_key: KMS key for that log group. Default: a new rotating key.
     """
 
     def __init__(
@@ -93,6 +102,9 @@ class AppTier(Construct):
         root_volume_gb: int = 10,
         deletion_protection: bool = False,
         access_logs_bucket: s3.IBucket | None = None,
+        waf: bool = True,
+        log_retention_days: int = 30,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         arch = _validate(
             instance_type=instance_type,
@@ -104,6 +116,7 @@ class AppTier(Construct):
             health_check_path=health_check_path,
             root_volume_gb=root_volume_gb,
         )
+        check_log_retention("log_retention_days", log_retention_days)
         if not vpc.private_subnets:
             raise ValueError(
                 "vpc has no private subnets with egress: the app tier needs them (a Network with "
@@ -228,6 +241,31 @@ class AppTier(Construct):
             ),
             deregistration_delay=cdk.Duration.seconds(30),
         )
+        self.web_acl: wafv2.CfnWebACL | None = (
+            self._web_acl(log_retention_days, log_encryption_key) if waf else None
+        )
+        plain_http = (
+            f"The design serves plain HTTP on port {web_port}: TLS needs a domain name and an "
+            "ACM certificate, which the caller brings; terminate TLS in front (e.g. CloudFront) "
+            "or add an HTTPS listener to `listener`'s load balancer"
+        )
+        acknowledge(
+            self.listener,
+            {
+                "NIST.800.53.R5-ALBHttpToHttpsRedirection": plain_http,
+                "NIST.800.53.R5-ELBv2ACMCertificateRequired": plain_http,
+            },
+        )
+        lb_reasons = {}
+        if not deletion_protection:
+            lb_reasons["NIST.800.53.R5-ELBDeletionProtectionEnabled"] = (
+                "deletion_protection=False was chosen (non-production settings: the load "
+                "balancer holds no data and is recreated by a deploy)"
+            )
+        if not waf:
+            lb_reasons["NIST.800.53.R5-ALBWAFEnabled"] = "waf=False was chosen explicitly"
+        if lb_reasons:
+            acknowledge(self.load_balancer, lb_reasons)
         #: ``http://`` + the load balancer's DNS name.
         self.url = f"http://{self.load_balancer.load_balancer_dns_name}" + (
             "" if web_port == 80 else f":{web_port}"
@@ -238,6 +276,73 @@ class AppTier(Construct):
         """The instances' connections (the ``app`` group), e.g. for
         ``db.connections.allow_default_port_from(app_tier)``."""
         return self.auto_scaling_group.connections
+
+    def _web_acl(self, retention_days: int, key: kms.IKey | None) -> wafv2.CfnWebACL:
+        metric = cdk.Names.unique_id(self)
+
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True,
+                metric_name=name[:128],
+                sampled_requests_enabled=True,
+            )
+
+        rule_groups = (
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesAmazonIpReputationList",
+        )
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility(metric),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name=group,
+                    priority=priority,
+                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                            vendor_name="AWS", name=group
+                        )
+                    ),
+                    visibility_config=visibility(f"{metric}{group}"),
+                )
+                for priority, group in enumerate(rule_groups)
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=self.load_balancer.load_balancer_arn,
+            web_acl_arn=acl.attr_arn,
+        )
+        # WAF logs only to log groups whose name starts with "aws-waf-logs-".
+        name = f"aws-waf-logs-{metric}"
+        self.waf_log_group = encrypted_log_group(
+            self,
+            "WafLogs",
+            retention_days=retention_days,
+            key=key or logs_key(self, "WafLogKey", "Encrypts the WAF log group"),
+            log_group_name=name,
+        )
+        logging = wafv2.CfnLoggingConfiguration(
+            self,
+            "WafLogging",
+            resource_arn=acl.attr_arn,
+            log_destination_configs=[
+                cdk.Stack.of(self).format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=name,
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+        logging.node.add_dependency(self.waf_log_group)
+        return acl
 
     def _log_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(
@@ -271,6 +376,15 @@ class AppTier(Construct):
                     "This bucket receives the load balancer's access logs; logging it into "
                     "another bucket would only move the question"
                 ),
+                "NIST.800.53.R5-S3BucketLoggingEnabled": (
+                    "This bucket receives the load balancer's access logs; logging it into "
+                    "another bucket would only move the question"
+                ),
+                "NIST.800.53.R5-S3DefaultEncryptionKMS": (
+                    "Elastic Load Balancing delivers access logs only to buckets encrypted with "
+                    "SSE-S3 (AES-256), not SSE-KMS"
+                ),
+                "NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON,
             },
         )
         return bucket

@@ -409,6 +409,16 @@ class AuroraCluster(Construct):
                 )
             ],
         )
+        acknowledge(
+            self.cluster,
+            {
+                "NIST.800.53.R5-RDSInBackupPlan": (
+                    "Aurora is backed up per cluster: the cluster is selected in this "
+                    "construct's AWS Backup plan (BackupPlan/Cluster); AWS Backup does not take "
+                    "Aurora instances one by one"
+                )
+            },
+        )
         selection = plan.add_selection(
             "Cluster", resources=[backup.BackupResource.from_rds_database_cluster(self.cluster)]
         )

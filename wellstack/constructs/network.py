@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -28,8 +29,8 @@ from wellstack.constructs._checks import (
     check_log_retention,
     check_port,
     is_token,
-    log_retention,
 )
+from wellstack.constructs._logs import encrypted_log_group, logs_key
 
 NAT_STRATEGIES = ("none", "single", "per_az")
 TIERS = ("public", "private", "isolated")
@@ -155,7 +156,9 @@ class Network(Construct):
         subnet. Default 4.
     :param flow_logs: VPC flow logs (all traffic) to a CloudWatch log group. Default on.
     :param flow_log_retention_days: retention of that log group. Default 30 days.
-    :param flow_log_encryption_key: KMS key for the flow-log group. Default: CloudWatch's own.
+    :param flow_log_encryption_key: KMS key for the flow-log group. Default: a new
+        customer-managed key (rotation on) that CloudWatch Logs may use for this account's
+        log groups.
     :param gateway_endpoints: S3 and DynamoDB gateway endpoints on every route table, so that
         traffic to them does not pay NAT data charges. Default on.
     :param restrict_default_security_group: strip every rule from the VPC's default security
@@ -261,16 +264,14 @@ class Network(Construct):
         self.flow_log_group: logs.LogGroup | None = None
         self.flow_log: ec2.FlowLog | None = None
         if flow_logs:
-            self.flow_log_group = logs.LogGroup(
-                self,
-                "FlowLogGroup",
-                retention=log_retention(flow_log_retention_days),
-                encryption_key=flow_log_encryption_key,
-                removal_policy=cdk.RemovalPolicy.RETAIN,
+            self.flow_log_group = self._flow_log_group(
+                flow_log_retention_days, flow_log_encryption_key
             )
             self.flow_log = self.vpc.add_flow_log(
                 "FlowLog",
-                destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
+                destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                    self.flow_log_group, self._flow_log_role(self.flow_log_group)
+                ),
                 traffic_type=ec2.FlowLogTrafficType.ALL,
             )
         else:
@@ -284,9 +285,58 @@ class Network(Construct):
                 },
             )
 
+        # The public tier routes 0.0.0.0/0 to the internet gateway by design: it holds the
+        # load balancer and the NAT gateways, and nothing else.
+        for subnet in self.public_subnets:
+            acknowledge(
+                subnet,
+                {
+                    "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW": (
+                        "Public tier by design: only the internet-facing load balancer and the "
+                        "NAT gateways live here; instances sit in private subnets without public "
+                        "IPs and the database in isolated subnets without any default route"
+                    )
+                },
+            )
+
         self.isolated_acl: ec2.NetworkAcl | None = None
         if strict_acls:
             self.isolated_acl = self._strict_isolated_acl(db_port)
+
+    def _flow_log_group(self, retention_days: int, key: kms.IKey | None) -> logs.LogGroup:
+        self.flow_log_key: kms.IKey = key or logs_key(
+            self, "FlowLogKey", "Encrypts the VPC flow-log group"
+        )
+        return encrypted_log_group(
+            self, "FlowLogGroup", retention_days=retention_days, key=self.flow_log_key
+        )
+
+    def _flow_log_role(self, group: logs.LogGroup) -> iam.IRole:
+        """A role with a managed (not inline) policy scoped to the flow-log group. CDK's own
+        grants on it are switched off, so they add no inline policy."""
+        role = iam.Role(
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+            description="VPC flow logs: write to the flow-log group only",
+        )
+        iam.ManagedPolicy(
+            self,
+            "FlowLogPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    resources=[group.log_group_arn],
+                ),
+                iam.PolicyStatement(actions=["iam:PassRole"], resources=[role.role_arn]),
+            ],
+            roles=[role],  # attached from the policy's side: the role does not refer back
+        )
+        return role.without_policy_updates()
 
     def _strict_isolated_acl(self, db_port: int) -> ec2.NetworkAcl:
         clients = [row.cidr for row in self.subnet_plan if row.tier == "private"] or [

@@ -57,6 +57,12 @@ DEFAULT_NONCURRENT_TRANSITIONS: tuple[tuple[str, int], ...] = (("STANDARD_IA", 3
 
 Transition = tuple[s3.StorageClass | str, int]
 
+REPLICATION_REASON = (
+    "Cross-region replication is a disaster-recovery choice left to the caller (it needs a "
+    "bucket in another region and doubles storage cost); versioning and RETAIN protect the "
+    "data in this region"
+)
+
 
 def storage_class_name(storage_class: Any) -> str:
     """``s3.StorageClass.GLACIER`` or ``"GLACIER"`` -> ``"GLACIER"``."""
@@ -318,6 +324,20 @@ class TieredBucket(Construct):
             object_lock_default_retention=object_lock_retention,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        acknowledge(
+            self.bucket,
+            {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
+            | (
+                {}
+                if encryption_key
+                else {
+                    "NIST.800.53.R5-S3DefaultEncryptionKMS": (
+                        "SSE-S3 (AES-256) was chosen: no encryption_key was given; pass a KMS "
+                        "key for SSE-KMS"
+                    )
+                }
+            ),
+        )
         if own_log_bucket:
             # Wired at the L1 level with a delivery policy of our own, so the result is the same
             # whatever @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy says in the consumer's
@@ -377,7 +397,15 @@ class TieredBucket(Construct):
                 "AwsSolutions-S1": (
                     "This is the server access log bucket; logging it into itself would loop "
                     "and a further log bucket would only move the question"
-                )
+                ),
+                "NIST.800.53.R5-S3BucketLoggingEnabled": (
+                    "This is the server access log bucket; logging it into itself would loop"
+                ),
+                "NIST.800.53.R5-S3DefaultEncryptionKMS": (
+                    "S3 server access logging delivers only to buckets encrypted with SSE-S3 "
+                    "(AES-256), not SSE-KMS"
+                ),
+                "NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON,
             },
         )
         return bucket

@@ -40,25 +40,17 @@ class AppStack(cdk.Stack):
             max_capacity=settings.app_max_capacity,
             desired_capacity=settings.app_desired_capacity,
             deletion_protection=settings.production,
+            log_retention_days=settings.log_retention_days,
         )
         database = data.database
         # Already true through the tier groups (app -> database); stated here so the wiring
         # holds even if the database gets a group of its own.
         database.connections.allow_default_port_from(self.app_tier, "From the app instances")
-        # Read the database's master secret. Written out rather than secret.grant_read(): the
-        # RDS-managed secret belongs to the cluster in the data stack, and grant_read would tie
-        # that stack back to this one.
-        if database.secret is not None:
-            self.app_tier.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    resources=[database.secret.secret_arn],
-                )
-            )
-        # The secret is encrypted with the cluster's key. An identity policy (the key policy
-        # trusts the account) scoped to Secrets Manager: no edit of the key policy in the data
-        # stack, which would make the two stacks depend on each other.
-        self.app_tier.role.add_to_principal_policy(
+        # Read the database's master secret (and decrypt it, only through Secrets Manager).
+        # A managed policy written out rather than secret.grant_read(): the RDS-managed secret
+        # belongs to the cluster in the data stack, and a grant would tie that stack back to
+        # this one (and add an inline policy to the role).
+        statements = [
             iam.PolicyStatement(
                 actions=["kms:Decrypt"],
                 resources=[database.encryption_key.key_arn],
@@ -68,6 +60,21 @@ class AppStack(cdk.Stack):
                     }
                 },
             )
+        ]
+        if database.secret is not None:
+            statements.insert(
+                0,
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    resources=[database.secret.secret_arn],
+                ),
+            )
+        self.database_access = iam.ManagedPolicy(
+            self,
+            "DatabaseSecretAccess",
+            description="App instances: read the database master secret",
+            statements=statements,
+            roles=[self.app_tier.role],
         )
         self.url_output = cdk.CfnOutput(
             self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -35,7 +36,16 @@ class DataStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
-        self.assets = TieredBucket(self, "Assets", transitions=ASSET_TRANSITIONS)
+        self.assets_key = kms.Key(
+            self,
+            "AssetsKey",
+            description="Encrypts the static-assets bucket",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.assets = TieredBucket(
+            self, "Assets", transitions=ASSET_TRANSITIONS, encryption_key=self.assets_key
+        )
         self.database = AuroraCluster(
             self,
             "Database",
