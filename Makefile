@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 
-.PHONY: help setup synth test lint format clean
+.PHONY: help setup synth test lint format clean distclean acks
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
@@ -42,6 +42,9 @@ setup: $(STAMPS)/venv $(STAMPS)/npm
 synth: setup
 	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
+
+acks: synth  ## regenerate the README's list of acknowledged cdk-nag findings
+	$(BIN)/python -m wellstack.compliance cdk.out --readme README.md
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

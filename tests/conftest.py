@@ -28,6 +28,9 @@ CDK_JSON: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())
 def project_context(**overrides: Any) -> dict[str, Any]:
     """cdk.json's context (feature flags, environments) with ``overrides`` on top."""
     context = dict(CDK_JSON["context"])
+    # What the cdk CLI sets: construct paths in the template Metadata (read by
+    # wellstack.compliance.acknowledgments).
+    context["aws:cdk:enable-path-metadata"] = True
     context.update(overrides)
     return context
 

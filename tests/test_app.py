@@ -102,3 +102,21 @@ def test_readme_subnet_plan_matches_the_default_environment(dev_app):
         f"| {r.tier} | {r.az} | {r.cidr} | {r.addresses} | {r.usable_ips} |\n" for r in plan
     )
     assert block == expected
+
+
+def test_readme_lists_the_acknowledgments_of_the_default_app(dev_app):
+    """The README's list is generated from the synthesized templates, so it cannot go stale:
+    regenerate it with `make acks` after `make synth`."""
+    from wellstack.compliance import acknowledgments_markdown
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- acknowledgments -->\n")[1].split("<!-- /acknowledgments -->")[0]
+    assert block == acknowledgments_markdown(dev_app.outdir)
+
+
+def test_default_app_runs_both_packs(dev_app):
+    from wellstack.compliance import acknowledgments
+
+    rules = {row["rule"] for row in acknowledgments(dev_app.outdir)}
+    assert any(rule.startswith("AwsSolutions-") for rule in rules)
+    assert any(rule.startswith("NIST.800.53.R5-") for rule in rules)

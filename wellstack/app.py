@@ -23,9 +23,11 @@ def build(app: cdk.App) -> dict[str, ThreeTierStacks]:
     environments = parse_environments(app.node.try_get_context(ENVIRONMENTS_KEY))
     selected = select_environments(environments, app.node.try_get_context(SELECT_KEY))
     packs = split_list(app.node.try_get_context(PACKS_KEY), PACKS_KEY)
-    built = {
-        settings.name: add_three_tier(app, settings, prefix=settings.stack_prefix)
-        for settings in selected
-    }
+    built = {}
+    for settings in selected:
+        try:
+            built[settings.name] = add_three_tier(app, settings, prefix=settings.stack_prefix)
+        except ValueError as err:  # a construct rejected a value that came from cdk.json
+            raise ValueError(f"environment {settings.name!r}: {err}") from err
     apply_packs(app, packs)
     return built

@@ -3,6 +3,13 @@
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
-from wellstack.stacks.three_tier import ThreeTierStacks, add_three_tier
+from wellstack.stacks.three_tier import ThreeTierStacks, ThreeTierStage, add_three_tier
 
-__all__ = ["AppStack", "DataStack", "NetworkStack", "ThreeTierStacks", "add_three_tier"]
+__all__ = [
+    "AppStack",
+    "DataStack",
+    "NetworkStack",
+    "ThreeTierStacks",
+    "ThreeTierStage",
+    "add_three_tier",
+]

@@ -34,7 +34,8 @@ def add_three_tier(
     ``{prefix}Network``, ``{prefix}Data``, ``{prefix}App``; the other stacks take what they
     need from ``NetworkStack`` as cross-stack references."""
     env = cdk.Environment(account=settings.account, region=settings.region)
-    common = {"env": env, "termination_protection": settings.production}
+    tags = cost_allocation_tags(settings)
+    common = {"env": env, "termination_protection": settings.production, "tags": tags}
     network = NetworkStack(
         scope,
         f"{prefix}Network",
@@ -59,4 +60,32 @@ def add_three_tier(
         description=f"wellstack {settings.name}: load balancer and Auto Scaling group",
         **common,
     )
-    return ThreeTierStacks(settings=settings, network=network, data=data, app=app)
+    built = ThreeTierStacks(settings=settings, network=network, data=data, app=app)
+    for stack in built.stacks:
+        # Resource-level tags in the template (the stack-level ``tags`` above reach resources
+        # only through CloudFormation at deploy time).
+        for key, value in tags.items():
+            cdk.Tags.of(stack).add(key, value)
+    return built
+
+
+def cost_allocation_tags(settings: EnvironmentSettings) -> dict[str, str]:
+    """``project``, ``environment`` and the environment's own tags (which may override)."""
+    return {"project": "wellstack", "environment": settings.name, **settings.tags}
+
+
+class ThreeTierStage(cdk.Stage):
+    """One environment's Network, Data and App stacks as a ``cdk.Stage``: add it to a CDK
+    Pipelines pipeline (``pipeline.add_stage(ThreeTierStage(...))``) or to your own app, once
+    per account and region.
+
+    :param settings: the environment (see :mod:`wellstack.settings`); its account and region
+        become the stage's.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, **kwargs
+    ) -> None:
+        kwargs.setdefault("env", cdk.Environment(account=settings.account, region=settings.region))
+        super().__init__(scope, construct_id, **kwargs)
+        self.three_tier = add_three_tier(self, settings)

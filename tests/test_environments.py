@@ -1,0 +1,230 @@
+"""Environments from cdk.json: parsing and its errors, dev vs prod, several environments in one
+app, tags, and the ThreeTierStage."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from tests.cfn import resources, tag
+from tests.conftest import CDK_JSON, project_context
+from wellstack.app import build
+from wellstack.compliance import apply_packs
+from wellstack.settings import (
+    ENVIRONMENTS_KEY,
+    EnvironmentSettings,
+    parse_environment,
+    parse_environments,
+    select_environments,
+)
+from wellstack.stacks import ThreeTierStage
+
+ENVIRONMENTS: dict[str, Any] = CDK_JSON["context"][ENVIRONMENTS_KEY]
+MINIMAL = {"region": "us-east-1", "availability_zones": ["us-east-1a", "us-east-1b"]}
+
+
+def test_cdk_json_environments_parse():
+    environments = parse_environments(ENVIRONMENTS)
+    assert {"dev", "prod"} <= set(environments)
+    dev = environments["dev"]
+    assert isinstance(dev, EnvironmentSettings)
+    with pytest.raises(AttributeError):
+        dev.nat = "per_az"  # type: ignore[misc]  # frozen
+    with pytest.raises(TypeError):
+        dev.tags["owner"] = "x"  # type: ignore[index]  # read-only mapping
+
+
+def test_profiles_are_honest():
+    environments = parse_environments(ENVIRONMENTS)
+    dev, prod = environments["dev"], environments["prod"]
+    assert dev.nat == "single" and prod.nat == "per_az"
+    assert dev.db_readers == 1 and prod.db_readers >= 2
+    assert len(prod.availability_zones) >= 3
+    assert not dev.production and prod.production
+    assert prod.log_retention_days > dev.log_retention_days
+
+
+def test_defaults_of_a_minimal_environment():
+    settings = parse_environment("staging", MINIMAL)
+    assert settings.cidr == "10.0.0.0/16"
+    assert settings.nat == "single"
+    assert settings.account is None
+    assert settings.stack_prefix == "Staging"
+    assert parse_environment("eu-test", MINIMAL).stack_prefix == "EuTest"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({**MINIMAL, "colour": "blue"}, r"environment 'qa', key 'colour': unknown key"),
+        ({"region": "us-east-1"}, r"environment 'qa', key 'availability_zones': is required"),
+        ({"availability_zones": MINIMAL["availability_zones"]}, r"key 'region': is required"),
+        ({**MINIMAL, "region": "mars-1"}, r"key 'region': 'mars-1' is not an AWS region"),
+        ({**MINIMAL, "availability_zones": ["us-east-1a"]}, r"key 'availability_zones': needs at"),
+        (
+            {**MINIMAL, "availability_zones": ["us-east-1a", "eu-west-1b"]},
+            r"key 'availability_zones': 'eu-west-1b' is not an AZ of region 'us-east-1'",
+        ),
+        (
+            {**MINIMAL, "availability_zones": ["us-east-1a", "us-east-1a"]},
+            r"key 'availability_zones': lists an AZ twice",
+        ),
+        ({**MINIMAL, "account": "1234"}, r"key 'account': '1234' is not a 12-digit AWS account"),
+        ({**MINIMAL, "cidr": "10.0.0.0/33"}, r"key 'cidr': '10\.0\.0\.0/33' is not an IPv4"),
+        ({**MINIMAL, "nat": "double"}, r"key 'nat': must be 'none', 'single' or 'per_az'"),
+        ({**MINIMAL, "db_engine": "oracle"}, r"key 'db_engine': must be 'mysql' or 'postgresql'"),
+        ({**MINIMAL, "db_readers": "2"}, r"key 'db_readers': must be int, got '2'"),
+        ({**MINIMAL, "db_readers": True}, r"key 'db_readers': must be int, got True"),
+        ({**MINIMAL, "production": 1}, r"key 'production': must be bool, got 1"),
+        ({**MINIMAL, "app_min_capacity": -1}, r"key 'app_min_capacity': must not be negative"),
+        ({**MINIMAL, "tags": {"team": 7}}, r"key 'tags': tag 'team' must be"),
+        ("not an object", r"environment 'qa' must be a JSON object"),
+    ],
+)
+def test_settings_errors_name_the_environment_and_the_key(raw, message):
+    with pytest.raises(ValueError, match=message):
+        parse_environment("qa", raw)
+
+
+def test_bad_environment_names_and_selection():
+    with pytest.raises(ValueError, match=r"environment name 'Prod!'"):
+        parse_environment("Prod!", MINIMAL)
+    with pytest.raises(ValueError, match=r"must be a non-empty JSON object"):
+        parse_environments({})
+    environments = parse_environments(ENVIRONMENTS)
+    with pytest.raises(ValueError, match=r"context 'env' names unknown environment 'qa'"):
+        select_environments(environments, "dev,qa")
+    assert [s.name for s in select_environments(environments, None)] == ["dev"]
+    assert [s.name for s in select_environments(environments, "prod, dev")] == ["prod", "dev"]
+
+
+def test_construct_errors_from_settings_name_the_environment():
+    broken = copy.deepcopy(ENVIRONMENTS)
+    broken["dev"]["db_readers"] = 16
+    app = cdk.App(context=project_context(**{ENVIRONMENTS_KEY: broken}))
+    with pytest.raises(ValueError, match=r"environment 'dev': readers must be between 0 and 15"):
+        build(app)
+
+
+def test_unknown_pack_is_a_clear_error():
+    app = cdk.App(context=project_context(packs="NIST80053R5,SOC2"))
+    with pytest.raises(ValueError, match=r"packs: unknown cdk-nag pack 'SOC2'; allowed:"):
+        build(app)
+
+
+# --- synthesized: dev vs prod, several environments, tags ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dev_prod(built_app):
+    """dev and prod in one app, as `cdk synth -c env=dev,prod` builds it."""
+    return built_app(env="dev,prod")
+
+
+def test_several_environments_in_one_app(dev_prod):
+    names = sorted(stack.stack_name for stack in dev_prod.assembly.stacks)
+    assert names == ["DevApp", "DevData", "DevNetwork", "ProdApp", "ProdData", "ProdNetwork"]
+    for stack in dev_prod.assembly.stacks:
+        assert stack.environment.region == "ap-northeast-2"
+
+
+def test_dev_vs_prod_in_the_templates(dev_prod):
+    counts = {}
+    for env in ("Dev", "Prod"):
+        network = dev_prod.template(f"{env}Network")
+        data = dev_prod.template(f"{env}Data")
+        app = dev_prod.template(f"{env}App")
+        (lt,) = resources(app, "AWS::EC2::LaunchTemplate").values()
+        (lb,) = resources(app, "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+        attributes = {a["Key"]: a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"]}
+        counts[env] = {
+            "nat": len(resources(network, "AWS::EC2::NatGateway")),
+            "instances": len(resources(data, "AWS::RDS::DBInstance")),
+            "type": lt["Properties"]["LaunchTemplateData"]["InstanceType"],
+            "lb_protection": attributes["deletion_protection.enabled"],
+            "retention": next(iter(resources(network, "AWS::Logs::LogGroup").values()))[
+                "Properties"
+            ]["RetentionInDays"],
+        }
+    assert counts["Dev"] == {
+        "nat": 1,
+        "instances": 2,
+        "type": "t3.micro",
+        "lb_protection": "false",
+        "retention": 30,
+    }
+    assert counts["Prod"] == {
+        "nat": 3,
+        "instances": 3,
+        "type": "m7g.large",
+        "lb_protection": "true",
+        "retention": 365,
+    }
+    stacks = {s.stack_name: s for s in dev_prod.assembly.stacks}
+    assert all(stacks[f"Prod{n}"].termination_protection for n in ("Network", "Data", "App"))
+    assert not any(stacks[f"Dev{n}"].termination_protection for n in ("Network", "Data", "App"))
+    # Deletion protection on the database is on in dev too.
+    for env in ("Dev", "Prod"):
+        (cluster,) = resources(dev_prod.template(f"{env}Data"), "AWS::RDS::DBCluster").values()
+        assert cluster["Properties"]["DeletionProtection"] is True
+
+
+def test_every_taggable_resource_carries_the_cost_tags(dev_prod):
+    checked = 0
+    for stack in dev_prod.assembly.stacks:
+        env = "dev" if stack.stack_name.startswith("Dev") else "prod"
+        for logical_id, resource in stack.template["Resources"].items():
+            if "Tags" not in resource.get("Properties", {}):
+                continue
+            tags = resource["Properties"]["Tags"]
+            if isinstance(tags, dict):  # e.g. AWS::SSM::Parameter's map form
+                assert tags.get("project") == "wellstack", logical_id
+                continue
+            assert tag(resource, "project") == "wellstack", logical_id
+            assert tag(resource, "environment") == env, logical_id
+            assert tag(resource, "owner") == "platform-team", logical_id
+            checked += 1
+    assert checked > 50
+
+
+def test_a_third_environment_from_cdk_json(built_app):
+    environments = copy.deepcopy(ENVIRONMENTS)
+    environments["staging"] = {
+        **MINIMAL,
+        "cidr": "10.30.0.0/20",
+        "nat": "none",
+        "public_mask": 26,
+        "private_mask": 26,
+        "isolated_mask": 26,
+        "db_engine": "postgresql",
+        "db_readers": 0,
+        "db_instance_type": "r7g.large",
+        "app_min_capacity": 1,
+        "app_max_capacity": 2,
+    }
+    # nat="none" has no private subnets for the app tier: a clear error naming the environment
+    with pytest.raises(ValueError, match=r"environment 'staging': vpc has no private subnets"):
+        build(cdk.App(context=project_context(env="staging", **{ENVIRONMENTS_KEY: environments})))
+    environments["staging"]["nat"] = "single"
+    staging = built_app(env="staging", **{ENVIRONMENTS_KEY: environments})
+    names = sorted(stack.stack_name for stack in staging.assembly.stacks)
+    assert names == ["StagingApp", "StagingData", "StagingNetwork"]
+    data = staging.template("StagingData")
+    (cluster,) = resources(data, "AWS::RDS::DBCluster").values()
+    assert cluster["Properties"]["Engine"] == "aurora-postgresql"
+
+
+def test_stage_synthesizes_on_its_own():
+    app = cdk.App(context=project_context())
+    settings = parse_environments(ENVIRONMENTS)["prod"]
+    stage = ThreeTierStage(app, "Prod", settings=settings)
+    apply_packs(app, ["NIST80053R5"])
+    assembly = stage.synth()
+    names = sorted(stack.stack_name for stack in assembly.stacks)
+    assert names == ["Prod-App", "Prod-Data", "Prod-Network"]
+    network = Template.from_stack(stage.three_tier.network)
+    network.resource_count_is("AWS::EC2::NatGateway", 3)
