@@ -22,8 +22,10 @@ CONSUMER = ROOT / "examples" / "consumer"
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation"]
-        + ["-w", str(out), "-q"],
+        [
+            *(sys.executable, "-m", "pip", "wheel", str(ROOT)),
+            *("--no-deps", "--no-build-isolation", "-w", str(out), "-q"),
+        ],
         check=True,
         cwd=ROOT,
         capture_output=True,
@@ -50,8 +52,10 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
         ).stdout.strip()
     )
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site), str(wheel)]
-        + ["-q"],
+        [
+            *(sys.executable, "-m", "pip", "install", "--no-deps", "-q"),
+            *("--target", str(site), str(wheel)),
+        ],
         check=True,
         capture_output=True,
     )
