@@ -17,12 +17,14 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 
-.PHONY: help setup synth test lint format clean distclean acks
+.PHONY: help setup synth test lint format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff check + format check"
+	@echo "make sandbox deploy ENV into a local AWS emulator (moto) on localhost:4566; make sandbox-stop"
+	@echo "make deploy  preflight + data guard + cdk diff + cdk deploy (AWS_PROFILE, ENV)"
 	@echo "make clean   remove cdk.out and caches (keeps .venv and node_modules)"
 	@echo "make distclean   also remove .venv and node_modules"
 
@@ -43,6 +45,30 @@ synth: setup
 	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
 
+SANDBOX_PORT ?= 4566
+DEPLOY_FLAGS := --env $(ENV) $(if $(ALLOW_DATA_LOSS),--allow-data-loss) $(if $(APPROVAL),--approval $(APPROVAL))
+
+bootstrap: setup  ## once per account/region (AWS_PROFILE=... ENV=...)
+	$(BIN)/python -m wellstack.deploy bootstrap --env $(ENV)
+
+guard: setup  ## the data guard alone: would a deploy replace or delete stateful resources?
+	$(BIN)/python -m wellstack.deploy guard $(DEPLOY_FLAGS)
+
+deploy: setup  ## preflight, data guard, cdk diff, cdk deploy --all (approval for broadening changes)
+	$(BIN)/python -m wellstack.deploy deploy $(DEPLOY_FLAGS)
+
+destroy: setup  ## says what it keeps, then cdk destroy --all
+	$(BIN)/python -m wellstack.deploy destroy --env $(ENV)
+
+sandbox: setup  ## deploy ENV into moto's AWS emulator on localhost:$(SANDBOX_PORT), no account needed
+	$(BIN)/python -m wellstack.sandbox up --port $(SANDBOX_PORT) --env $(ENV)
+
+sandbox-destroy: setup
+	$(BIN)/python -m wellstack.sandbox destroy --port $(SANDBOX_PORT) --env $(ENV)
+
+sandbox-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m wellstack.sandbox stop --port $(SANDBOX_PORT); fi
+
 acks: synth  ## regenerate the README's list of acknowledged cdk-nag findings
 	$(BIN)/python -m wellstack.compliance cdk.out --readme README.md
 
@@ -58,7 +84,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf cdk.out .sandbox/cdk.out .pytest_cache .ruff_cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -not -path './node_modules/*' -exec rm -rf {} +
 
 distclean: clean

@@ -120,3 +120,11 @@ def test_default_app_runs_both_packs(dev_app):
     rules = {row["rule"] for row in acknowledgments(dev_app.outdir)}
     assert any(rule.startswith("AwsSolutions-") for rule in rules)
     assert any(rule.startswith("NIST.800.53.R5-") for rule in rules)
+
+
+def test_readme_lists_the_emulator_differences():
+    from wellstack.stacks.three_tier import EMULATOR_DIFFERENCES
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- emulator-differences -->\n")[1].split("<!--")[0]
+    assert block == "".join(f"- {difference}\n" for difference in EMULATOR_DIFFERENCES)

@@ -18,6 +18,7 @@ from typing import Any
 ENVIRONMENTS_KEY = "wellstack:environments"
 SELECT_KEY = "env"
 PACKS_KEY = "packs"
+EMULATOR_KEY = "wellstack:emulator"
 DEFAULT_ENVIRONMENT = "dev"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")

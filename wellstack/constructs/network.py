@@ -257,6 +257,17 @@ class Network(Construct):
                 else None
             ),
         )
+        if not restrict_default_security_group:
+            acknowledge(
+                self.vpc,
+                {
+                    "NIST.800.53.R5-VPCDefaultSecurityGroupClosed": (
+                        "restrict_default_security_group=False was chosen (the local emulator "
+                        "cannot run the Lambda that strips the rules); no wellstack resource "
+                        "uses the default group"
+                    )
+                },
+            )
         self.public_subnets: list[ec2.ISubnet] = list(self.vpc.public_subnets)
         self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
         self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)

@@ -26,6 +26,7 @@ class AppStack(cdk.Stack):
         settings: EnvironmentSettings,
         network: NetworkStack,
         data: DataStack,
+        read_database_secret: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -61,7 +62,7 @@ class AppStack(cdk.Stack):
                 },
             )
         ]
-        if database.secret is not None:
+        if database.secret is not None and read_database_secret:
             statements.insert(
                 0,
                 iam.PolicyStatement(

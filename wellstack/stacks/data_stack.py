@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -32,6 +33,7 @@ class DataStack(cdk.Stack):
         *,
         settings: EnvironmentSettings,
         network: NetworkStack,
+        emulator: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -56,3 +58,10 @@ class DataStack(cdk.Stack):
             backup_retention_days=settings.db_backup_retention_days,
             security_group=network.security_groups.database,
         )
+        if emulator:
+            # moto 5.2.5 looks up a default version for an instance without one and has none
+            # for Aurora engines (KeyError 'aurora-mysql'); real Aurora takes it from the cluster.
+            version = self.database.cluster.engine.engine_version.full_version  # type: ignore[union-attr]
+            for child in self.database.cluster.node.find_all():
+                if isinstance(child, rds.CfnDBInstance):
+                    child.add_property_override("EngineVersion", version)

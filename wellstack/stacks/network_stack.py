@@ -18,7 +18,13 @@ class NetworkStack(cdk.Stack):
     built from an environment's settings and handed to the data and app stacks."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        restrict_default_security_group: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
@@ -34,6 +40,7 @@ class NetworkStack(cdk.Stack):
             isolated_mask=settings.isolated_mask,
             flow_log_retention_days=settings.log_retention_days,
             strict_acls=settings.strict_acls,
+            restrict_default_security_group=restrict_default_security_group,
             db_port=db_port,
         )
         self.security_groups = TierSecurityGroups(
