@@ -70,7 +70,7 @@ sandbox-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m wellstack.sandbox stop --port $(SANDBOX_PORT); fi
 
 acks: synth  ## regenerate the README's list of acknowledged cdk-nag findings
-	$(BIN)/python -m wellstack.compliance cdk.out --readme README.md
+	$(BIN)/python -m wellstack.audit cdk.out --readme README.md
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -107,7 +107,7 @@ def test_readme_subnet_plan_matches_the_default_environment(dev_app):
 def test_readme_lists_the_acknowledgments_of_the_default_app(dev_app):
     """The README's list is generated from the synthesized templates, so it cannot go stale:
     regenerate it with `make acks` after `make synth`."""
-    from wellstack.compliance import acknowledgments_markdown
+    from wellstack.audit import acknowledgments_markdown
 
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- acknowledgments -->\n")[1].split("<!-- /acknowledgments -->")[0]
@@ -115,7 +115,7 @@ def test_readme_lists_the_acknowledgments_of_the_default_app(dev_app):
 
 
 def test_default_app_runs_both_packs(dev_app):
-    from wellstack.compliance import acknowledgments
+    from wellstack.audit import acknowledgments
 
     rules = {row["rule"] for row in acknowledgments(dev_app.outdir)}
     assert any(rule.startswith("AwsSolutions-") for rule in rules)

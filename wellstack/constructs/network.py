@@ -10,9 +10,7 @@ re-carves the whole range instead and forces subnet replacement (aws/aws-cdk#668
 from __future__ import annotations
 
 import ipaddress
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aws_cdk as cdk
 import jsii
@@ -31,87 +29,18 @@ from wellstack.constructs._checks import (
     is_token,
 )
 from wellstack.constructs._logs import encrypted_log_group, logs_key
+from wellstack.subnets import (  # noqa: F401  (re-exported)
+    AWS_RESERVED_PER_SUBNET,
+    TIERS,
+    SubnetPlanRow,
+    plan_subnets,
+)
 
 NAT_STRATEGIES = ("none", "single", "per_az")
-TIERS = ("public", "private", "isolated")
-#: AWS keeps five addresses of every subnet: network, VPC router, DNS, one reserved, broadcast.
-AWS_RESERVED_PER_SUBNET = 5
 _SUBNET_GROUP = {"public": "Public", "private": "Private", "isolated": "Isolated"}
 _RFC1918 = tuple(
     ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
-
-
-@dataclass(frozen=True)
-class SubnetPlanRow:
-    """One planned subnet: its tier, AZ and CIDR, and what it holds."""
-
-    tier: str
-    az: str
-    cidr: str
-
-    @property
-    def mask(self) -> int:
-        return int(self.cidr.rsplit("/", 1)[1])
-
-    @property
-    def addresses(self) -> int:
-        return 2 ** (32 - self.mask)
-
-    @property
-    def usable_ips(self) -> int:
-        """2**(32 - mask) - 5: a /24 holds 251 usable addresses, not 254."""
-        return self.addresses - AWS_RESERVED_PER_SUBNET
-
-    def as_dict(self) -> dict[str, str | int]:
-        return {
-            "tier": self.tier,
-            "az": self.az,
-            "cidr": self.cidr,
-            "mask": self.mask,
-            "addresses": self.addresses,
-            "usable_ips": self.usable_ips,
-        }
-
-
-def plan_subnets(
-    cidr: str,
-    availability_zones: Sequence[str],
-    *,
-    masks: dict[str, int],
-    reserved_azs: int,
-    tiers: Sequence[str] = TIERS,
-) -> list[SubnetPlanRow]:
-    """Carve ``cidr`` into a block per tier (public, private, isolated, always in that order and
-    always reserved, even for a tier not in use) of ``reserved_azs`` slots each; AZ number *i*
-    gets slot *i* of every tier. The result depends only on the CIDR, masks and ``reserved_azs``,
-    never on how many AZs are in use. Raises ``ValueError`` when the blocks do not fit.
-    """
-    network = ipaddress.IPv4Network(cidr)
-    slots_bits = math.ceil(math.log2(reserved_azs))
-    offset = 0
-    starts: dict[str, int] = {}
-    for tier in TIERS:
-        block = 2 ** (32 - masks[tier] + slots_bits)
-        offset = -(-offset // block) * block  # align the tier block to its own size
-        starts[tier] = offset
-        offset += block
-    if offset > network.num_addresses:
-        needed_prefix = 32 - math.ceil(math.log2(offset))
-        raise ValueError(
-            f"cidr {cidr} holds {network.num_addresses} addresses but the subnet plan needs "
-            f"{offset}: {reserved_azs} AZ slots per tier of public /{masks['public']}, "
-            f"private /{masks['private']} and isolated /{masks['isolated']}; use a "
-            f"/{needed_prefix} or larger cidr, longer masks, or fewer reserved_azs"
-        )
-    rows = []
-    base = int(network.network_address)
-    for tier in tiers:
-        size = 2 ** (32 - masks[tier])
-        for index, az in enumerate(availability_zones):
-            address = ipaddress.IPv4Address(base + starts[tier] + index * size)
-            rows.append(SubnetPlanRow(tier=tier, az=az, cidr=f"{address}/{masks[tier]}"))
-    return rows
 
 
 @jsii.implements(ec2.IIpAddresses)

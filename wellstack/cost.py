@@ -1,0 +1,343 @@
+"""``wellstack cost``: a monthly estimate computed offline from the synthesized templates.
+
+What it counts, from the resources in ``cdk.out``: NAT gateways (hours, and the data they process
+at a stated volume), public IPv4 addresses (Elastic IPs and one per internet-facing load balancer
+subnet), load balancers (hours and LCUs at a stated average), EC2 instances (the Auto Scaling
+group's desired or minimum capacity) and their gp3 root volumes, Aurora instances (or the
+Serverless v2 ACU range) and storage, KMS keys, Secrets Manager secrets (including the one RDS
+manages for a cluster), CloudWatch log ingestion and storage, S3 storage by tier following each
+bucket's lifecycle waterfall, and AWS WAF. Every volume that a template cannot know is an
+:class:`Assumptions` field, printed with the result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class AssemblyError(ValueError):
+    """Bad input: no cdk.out, a malformed template, an unknown region."""
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    nat_gb: float = 100.0  #: GB a month through all NAT gateways together
+    alb_lcu: float = 1.0  #: average LCUs per load balancer
+    db_storage_gb: float = 20.0  #: Aurora storage per cluster
+    log_gb: float = 5.0  #: GB ingested a month per log group
+    s3_gb: float = 100.0  #: GB in each tiered bucket
+    log_bucket_gb: float = 10.0  #: GB in each bucket without a tiering rule (log buckets)
+    s3_age_days: int = 365  #: object ages spread evenly over this many days (or to expiration)
+    waf_million_requests: float = 1.0  #: requests a month per web ACL, in millions
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    quantity: float
+    unit: str
+    unit_usd: float | None
+    note: str = ""
+
+    @property
+    def monthly_usd(self) -> float:
+        return round(self.quantity * self.unit_usd, 2) if self.unit_usd is not None else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "monthly_usd": self.monthly_usd}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    region: str
+    lines: list[Line]
+    assumptions: Assumptions
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total_usd(self) -> float:
+        return round(sum(line.monthly_usd for line in self.lines), 2)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "total_monthly_usd": self.total_usd,
+            "lines": [line.as_dict() for line in self.lines],
+            "assumptions": asdict(self.assumptions),
+            "price_sources": self.sources,
+        }
+
+
+def price_table() -> dict[str, Any]:
+    return json.loads(resources.files("wellstack").joinpath("prices.json").read_text())
+
+
+def load_app(cdk_out: str | Path) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Templates by stack name and the regions of the stacks, from a cloud assembly."""
+    out = Path(cdk_out)
+    manifest_file = out / "manifest.json"
+    if not out.is_dir() or not manifest_file.exists():
+        raise AssemblyError(f"{out} is not a synthesized cloud assembly (run `make synth` first)")
+    try:
+        manifest = json.loads(manifest_file.read_text())
+    except json.JSONDecodeError as err:
+        raise AssemblyError(f"{manifest_file} is not valid JSON ({err})") from None
+    templates: dict[str, dict[str, Any]] = {}
+    regions = set()
+    for artifact in manifest.get("artifacts", {}).values():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        template_file = out / artifact["properties"]["templateFile"]
+        try:
+            template = json.loads(template_file.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise AssemblyError(
+                f"{template_file} is not a readable JSON template ({err})"
+            ) from None
+        if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+            raise AssemblyError(f"{template_file} has no Resources section")
+        name = artifact.get("displayName") or template_file.name.removesuffix(".template.json")
+        templates[name] = template
+        environment = artifact.get("environment", "")
+        regions.add(environment.rsplit("/", 1)[-1])
+    if not templates:
+        raise AssemblyError(f"{out} holds no stack templates")
+    return templates, regions
+
+
+def _resources(templates: dict[str, dict[str, Any]], type_: str) -> list[tuple[str, dict]]:
+    return [
+        (stack, resource)
+        for stack, template in templates.items()
+        for resource in template["Resources"].values()
+        if resource.get("Type") == type_
+    ]
+
+
+def tier_fractions(transitions: list[tuple[str, int]], horizon: int) -> dict[str, float]:
+    """Share of a bucket's bytes in each storage class when object ages are spread evenly over
+    ``horizon`` days and objects move down ``transitions`` (class, day)."""
+    stops = [("STANDARD", 0), *sorted(transitions, key=lambda t: t[1])]
+    fractions: dict[str, float] = {}
+    for index, (storage_class, start) in enumerate(stops):
+        end = stops[index + 1][1] if index + 1 < len(stops) else horizon
+        span = max(0, min(end, horizon) - min(start, horizon))
+        if span:
+            fractions[storage_class] = fractions.get(storage_class, 0) + span / horizon
+    return fractions
+
+
+def estimate(
+    cdk_out: str | Path, region: str | None = None, assumptions: Assumptions | None = None
+) -> Estimate:
+    assumptions = assumptions or Assumptions()
+    templates, regions = load_app(cdk_out)
+    table = price_table()
+    if region is None:
+        known = {r for r in regions if r and r != "unknown-region"}
+        if len(known) != 1:
+            raise AssemblyError(
+                f"the stacks are in {sorted(known) or 'no concrete region'}; pass --region"
+            )
+        region = known.pop()
+    if region not in table["regions"]:
+        raise AssemblyError(
+            f"no prices for region {region!r}; the price table has {', '.join(table['regions'])}"
+        )
+    prices = table["regions"][region]
+    hours = table["hours_per_month"]
+    used_sources: dict[str, str] = {}
+
+    def price(key: str) -> float | None:
+        entry = prices.get(key)
+        if entry is None:
+            return None
+        used_sources[key] = f"{entry['source']} ({entry['as_of']})"
+        return entry["usd"]
+
+    lines: list[Line] = []
+
+    def add(item: str, quantity: float, unit: str, key: str, note: str = "") -> None:
+        if quantity <= 0:
+            return
+        unit_price = price(key)
+        if unit_price is None:
+            note = f"{note}; no price for {key} in {region}: not in the total".lstrip("; ")
+        lines.append(Line(item, round(quantity, 4), unit, unit_price, note))
+
+    # Network
+    nats = len(_resources(templates, "AWS::EC2::NatGateway"))
+    add("NAT gateways", nats * hours, "NAT gateway-hours", "nat_gateway_hour", f"{nats} x 730 h")
+    if nats:
+        add("NAT data processing", assumptions.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
+    load_balancers = _resources(templates, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    public_lb_ips = sum(
+        len(lb.get("Properties", {}).get("Subnets", []))
+        for _, lb in load_balancers
+        if lb.get("Properties", {}).get("Scheme", "internet-facing") == "internet-facing"
+    )
+    eips = len(_resources(templates, "AWS::EC2::EIP"))
+    add(
+        "Public IPv4 addresses",
+        (eips + public_lb_ips) * hours,
+        "address-hours",
+        "public_ipv4_hour",
+        f"{eips} Elastic IP(s) + {public_lb_ips} load balancer address(es)",
+    )
+    albs = len(load_balancers)
+    add("Application Load Balancers", albs * hours, "ALB-hours", "alb_hour", f"{albs} x 730 h")
+    add(
+        "Load balancer capacity units",
+        albs * assumptions.alb_lcu * hours,
+        "LCU-hours",
+        "alb_lcu_hour",
+        f"assumed {assumptions.alb_lcu:g} LCU average",
+    )
+
+    # Compute
+    for stack, asg in _resources(templates, "AWS::AutoScaling::AutoScalingGroup"):
+        props = asg.get("Properties", {})
+        count = int(props.get("DesiredCapacity") or props.get("MinSize") or 0)
+        template_ref = props.get("LaunchTemplate", {}).get("LaunchTemplateId", {})
+        launch_template = templates[stack]["Resources"].get(
+            template_ref.get("Ref", "") if isinstance(template_ref, dict) else "", {}
+        )
+        data = launch_template.get("Properties", {}).get("LaunchTemplateData", {})
+        instance_type = data.get("InstanceType", "unknown")
+        add(
+            f"EC2 {instance_type}",
+            count * hours,
+            "instance-hours",
+            f"ec2:{instance_type}",
+            f"{count} instance(s) (desired or minimum capacity) x 730 h",
+        )
+        volume_gb = sum(
+            mapping.get("Ebs", {}).get("VolumeSize", 0)
+            for mapping in data.get("BlockDeviceMappings", [])
+        )
+        add("EBS gp3 root volumes", count * volume_gb, "GB-months", "ebs_gp3_gb_month")
+
+    # Database
+    clusters = _resources(templates, "AWS::RDS::DBCluster")
+    by_class: dict[str, int] = {}
+    for _, instance in _resources(templates, "AWS::RDS::DBInstance"):
+        instance_class = instance.get("Properties", {}).get("DBInstanceClass", "unknown")
+        by_class[instance_class] = by_class.get(instance_class, 0) + 1
+    serverless_instances = by_class.pop("db.serverless", 0)
+    for instance_class, count in sorted(by_class.items()):
+        add(
+            f"Aurora {instance_class}",
+            count * hours,
+            "instance-hours",
+            f"aurora:{instance_class}",
+            f"{count} instance(s) (writer and readers) x 730 h",
+        )
+    for _, cluster in clusters:
+        scaling = cluster.get("Properties", {}).get("ServerlessV2ScalingConfiguration")
+        if scaling and serverless_instances:
+            low, high = scaling.get("MinCapacity", 0.5), scaling.get("MaxCapacity", 1)
+            add(
+                "Aurora Serverless v2 capacity",
+                serverless_instances * low * hours,
+                "ACU-hours",
+                "aurora_serverless_v2_acu_hour",
+                f"{serverless_instances} instance(s) at the minimum {low:g} ACU; up to "
+                f"{high:g} ACU each under load",
+            )
+    add(
+        "Aurora storage",
+        len(clusters) * assumptions.db_storage_gb,
+        "GB-months",
+        "aurora_storage_gb_month",
+        f"assumed {assumptions.db_storage_gb:g} GB per cluster",
+    )
+
+    # Keys, secrets, logs
+    add("KMS keys", len(_resources(templates, "AWS::KMS::Key")), "key-months", "kms_key_month")
+    managed_secrets = sum(
+        1 for _, c in clusters if c.get("Properties", {}).get("ManageMasterUserPassword")
+    )
+    secrets = len(_resources(templates, "AWS::SecretsManager::Secret")) + managed_secrets
+    add("Secrets Manager secrets", secrets, "secret-months", "secret_month")
+    groups = _resources(templates, "AWS::Logs::LogGroup")
+    add(
+        "CloudWatch Logs ingestion",
+        len(groups) * assumptions.log_gb,
+        "GB",
+        "logs_ingest_gb",
+        f"assumed {assumptions.log_gb:g} GB a month per log group ({len(groups)} groups)",
+    )
+    stored = sum(
+        assumptions.log_gb * min(g.get("Properties", {}).get("RetentionInDays", 3653), 365) / 30
+        for _, g in groups
+    )
+    add(
+        "CloudWatch Logs storage",
+        stored,
+        "GB-months",
+        "logs_storage_gb_month",
+        "steady state: monthly volume x retention (capped at a year)",
+    )
+
+    # S3 by tier
+    by_tier: dict[str, float] = {}
+    for _, bucket in _resources(templates, "AWS::S3::Bucket"):
+        rules = bucket.get("Properties", {}).get("LifecycleConfiguration", {}).get("Rules", [])
+        tiered = next((r for r in rules if r.get("Id") == "Tiering"), None)
+        rule = tiered or (rules[0] if rules else {})
+        volume = assumptions.s3_gb if tiered else assumptions.log_bucket_gb
+        transitions = [
+            (t["StorageClass"], int(t["TransitionInDays"])) for t in rule.get("Transitions", [])
+        ]
+        horizon = min(rule.get("ExpirationInDays", math.inf), assumptions.s3_age_days)
+        for storage_class, share in tier_fractions(transitions, int(horizon)).items():
+            by_tier[storage_class] = by_tier.get(storage_class, 0) + volume * share
+    for storage_class, gb in sorted(by_tier.items()):
+        add(
+            f"S3 {storage_class}",
+            gb,
+            "GB-months",
+            f"s3:{storage_class}",
+            "stated volume spread over the lifecycle waterfall",
+        )
+
+    # WAF
+    acls = _resources(templates, "AWS::WAFv2::WebACL")
+    rules_count = sum(len(acl.get("Properties", {}).get("Rules", [])) for _, acl in acls)
+    add("WAF web ACLs", len(acls), "web ACL-months", "waf_web_acl_month")
+    add("WAF rules", rules_count, "rule-months", "waf_rule_month")
+    add(
+        "WAF requests",
+        len(acls) * assumptions.waf_million_requests,
+        "million requests",
+        "waf_million_requests",
+        "assumed volume",
+    )
+    return Estimate(region=region, lines=lines, assumptions=assumptions, sources=used_sources)
+
+
+def compare(base: Estimate, other: Estimate) -> list[dict[str, Any]]:
+    """Line-by-line difference ``other - base`` (items in either)."""
+    base_lines = {line.item: line for line in base.lines}
+    other_lines = {line.item: line for line in other.lines}
+    rows = []
+    for item in [*base_lines, *(i for i in other_lines if i not in base_lines)]:
+        a, b = base_lines.get(item), other_lines.get(item)
+        a_usd, b_usd = (a.monthly_usd if a else 0.0), (b.monthly_usd if b else 0.0)
+        rows.append(
+            {
+                "item": item,
+                "base_usd": a_usd,
+                "other_usd": b_usd,
+                "difference_usd": round(b_usd - a_usd, 2),
+                "base_quantity": a.quantity if a else 0,
+                "other_quantity": b.quantity if b else 0,
+                "unit": (a or b).unit,  # type: ignore[union-attr]
+            }
+        )
+    return rows

@@ -1,0 +1,103 @@
+"""``wellstack plan``: what each subnet of an environment holds and how much of it the design uses.
+
+The addresses the design consumes, per subnet:
+
+* public: one per NAT gateway in that AZ; 8 per AZ for the load balancer (AWS requires 8 free
+  addresses in each ALB subnet so the load balancer can scale out its nodes);
+* private: the Auto Scaling maximum, spread evenly over the AZs (rounded up);
+* isolated: one per database instance placed there (writer in the first AZ, reader *i* in the AZ
+  after the writer's, as :class:`wellstack.constructs.AuroraCluster` pins them).
+
+Gateway endpoints (S3, DynamoDB) use route-table entries, not addresses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from wellstack.settings import EnvironmentSettings
+from wellstack.subnets import TIERS, plan_subnets
+
+ALB_ADDRESSES_PER_AZ = 8
+RESERVED_AZS = 4
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    tier: str
+    az: str
+    cidr: str
+    addresses: int
+    usable: int
+    uses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def used(self) -> int:
+        return sum(self.uses.values())
+
+    @property
+    def free(self) -> int:
+        return self.usable - self.used
+
+    @property
+    def warning(self) -> str | None:
+        if self.free < 0:
+            return f"short by {-self.free} addresses"
+        if self.tier == "public" and self.free < ALB_ADDRESSES_PER_AZ:
+            return "fewer than 8 free addresses: the load balancer cannot scale out here"
+        if self.usable and self.used / self.usable > 0.8:
+            return f"{self.used / self.usable:.0%} used"
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "az": self.az,
+            "cidr": self.cidr,
+            "addresses": self.addresses,
+            "usable": self.usable,
+            "uses": dict(self.uses),
+            "used": self.used,
+            "free": self.free,
+            "warning": self.warning,
+        }
+
+
+def environment_plan(settings: EnvironmentSettings) -> list[PlanLine]:
+    azs = list(settings.availability_zones)
+    tiers = [t for t in TIERS if not (t == "private" and settings.nat == "none")]
+    masks = {
+        "public": settings.public_mask,
+        "private": settings.private_mask,
+        "isolated": settings.isolated_mask,
+    }
+    rows = plan_subnets(settings.cidr, azs, masks=masks, reserved_azs=RESERVED_AZS, tiers=tiers)
+    nat_azs = {"none": [], "single": azs[:1], "per_az": azs}[settings.nat]
+    per_az_instances = math.ceil(settings.app_max_capacity / len(azs))
+    db_azs = [azs[0]] + [azs[(i + 1) % len(azs)] for i in range(settings.db_readers)]
+    lines = []
+    for row in rows:
+        uses: dict[str, int] = {}
+        if row.tier == "public":
+            if row.az in nat_azs:
+                uses["nat gateway"] = 1
+            uses["load balancer nodes"] = ALB_ADDRESSES_PER_AZ
+        elif row.tier == "private":
+            uses["app instances (ASG max)"] = per_az_instances
+        else:
+            instances = db_azs.count(row.az)
+            if instances:
+                uses["database instances"] = instances
+        lines.append(
+            PlanLine(
+                tier=row.tier,
+                az=row.az,
+                cidr=row.cidr,
+                addresses=row.addresses,
+                usable=row.usable_ips,
+                uses=uses,
+            )
+        )
+    return lines
