@@ -16,8 +16,10 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
+# Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
+PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: help setup synth test lint format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
+.PHONY: help setup synth test bench lint format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
@@ -74,6 +76,9 @@ acks: synth  ## regenerate the README's list of acknowledged cdk-nag findings
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -272,7 +272,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         if cdk("synth", "--quiet", *context, "-o", args.out):
             return 1
         print(explain_retained(args.out))
-        return cdk("destroy", "--all", *context, "-o", args.out)
+        return cdk("destroy", "--all", "--app", args.out)  # the assembly just synthesized
     if cdk("synth", "--quiet", *context, "-o", args.out):
         return 1
     findings = guard_app(args.out, settings.region)
@@ -288,8 +288,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.command == "guard":
         print("data guard: no stateful resource would be replaced or deleted")
         return 0
-    cdk("diff", *context, "-o", args.out)
-    return cdk("deploy", "--all", *context, "-o", args.out, "--require-approval", args.approval)
+    # Diff and deploy the very assembly the guard checked (no second synth that could differ).
+    cdk("diff", "--app", args.out)
+    return cdk("deploy", "--all", "--app", args.out, "--require-approval", args.approval)
 
 
 def preflight_for(command: str, settings: Any) -> str:

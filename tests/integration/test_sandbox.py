@@ -12,6 +12,8 @@ CloudFormation, which is where the summary reads them).
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -102,6 +104,21 @@ def test_load_balancer_and_auto_scaling_group(sandbox):
     (group,) = info["auto_scaling_groups"]
     assert (group["min"], group["max"]) == (SETTINGS.app_min_capacity, SETTINGS.app_max_capacity)
     assert len(group["subnets"]) == len(SETTINGS.availability_zones)
+
+
+def test_make_guard_against_the_deployed_stacks(sandbox, tmp_path):
+    """`make guard` end to end: preflight (credentials, account, bootstrap) against the emulator,
+    a real synth, the deployed templates read back through CloudFormation, no finding."""
+    env = sandbox["emulator"].environment(REGION)
+    result = subprocess.run(
+        [sys.executable, "-m", "wellstack.deploy", "guard", "--env", "dev", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no stateful resource would be replaced or deleted" in result.stdout
 
 
 def test_destroy_removes_the_stacks_and_keeps_the_data(sandbox):

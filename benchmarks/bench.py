@@ -1,0 +1,267 @@
+"""wellstack's benchmarks (`make bench`). Every figure is a ratio of medians against a baseline
+timed in the same run, A and B alternating after a warm-up: absolute seconds on a shared machine
+mean little.
+
+1. synthesis overhead: `cdk synth` of the default app (AwsSolutions + NIST 800-53 rev 5) vs an
+   empty one-stack app through the same CLI (target <= 1.3x);
+2. scale: the app with 10 environments vs 1 (target <= 1.5x);
+3. in-process: wellstack.app.build + synth split into import, construct and synth time;
+4. the test suite: wall time of `make test` on a warm checkout and its ten slowest tests
+   (target <= 90 s on 2 cores);
+5. peak memory of a synth, the whole process tree (CLI, Python, jsii's Node).
+
+Writes benchmarks/results/latest.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+ENV = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+}
+TARGETS = {"synth_overhead": 1.3, "scale_10_envs": 1.5, "test_suite_seconds": 90.0}
+
+
+def run(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env or ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(
+            f"failed: {' '.join(command)}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
+    return elapsed
+
+
+def alternate(
+    a: list[str],
+    b: list[str],
+    runs: int,
+    cwd_a: Path = ROOT,
+    cwd_b: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    run(a, cwd_a, env)  # warm-up: file caches, jsii's package cache
+    run(b, cwd_b, env)
+    samples_a, samples_b = [], []
+    for _ in range(runs):
+        samples_a.append(run(a, cwd_a, env))
+        samples_b.append(run(b, cwd_b, env))
+    median_a, median_b = statistics.median(samples_a), statistics.median(samples_b)
+    return {
+        "a_median_s": round(median_a, 2),
+        "b_median_s": round(median_b, 2),
+        "ratio": round(median_a / median_b, 2),
+        "a_samples": [round(s, 2) for s in samples_a],
+        "b_samples": [round(s, 2) for s in samples_b],
+    }
+
+
+def synth_command(out: Path, *extra: str) -> list[str]:
+    return [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(out), *extra]
+
+
+def synth_overhead(runs: int, tmp: Path, validation: bool = True) -> dict[str, Any]:
+    """``validation=False``: both sides without CDK's built-in template validation
+    (CDK_VALIDATION=false), to show how much of the overhead is that validation."""
+    return alternate(
+        synth_command(tmp / "app"),
+        synth_command(tmp / "empty", "--app", f"{sys.executable} benchmarks/empty_app.py"),
+        runs,
+        env=None if validation else {**ENV, "CDK_VALIDATION": "false"},
+    )
+
+
+def scale(runs: int, tmp: Path) -> dict[str, Any]:
+    config = json.loads((ROOT / "cdk.json").read_text())
+    environments = config["context"]["wellstack:environments"]
+    dev = environments["dev"]
+    for index in range(1, 10):
+        environments[f"e{index}"] = {**dev, "cidr": f"10.{100 + index}.0.0/16"}
+    config["app"] = f"{sys.executable} {ROOT / 'app.py'}"
+    folder = tmp / "scale"
+    folder.mkdir()
+    (folder / "cdk.json").write_text(json.dumps(config))
+    ten = ",".join(["dev", *(f"e{i}" for i in range(1, 10))])
+    return alternate(
+        synth_command(folder / "ten", "-c", f"env={ten}"),
+        synth_command(folder / "one", "-c", "env=dev"),
+        runs,
+        folder,
+        folder,
+    )
+
+
+IN_PROCESS = r"""
+import json, time
+t0 = time.perf_counter()
+import aws_cdk as cdk
+from wellstack.app import build
+t1 = time.perf_counter()
+context = json.load(open("cdk.json"))["context"]
+app = cdk.App(context=context, outdir=OUT)
+build(app)
+t2 = time.perf_counter()
+app.synth()
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "construct_s": t2 - t1, "synth_s": t3 - t2}))
+"""
+
+
+def in_process(runs: int, tmp: Path) -> dict[str, Any]:
+    samples = []
+    for index in range(runs + 1):
+        code = f"OUT = {str(tmp / f'inproc{index}')!r}\n{IN_PROCESS}"
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=ENV, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise SystemExit(result.stderr[-2000:])
+        if index:  # the first run is the warm-up
+            samples.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    return {
+        key: round(statistics.median(s[key] for s in samples), 2)
+        for key in ("import_s", "construct_s", "synth_s")
+    }
+
+
+def test_suite() -> dict[str, Any]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        ["make", "test", "PYTEST_ARGS=-n auto --dist loadfile --durations=10 -q"],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(result.stdout[-3000:])
+    slowest = re.findall(r"^(\d+\.\d+)s (\w+)\s+(\S+)$", result.stdout, flags=re.M)
+    summary = re.findall(r"^=+ (.* in [\d.]+s.*) =+$", result.stdout, flags=re.M)
+    return {
+        "wall_s": round(elapsed, 1),
+        "summary": summary[-1] if summary else "",
+        "slowest": [{"seconds": float(s), "phase": p, "test": t} for s, p, t in slowest[:10]],
+    }
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                stack.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError, AttributeError):
+            continue
+    return total
+
+
+def peak_memory(tmp: Path) -> dict[str, Any]:
+    process = subprocess.Popen(
+        synth_command(tmp / "memory"), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kib(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
+    sampler.join()
+    return {"peak_mib": round(peak / 1024), "sampled_every_s": 0.05}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each side")
+    parser.add_argument("--skip-tests", action="store_true", help="leave out the test suite")
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "targets": TARGETS,
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        results["synth_overhead"] = synth_overhead(args.runs, tmp)
+        results["synth_overhead_no_validation"] = synth_overhead(args.runs, tmp, validation=False)
+        results["scale_10_envs"] = scale(max(3, args.runs // 2), tmp)
+        results["in_process"] = in_process(args.runs, tmp)
+        results["peak_memory"] = peak_memory(tmp)
+    if not args.skip_tests:
+        results["test_suite"] = test_suite()
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    return 0
+
+
+def table(results: dict[str, Any]) -> str:
+    overhead, scaled = results["synth_overhead"], results["scale_10_envs"]
+    split = results["in_process"]
+    bare = results["synth_overhead_no_validation"]
+    memory = results["peak_memory"]["peak_mib"]
+    rows = [
+        ("synthesis: default app vs empty app",
+         f"{overhead['a_median_s']} s / {overhead['b_median_s']} s",
+         f"{overhead['ratio']}x", f"<= {TARGETS['synth_overhead']}x"),
+        ("  the same, both without CDK's validation",
+         f"{bare['a_median_s']} s / {bare['b_median_s']} s", f"{bare['ratio']}x", "(explains)"),
+        ("scale: 10 environments vs 1", f"{scaled['a_median_s']} s / {scaled['b_median_s']} s",
+         f"{scaled['ratio']}x", f"<= {TARGETS['scale_10_envs']}x"),
+        ("in-process: import / construct / synth",
+         f"{split['import_s']} / {split['construct_s']} / {split['synth_s']} s", "", ""),
+        ("peak memory of a synth (process tree)", f"{memory} MiB", "", ""),
+    ]  # fmt: skip
+    if "test_suite" in results:
+        rows.append(("make test (warm)", f"{results['test_suite']['wall_s']} s", "",
+                     f"<= {TARGETS['test_suite_seconds']:g} s"))  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    lines = [f"wellstack benchmarks, {results['date']}, {results['machine']['cores']} cores"]
+    lines += [
+        f"| {'measure':<{width}} | value | ratio | target |",
+        f"|{'-' * (width + 2)}|---|---|---|",
+    ]
+    lines += [f"| {r[0]:<{width}} | {r[1]} | {r[2]} | {r[3]} |" for r in rows]
+    if "test_suite" in results:
+        lines.append("\nslowest tests:")
+        lines += [
+            f"  {s['seconds']:6.2f}s {s['phase']:<8} {s['test']}"
+            for s in results["test_suite"]["slowest"]
+        ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
