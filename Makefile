@@ -44,6 +44,7 @@ $(STAMPS)/npm: package.json package-lock.json $(STAMPS)/venv
 setup: $(STAMPS)/venv $(STAMPS)/npm
 
 synth: setup
+	rm -rf cdk.out  # no stale templates of another ENV next to this one's
 	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
 

@@ -3,18 +3,19 @@ Python, no CDK import: used by ``wellstack review`` and the README's generated l
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
+
+from wellstack.assembly import load_app
 
 
 def acknowledgments(cdk_out: str | Path) -> list[dict[str, str]]:
     """Every acknowledged finding in a synthesized app, read back from the templates' Metadata:
     rule, reason and where (construct paths, a child collapsed into its acknowledged parent)."""
     grouped: dict[tuple[str, str], set[str]] = {}
-    for template_file in sorted(Path(cdk_out).glob("*.template.json")):
-        resources = json.loads(template_file.read_text()).get("Resources", {})
-        for resource in resources.values():
+    templates, _ = load_app(cdk_out)
+    for _, template in sorted(templates.items()):
+        for resource in template["Resources"].values():
             metadata = resource.get("Metadata", {})
             path = metadata.get("aws:cdk:path", "")
             path = path.removesuffix("/Resource").removesuffix("/Default")

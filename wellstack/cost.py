@@ -19,9 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-
-class AssemblyError(ValueError):
-    """Bad input: no cdk.out, a malformed template, an unknown region."""
+from wellstack.assembly import AssemblyError, load_app
 
 
 @dataclass(frozen=True)
@@ -75,39 +73,6 @@ class Estimate:
 
 def price_table() -> dict[str, Any]:
     return json.loads(resources.files("wellstack").joinpath("prices.json").read_text())
-
-
-def load_app(cdk_out: str | Path) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """Templates by stack name and the regions of the stacks, from a cloud assembly."""
-    out = Path(cdk_out)
-    manifest_file = out / "manifest.json"
-    if not out.is_dir() or not manifest_file.exists():
-        raise AssemblyError(f"{out} is not a synthesized cloud assembly (run `make synth` first)")
-    try:
-        manifest = json.loads(manifest_file.read_text())
-    except json.JSONDecodeError as err:
-        raise AssemblyError(f"{manifest_file} is not valid JSON ({err})") from None
-    templates: dict[str, dict[str, Any]] = {}
-    regions = set()
-    for artifact in manifest.get("artifacts", {}).values():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template_file = out / artifact["properties"]["templateFile"]
-        try:
-            template = json.loads(template_file.read_text())
-        except (OSError, json.JSONDecodeError) as err:
-            raise AssemblyError(
-                f"{template_file} is not a readable JSON template ({err})"
-            ) from None
-        if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
-            raise AssemblyError(f"{template_file} has no Resources section")
-        name = artifact.get("displayName") or template_file.name.removesuffix(".template.json")
-        templates[name] = template
-        environment = artifact.get("environment", "")
-        regions.add(environment.rsplit("/", 1)[-1])
-    if not templates:
-        raise AssemblyError(f"{out} holds no stack templates")
-    return templates, regions
 
 
 def _resources(templates: dict[str, dict[str, Any]], type_: str) -> list[tuple[str, dict]]:

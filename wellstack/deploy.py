@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from wellstack.assembly import load_app
+
 ROOT = Path.cwd()
 STATEFUL_TYPES = (
     "AWS::RDS::DBCluster",
@@ -142,9 +144,9 @@ def guard(
 def retained_resources(cdk_out: str | Path) -> list[tuple[str, str, str, str]]:
     """(stack, logical id, type, policy) of everything a ``cdk destroy`` leaves behind."""
     kept = []
-    for template_file in sorted(Path(cdk_out).glob("*.template.json")):
-        stack = template_file.name.removesuffix(".template.json")
-        for logical_id, resource in json.loads(template_file.read_text())["Resources"].items():
+    templates, _ = load_app(cdk_out)
+    for stack, template in sorted(templates.items()):
+        for logical_id, resource in template["Resources"].items():
             policy = resource.get("DeletionPolicy")
             if policy in ("Retain", "Snapshot", "RetainExceptOnCreate"):
                 kept.append((stack, logical_id, resource["Type"], policy))
@@ -221,9 +223,8 @@ def deployed_template(stack: str, region: str) -> dict[str, Any] | None:
 
 def guard_app(cdk_out: str | Path, region: str) -> list[GuardFinding]:
     findings = []
-    for template_file in sorted(Path(cdk_out).glob("*.template.json")):
-        stack = template_file.name.removesuffix(".template.json")
-        new = json.loads(template_file.read_text())
+    templates, _ = load_app(cdk_out)
+    for stack, new in sorted(templates.items()):
         findings += guard(stack, deployed_template(stack, region), new)
     return findings
 

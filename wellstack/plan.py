@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wellstack.settings import EnvironmentSettings
-from wellstack.subnets import TIERS, plan_subnets
+from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets, tiers_for
 
 ALB_ADDRESSES_PER_AZ = 8
-RESERVED_AZS = 4
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,13 @@ class PlanLine:
 
 def environment_plan(settings: EnvironmentSettings) -> list[PlanLine]:
     azs = list(settings.availability_zones)
-    tiers = [t for t in TIERS if not (t == "private" and settings.nat == "none")]
-    masks = {
-        "public": settings.public_mask,
-        "private": settings.private_mask,
-        "isolated": settings.isolated_mask,
-    }
-    rows = plan_subnets(settings.cidr, azs, masks=masks, reserved_azs=RESERVED_AZS, tiers=tiers)
+    rows = plan_subnets(
+        settings.cidr,
+        azs,
+        masks=settings.subnet_masks,
+        reserved_azs=DEFAULT_RESERVED_AZS,
+        tiers=tiers_for(settings.nat),
+    )
     nat_azs = {"none": [], "single": azs[:1], "per_az": azs}[settings.nat]
     per_az_instances = math.ceil(settings.app_max_capacity / len(azs))
     db_azs = [azs[0]] + [azs[(i + 1) % len(azs)] for i in range(settings.db_readers)]

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from wellstack.assembly import AssemblyError, load_app
 from wellstack.audit import acknowledgments
-from wellstack.cost import AssemblyError, load_app
 
 PILLARS = (
     "security",

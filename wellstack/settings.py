@@ -56,6 +56,15 @@ class EnvironmentSettings:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
+    def subnet_masks(self) -> dict[str, int]:
+        """Prefix length per tier, as :func:`wellstack.subnets.plan_subnets` takes them."""
+        return {
+            "public": self.public_mask,
+            "private": self.private_mask,
+            "isolated": self.isolated_mask,
+        }
+
+    @property
     def stack_prefix(self) -> str:
         """Prefix of this environment's stack names, e.g. ``Dev`` -> ``DevNetwork``."""
         return "".join(part.capitalize() for part in self.name.split("-"))

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 TIERS = ("public", "private", "isolated")
+#: AZ slots each tier reserves by default (regions have up to 6 AZs; most have 3 or 4).
+DEFAULT_RESERVED_AZS = 4
 #: AWS keeps five addresses of every subnet: network, VPC router, DNS, one reserved, broadcast.
 AWS_RESERVED_PER_SUBNET = 5
 
@@ -83,3 +85,8 @@ def plan_subnets(
             address = ipaddress.IPv4Address(base + starts[tier] + index * size)
             rows.append(SubnetPlanRow(tier=tier, az=az, cidr=f"{address}/{masks[tier]}"))
     return rows
+
+
+def tiers_for(nat: str) -> list[str]:
+    """The tiers a network has: no private tier without NAT (``nat="none"``)."""
+    return [tier for tier in TIERS if not (tier == "private" and nat == "none")]

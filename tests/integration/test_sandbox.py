@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import CDK_JSON, ROOT
-from wellstack.constructs import plan_subnets
 from wellstack.sandbox import Emulator, down, summary, up
 from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
+from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets
 
 pytestmark = pytest.mark.integration
 
@@ -68,8 +68,8 @@ def test_vpc_and_subnets_as_planned(sandbox):
     planned = plan_subnets(
         SETTINGS.cidr,
         SETTINGS.availability_zones,
-        masks={"public": 24, "private": 24, "isolated": 24},
-        reserved_azs=4,
+        masks=SETTINGS.subnet_masks,
+        reserved_azs=DEFAULT_RESERVED_AZS,
     )
     expected = sorted(({"tier": r.tier, "az": r.az, "cidr": r.cidr} for r in planned),
                       key=lambda s: (s["tier"], s["az"]))  # fmt: skip

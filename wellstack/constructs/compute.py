@@ -17,9 +17,8 @@ from constructs import Construct
 
 from wellstack.compliance import acknowledge
 from wellstack.constructs._checks import check_int, check_log_retention, is_token
-from wellstack.constructs._logs import encrypted_log_group, logs_key
+from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.security import TierSecurityGroups
-from wellstack.constructs.storage import REPLICATION_REASON
 
 ARCHITECTURES = ("x86_64", "arm64")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -222,7 +221,9 @@ class AppTier(Construct):
             drop_invalid_header_fields=True,
             deletion_protection=deletion_protection,
         )
-        self.access_logs_bucket: s3.IBucket = access_logs_bucket or self._log_bucket()
+        self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
+            self, "AccessLogs", retention_days=365, delivered_by="Elastic Load Balancing"
+        )
         self.load_balancer.log_access_logs(self.access_logs_bucket, "alb")
         self.listener = self.load_balancer.add_listener(
             "Http", port=web_port, protocol=elbv2.ApplicationProtocol.HTTP, open=False
@@ -343,51 +344,6 @@ class AppTier(Construct):
         )
         logging.node.add_dependency(self.waf_log_group)
         return acl
-
-    def _log_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireLogs",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=cdk.Duration.days(30),
-                        )
-                    ],
-                    expiration=cdk.Duration.days(365),
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            bucket,
-            {
-                "AwsSolutions-S1": (
-                    "This bucket receives the load balancer's access logs; logging it into "
-                    "another bucket would only move the question"
-                ),
-                "NIST.800.53.R5-S3BucketLoggingEnabled": (
-                    "This bucket receives the load balancer's access logs; logging it into "
-                    "another bucket would only move the question"
-                ),
-                "NIST.800.53.R5-S3DefaultEncryptionKMS": (
-                    "Elastic Load Balancing delivers access logs only to buckets encrypted with "
-                    "SSE-S3 (AES-256), not SSE-KMS"
-                ),
-                "NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON,
-            },
-        )
-        return bucket
 
 
 def _validate(

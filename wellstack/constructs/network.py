@@ -31,9 +31,11 @@ from wellstack.constructs._checks import (
 from wellstack.constructs._logs import encrypted_log_group, logs_key
 from wellstack.subnets import (  # noqa: F401  (re-exported)
     AWS_RESERVED_PER_SUBNET,
+    DEFAULT_RESERVED_AZS,
     TIERS,
     SubnetPlanRow,
     plan_subnets,
+    tiers_for,
 )
 
 NAT_STRATEGIES = ("none", "single", "per_az")
@@ -110,7 +112,7 @@ class Network(Construct):
         public_mask: int = 24,
         private_mask: int = 24,
         isolated_mask: int = 24,
-        reserved_azs: int = 4,
+        reserved_azs: int = DEFAULT_RESERVED_AZS,
         flow_logs: bool = True,
         flow_log_retention_days: int = 30,
         flow_log_encryption_key: kms.IKey | None = None,
@@ -144,7 +146,7 @@ class Network(Construct):
             azs = list(availability_zones)
         self.availability_zones: list[str] = azs
         self.nat = nat
-        tiers = [tier for tier in TIERS if not (tier == "private" and nat == "none")]
+        tiers = tiers_for(nat)
         #: tier, AZ, CIDR and usable addresses of every subnet, in tier then AZ order.
         self.subnet_plan: list[SubnetPlanRow] = plan_subnets(
             cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from wellstack.compliance import acknowledge
 from wellstack.constructs._checks import check_choice, check_int
+from wellstack.constructs._logs import REPLICATION_REASON, log_bucket
 
 #: The S3 waterfall, top to bottom: a lifecycle rule may only move objects down it.
 WATERFALL = (
@@ -56,12 +57,6 @@ DEFAULT_TRANSITIONS: tuple[tuple[str, int], ...] = (("STANDARD_IA", 30), ("GLACI
 DEFAULT_NONCURRENT_TRANSITIONS: tuple[tuple[str, int], ...] = (("STANDARD_IA", 30), ("GLACIER", 90))
 
 Transition = tuple[s3.StorageClass | str, int]
-
-REPLICATION_REASON = (
-    "Cross-region replication is a disaster-recovery choice left to the caller (it needs a "
-    "bucket in another region and doubles storage cost); versioning and RETAIN protect the "
-    "data in this region"
-)
 
 
 def storage_class_name(storage_class: Any) -> str:
@@ -252,8 +247,11 @@ class TieredBucket(Construct):
                 )
 
         own_log_bucket = access_logs_bucket is None
-        self.access_logs_bucket: s3.IBucket = access_logs_bucket or self._log_bucket(
-            access_log_retention_days
+        self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
+            self,
+            "AccessLogs",
+            retention_days=access_log_retention_days,
+            delivered_by="S3 server access logging",
         )
         log_prefix = f"{cdk.Names.unique_id(self)}/"
         lifecycle = s3.LifecycleRule(
@@ -361,54 +359,6 @@ class TieredBucket(Construct):
                     },
                 )
             )
-
-    def _log_bucket(self, retention_days: int) -> s3.Bucket:
-        bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            # S3 server access logging delivers only to SSE-S3 buckets (not SSE-KMS).
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireLogs",
-                    enabled=True,
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                            transition_after=cdk.Duration.days(30),
-                        )
-                    ]
-                    if retention_days > 60
-                    else None,
-                    expiration=cdk.Duration.days(retention_days),
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        acknowledge(
-            bucket,
-            {
-                "AwsSolutions-S1": (
-                    "This is the server access log bucket; logging it into itself would loop "
-                    "and a further log bucket would only move the question"
-                ),
-                "NIST.800.53.R5-S3BucketLoggingEnabled": (
-                    "This is the server access log bucket; logging it into itself would loop"
-                ),
-                "NIST.800.53.R5-S3DefaultEncryptionKMS": (
-                    "S3 server access logging delivers only to buckets encrypted with SSE-S3 "
-                    "(AES-256), not SSE-KMS"
-                ),
-                "NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON,
-            },
-        )
-        return bucket
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Read objects (and decrypt with the bucket's KMS key, if any)."""
