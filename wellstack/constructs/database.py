@@ -357,7 +357,9 @@ class AuroraCluster(Construct):
         if backup_plan:
             self.backup_plan = self._backup_plan()
 
-        self._acknowledge(engine, port, backtrack_window_hours, serverless_v2)
+        self._acknowledge(
+            engine, port, backtrack_window_hours, serverless_v2, pinned=len(concrete_azs) >= 2
+        )
 
     @property
     def connections(self) -> ec2.Connections:
@@ -434,13 +436,15 @@ class AuroraCluster(Construct):
         )
         return plan
 
-    def _acknowledge(self, engine: str, port: int, backtrack: int, serverless: bool) -> None:
+    def _acknowledge(
+        self, engine: str, port: int, backtrack: int, serverless: bool, *, pinned: bool
+    ) -> None:
         reasons = {}
         if port == DEFAULT_PORTS[engine]:
             reasons["AwsSolutions-RDS11"] = (
-                f"The design uses the engine's standard port {port}; the cluster is reachable "
-                f"only from the app tier's security group on isolated subnets. Pass port= to "
-                f"change it."
+                f"The design uses the engine's standard port {port}; the cluster sits on "
+                f"isolated subnets and accepts connections only where its security group allows "
+                f"(with TierSecurityGroups: the app group only). Pass port= to change it."
             )
         if engine == "mysql" and not backtrack:
             reasons["AwsSolutions-RDS14"] = (
@@ -450,11 +454,13 @@ class AuroraCluster(Construct):
                 else "Backtrack was turned off explicitly (backtrack_window_hours=0); "
                 "point-in-time restore and the AWS Backup plan still cover recovery"
             )
-        reasons["CloudFormation-Validate::W3010"] = (
-            "Instances are pinned to AZs on purpose: the writer to the first AZ and each reader "
-            "to another one, so a failover target always lives outside the writer's AZ"
-        )
-        acknowledge(self.cluster, reasons)
+        if pinned:
+            reasons["CloudFormation-Validate::W3010"] = (
+                "Instances are pinned to AZs on purpose: the writer to the first AZ and each "
+                "reader to another one, so a failover target always lives outside the writer's AZ"
+            )
+        if reasons:
+            acknowledge(self.cluster, reasons)
         monitoring_role = self.cluster.node.try_find_child("MonitoringRole")
         if monitoring_role is not None:
             acknowledge(

@@ -132,10 +132,8 @@ class Network(Construct):
             flow_log_retention_days=flow_log_retention_days,
             db_port=db_port,
         )
-        super().__init__(scope, construct_id)
-
         if availability_zones is None:
-            known = list(cdk.Stack.of(self).availability_zones)
+            known = list(cdk.Stack.of(scope).availability_zones)
             if len(known) < (max_azs or 2):
                 raise ValueError(
                     f"max_azs is {max_azs} but the stack knows only {len(known)} AZs (an "
@@ -144,6 +142,7 @@ class Network(Construct):
             azs = known[: max_azs or 2]
         else:
             azs = list(availability_zones)
+        super().__init__(scope, construct_id)
         self.availability_zones: list[str] = azs
         self.nat = nat
         tiers = tiers_for(nat)
