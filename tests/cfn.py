@@ -74,24 +74,22 @@ def default_route_targets(template: Template) -> dict[str, tuple[str, str | None
     return targets
 
 
-def ingress_rules(template: Template, group_id: str) -> list[dict[str, Any]]:
-    """Every ingress rule of a security group: inline ones and AWS::EC2::SecurityGroupIngress."""
+def _rules(template: Template, group_id: str, direction: str) -> list[dict[str, Any]]:
+    """A group's ``direction`` ("Ingress"/"Egress") rules: inline ones and separate resources."""
     group = template["Resources"][group_id]
-    rules = list(group["Properties"].get("SecurityGroupIngress", []))
+    rules = list(group["Properties"].get(f"SecurityGroup{direction}", []))
     rules += [
         r["Properties"]
-        for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()
+        for r in resources(template, f"AWS::EC2::SecurityGroup{direction}").values()
         if ref(r["Properties"]["GroupId"]) == group_id
     ]
     return rules
+
+
+def ingress_rules(template: Template, group_id: str) -> list[dict[str, Any]]:
+    """Every ingress rule of a security group: inline ones and AWS::EC2::SecurityGroupIngress."""
+    return _rules(template, group_id, "Ingress")
 
 
 def egress_rules(template: Template, group_id: str) -> list[dict[str, Any]]:
-    group = template["Resources"][group_id]
-    rules = list(group["Properties"].get("SecurityGroupEgress", []))
-    rules += [
-        r["Properties"]
-        for r in resources(template, "AWS::EC2::SecurityGroupEgress").values()
-        if ref(r["Properties"]["GroupId"]) == group_id
-    ]
-    return rules
+    return _rules(template, group_id, "Egress")

@@ -52,6 +52,21 @@ class BuiltApp:
         return sorted(self.outdir.glob("*.template.json"))
 
 
+def synth_with_packs(app: cdk.App, entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Synthesize ``app`` once with cdk-nag's AwsSolutions pack (a finding fails the synth) and
+    give each entry (``{"stack": ...}``) its ``template`` and ``json``."""
+    from aws_cdk.assertions import Template
+
+    from wellstack.compliance import apply_packs
+
+    apply_packs(app, [])
+    app.synth()
+    for entry in entries.values():
+        entry["template"] = Template.from_stack(entry["stack"])
+        entry["json"] = entry["template"].to_json()
+    return entries
+
+
 _BUILT: dict[tuple[tuple[str, str], ...], BuiltApp] = {}
 
 

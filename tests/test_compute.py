@@ -10,8 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from tests.cfn import ref, resources, subnets
-from tests.conftest import project_context
-from wellstack.compliance import apply_packs
+from tests.conftest import project_context, synth_with_packs
 from wellstack.constructs import AppTier, AuroraCluster, Network, TierSecurityGroups
 
 AZS = ["ap-northeast-2a", "ap-northeast-2c"]
@@ -45,12 +44,7 @@ def tiers() -> dict[str, dict[str, Any]]:
             db = AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, readers=0)
             db.connections.allow_default_port_from(tier)
         out[name] = {"stack": stack, "tier": tier}
-    apply_packs(app, [])
-    app.synth()
-    for entry in out.values():
-        entry["template"] = Template.from_stack(entry["stack"])
-        entry["json"] = entry["template"].to_json()
-    return out
+    return synth_with_packs(app, out)
 
 
 def test_load_balancer_in_public_subnets(tiers):

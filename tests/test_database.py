@@ -11,8 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
 from tests.cfn import ingress_rules, ref, resources
-from tests.conftest import project_context
-from wellstack.compliance import apply_packs
+from tests.conftest import project_context, synth_with_packs
 from wellstack.constructs import AuroraCluster, Network, TierSecurityGroups
 from wellstack.constructs.database import validate_windows
 
@@ -46,12 +45,7 @@ def clusters() -> dict[str, dict[str, Any]]:
         else:
             db = AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, **props)
         out[name] = {"stack": stack, "db": db, "sgs": sgs}
-    apply_packs(app, [])
-    app.synth()
-    for entry in out.values():
-        entry["template"] = Template.from_stack(entry["stack"])
-        entry["json"] = entry["template"].to_json()
-    return out
+    return synth_with_packs(app, out)
 
 
 def cluster_props(entry: dict[str, Any]) -> dict[str, Any]:

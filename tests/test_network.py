@@ -10,8 +10,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from tests.cfn import default_route_targets, egress_rules, ingress_rules, resources, subnets
-from tests.conftest import project_context
-from wellstack.compliance import apply_packs
+from tests.conftest import project_context, synth_with_packs
 from wellstack.constructs import Network, TierSecurityGroups, plan_subnets
 
 AZS3 = ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"]
@@ -37,18 +36,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
 def network_templates() -> dict[str, dict[str, Any]]:
     """Every configuration in one app (one synth), with cdk-nag on."""
     app = cdk.App(context=project_context())
-    stacks = {}
+    entries = {}
     for name, props in CONFIGS.items():
         stack = cdk.Stack(app, f"Net{name.replace('_', '')}", env=ENV)
         net = Network(stack, "Net", **props)
         TierSecurityGroups(stack, "Sgs", vpc=net.vpc)
-        stacks[name] = (stack, net)
-    apply_packs(app, [])
-    app.synth()
-    return {
-        name: {"template": Template.from_stack(stack), "net": net}
-        for name, (stack, net) in stacks.items()
-    }
+        entries[name] = {"stack": stack, "net": net}
+    return synth_with_packs(app, entries)
 
 
 def template_of(network_templates, name: str) -> dict[str, Any]:

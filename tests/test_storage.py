@@ -12,8 +12,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
 from tests.cfn import ref, resources
-from tests.conftest import project_context
-from wellstack.compliance import acknowledge, apply_packs
+from tests.conftest import project_context, synth_with_packs
+from wellstack.compliance import acknowledge
 from wellstack.constructs import TieredBucket
 
 SC = s3.StorageClass
@@ -73,11 +73,7 @@ def buckets() -> dict[str, dict[str, Any]]:
                 },
             )
         out[name] = {"stack": stack, "construct": tiered}
-    apply_packs(app, [])
-    app.synth()
-    for entry in out.values():
-        entry["template"] = Template.from_stack(entry["stack"])
-    return out
+    return synth_with_packs(app, out)
 
 
 def main_bucket(template: Template) -> dict[str, Any]:
