@@ -220,6 +220,8 @@ def network() -> tuple[cdk.Stack, Network]:
         ({"cpu_target": 5}, r"cpu_target must be between 10 and 90"),
         ({"health_check_path": "health"}, r"health_check_path must be an absolute URL path"),
         ({"root_volume_gb": 4}, r"root_volume_gb must be between 8 and 16384"),
+        ({"health_check_path": "/" + "a" * 1024}, r"health_check_path must be at most 1024"),
+        ({"log_retention_days": 31}, r"log_retention_days must be one of CloudWatch Logs'"),
     ],
 )
 def test_validation(network, props, message):

@@ -110,6 +110,17 @@ def test_construct_errors_from_settings_name_the_environment():
         build(app)
 
 
+def test_context_lists_must_be_strings_or_lists():
+    from wellstack.settings import split_list
+
+    assert split_list("NIST80053R5, HIPAA", "packs") == ("NIST80053R5", "HIPAA")
+    assert split_list(["PCI"], "packs") == ("PCI",)
+    with pytest.raises(ValueError, match=r"context 'packs' must be a comma-separated string"):
+        split_list({"NIST80053R5": True}, "packs")
+    with pytest.raises(ValueError, match=r"context 'packs' has an empty entry"):
+        split_list("NIST80053R5,,PCI", "packs")
+
+
 def test_unknown_pack_is_a_clear_error():
     app = cdk.App(context=project_context(packs="NIST80053R5,SOC2"))
     with pytest.raises(ValueError, match=r"packs: unknown cdk-nag pack 'SOC2'; allowed:"):

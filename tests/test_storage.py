@@ -283,6 +283,8 @@ def _bucket(**props: Any) -> TieredBucket:
             r"noncurrent_transitions \(GLACIER at 90 days\)",
         ),
         ({"expiration_days": 0}, r"expiration_days must be at least 1, got 0"),
+        ({"noncurrent_expiration_days": 0}, r"noncurrent_expiration_days must be at least 1"),
+        ({"access_log_retention_days": 0}, r"access_log_retention_days must be at least 1, got 0"),
         ({"abort_incomplete_multipart_upload_days": 0}, r"abort_incomplete_multipart_upload_days"),
         ({"archive_access_days": 90}, r"need intelligent_tiering=True"),
         (
