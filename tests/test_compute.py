@@ -170,6 +170,21 @@ def test_connections_reach_the_database(tiers):
     assert tiers["default"]["tier"].connections.security_groups[0].node.path.endswith("Sgs/App")
 
 
+def test_rolling_updates_keep_capacity_but_stay_below_max(tiers):
+    doc = tiers["default"]["json"]
+    (asg,) = resources(doc, "AWS::AutoScaling::AutoScalingGroup").values()
+    rolling = asg["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    assert rolling["MinInstancesInService"] == 2  # min 2, max 4
+    stack = cdk.Stack(cdk.App(context=project_context()), "Fixed", env=ENV)
+    net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+    AppTier(stack, "Web", vpc=net.vpc, min_capacity=2, max_capacity=2)
+    (fixed,) = resources(
+        Template.from_stack(stack).to_json(), "AWS::AutoScaling::AutoScalingGroup"
+    ).values()
+    # CloudFormation rejects MinInstancesInService >= MaxSize.
+    assert fixed["UpdatePolicy"]["AutoScalingRollingUpdate"]["MinInstancesInService"] == 1
+
+
 def test_creates_its_own_groups_when_none_are_given():
     stack = cdk.Stack(cdk.App(context=project_context()), "Own", env=ENV)
     net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)

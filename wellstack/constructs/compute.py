@@ -194,8 +194,10 @@ class AppTier(Construct):
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
                 grace_period=cdk.Duration.minutes(5),
             ),
+            # Keep min_capacity in service while rolling, but stay below max: CloudFormation
+            # rejects MinInstancesInService >= MaxSize (e.g. min == max == 2).
             update_policy=autoscaling.UpdatePolicy.rolling_update(
-                min_instances_in_service=min_capacity
+                min_instances_in_service=min(min_capacity, max_capacity - 1)
             ),
         )
         self.auto_scaling_group.scale_on_cpu_utilization(
