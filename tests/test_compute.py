@@ -245,6 +245,13 @@ def test_validation(network, props, message):
         AppTier(stack, "Web", vpc=net.vpc, **props)
 
 
+def test_needs_a_region():
+    stack = cdk.Stack(cdk.App(), "Agnostic")
+    net = Network(stack, "Net", max_azs=2, flow_logs=False)
+    with pytest.raises(ValueError, match=r"AppTier needs a stack with a concrete region"):
+        AppTier(stack, "Web", vpc=net.vpc)
+
+
 def test_needs_private_subnets():
     stack = cdk.Stack(cdk.App(), "V", env=ENV)
     net = Network(stack, "Net", availability_zones=AZS, nat="none", flow_logs=False)

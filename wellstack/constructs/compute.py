@@ -123,6 +123,13 @@ class AppTier(Construct):
             )
         if not vpc.public_subnets:
             raise ValueError("vpc has no public subnets for the internet-facing load balancer")
+        region = cdk.Stack.of(scope).region
+        if is_token(region):
+            raise ValueError(
+                f"AppTier needs a stack with a concrete region (the load balancer's access logs "
+                f"go to the region's log-delivery principal), got an environment-agnostic stack "
+                f"{cdk.Stack.of(scope).node.path!r}; give it env=cdk.Environment(region=...)"
+            )
         super().__init__(scope, construct_id)
         if security_groups is None:
             security_groups = TierSecurityGroups(self, "SecurityGroups", vpc=vpc, web_port=web_port)
