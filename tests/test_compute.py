@@ -7,10 +7,12 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk.assertions import Match, Template
 
 from tests.cfn import ref, resources, subnets
 from tests.conftest import project_context, synth_with_packs
+from wellstack.compliance import apply_packs
 from wellstack.constructs import AppTier, AuroraCluster, Network, TierSecurityGroups
 
 AZS = ["ap-northeast-2a", "ap-northeast-2c"]
@@ -237,6 +239,7 @@ def network() -> tuple[cdk.Stack, Network]:
         ({"root_volume_gb": 4}, r"root_volume_gb must be between 8 and 16384"),
         ({"health_check_path": "/" + "a" * 1024}, r"health_check_path must be at most 1024"),
         ({"log_retention_days": 31}, r"log_retention_days must be one of CloudWatch Logs'"),
+        ({"tls_port": 0}, r"tls_port must be between 1 and 65535"),
     ],
 )
 def test_validation(network, props, message):
@@ -245,11 +248,60 @@ def test_validation(network, props, message):
         AppTier(stack, "Web", vpc=net.vpc, **props)
 
 
+def test_https_with_a_certificate():
+    """certificate=: HTTPS on 443 with a TLS 1.2+ policy, port 80 only redirects, the web group
+    opens 443 too, and the app is clean under AwsSolutions and NIST 800-53 without the TLS
+    acknowledgments."""
+    app = cdk.App(context=project_context())
+    stack = cdk.Stack(app, "Tls", env=ENV)
+    net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+    sgs = TierSecurityGroups(stack, "Sgs", vpc=net.vpc)
+    arn = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f5e6a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+    certificate = acm.Certificate.from_certificate_arn(stack, "Cert", arn)
+    tier = AppTier(
+        stack, "Web", vpc=net.vpc, security_groups=sgs, certificate=certificate,
+        deletion_protection=True,
+    )  # fmt: skip
+    apply_packs(app, ["NIST80053R5"])
+    doc = Template.from_stack(stack).to_json()
+    listeners = {
+        listener["Properties"]["Port"]: listener["Properties"]
+        for listener in resources(doc, "AWS::ElasticLoadBalancingV2::Listener").values()
+    }
+    assert set(listeners) == {80, 443}
+    https = listeners[443]
+    assert https["Protocol"] == "HTTPS"
+    assert https["Certificates"] == [{"CertificateArn": arn}]
+    assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    assert https["DefaultActions"][0]["Type"] == "forward"
+    redirect = listeners[80]["DefaultActions"][0]
+    assert redirect["Type"] == "redirect"
+    assert redirect["RedirectConfig"] == {
+        "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301",
+    }  # fmt: skip
+    web = next(k for k in resources(doc, "AWS::EC2::SecurityGroup") if k.startswith("SgsWeb"))
+    opened = sorted(
+        (r["FromPort"], r["CidrIp"])
+        for r in doc["Resources"][web]["Properties"]["SecurityGroupIngress"]
+    )
+    assert opened == [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
+    assert tier.url.startswith("https://") and not tier.url.endswith(":443")
+
+
 def test_needs_a_region():
     stack = cdk.Stack(cdk.App(), "Agnostic")
     net = Network(stack, "Net", max_azs=2, flow_logs=False)
     with pytest.raises(ValueError, match=r"AppTier needs a stack with a concrete region"):
         AppTier(stack, "Web", vpc=net.vpc)
+
+
+def test_tls_port_must_differ_from_the_web_port(network):
+    stack, net = network
+    certificate = acm.Certificate.from_certificate_arn(
+        stack, "Cert", "arn:aws:acm:ap-northeast-2:123456789012:certificate/x"
+    )
+    with pytest.raises(ValueError, match=r"tls_port and web_port must differ .*got 80 for both"):
+        AppTier(stack, "Tls", vpc=net.vpc, certificate=certificate, tls_port=80)
 
 
 def test_needs_private_subnets():

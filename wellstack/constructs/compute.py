@@ -7,6 +7,7 @@ import re
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -16,7 +17,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import check_int, check_log_retention, is_token
+from wellstack.constructs._checks import check_int, check_log_retention, check_port, is_token
 from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.security import TierSecurityGroups
 
@@ -80,6 +81,11 @@ class AppTier(Construct):
         $0.60 per million requests), logging to an encrypted CloudWatch log group.
     :param log_retention_days: retention of the WAF log group. Default 30.
     :param log_encryption_key: KMS key for that log group. Default: a new rotating key.
+    :param certificate: an ACM certificate for your domain: the load balancer then serves HTTPS
+        on ``tls_port`` (TLS 1.2+ policy) from ``web_ingress_cidr`` and ``web_port`` only
+        redirects to it. Default none: plain HTTP on ``web_port``, as the design draws it (TLS
+        needs a domain name a sandbox does not have).
+    :param tls_port: the HTTPS port with a certificate. Default 443.
     """
 
     def __init__(
@@ -104,6 +110,8 @@ class AppTier(Construct):
         waf: bool = True,
         log_retention_days: int = 30,
         log_encryption_key: kms.IKey | None = None,
+        certificate: acm.ICertificate | None = None,
+        tls_port: int = 443,
     ) -> None:
         arch = _validate(
             instance_type=instance_type,
@@ -116,6 +124,7 @@ class AppTier(Construct):
             root_volume_gb=root_volume_gb,
         )
         check_log_retention("log_retention_days", log_retention_days)
+        check_port("tls_port", tls_port)
         if not vpc.private_subnets:
             raise ValueError(
                 "vpc has no private subnets with egress: the app tier needs them (a Network with "
@@ -136,6 +145,11 @@ class AppTier(Construct):
         self.security_groups = security_groups
         web_port = security_groups.web_port
         self.web_port = web_port
+        if certificate is not None and tls_port == web_port:
+            raise ValueError(
+                f"tls_port and web_port must differ with a certificate (web_port redirects to "
+                f"tls_port), got {tls_port} for both"
+            )
 
         self.role = iam.Role(
             self,
@@ -234,10 +248,46 @@ class AppTier(Construct):
             self, "AccessLogs", retention_days=365, delivered_by="Elastic Load Balancing"
         )
         self.load_balancer.log_access_logs(self.access_logs_bucket, "alb")
-        self.listener = self.load_balancer.add_listener(
-            "Http", port=web_port, protocol=elbv2.ApplicationProtocol.HTTP, open=False
-        )
-        self.target_group = self.listener.add_targets(
+        self.https_listener: elbv2.ApplicationListener | None = None
+        if certificate is None:
+            self.listener = self.load_balancer.add_listener(
+                "Http", port=web_port, protocol=elbv2.ApplicationProtocol.HTTP, open=False
+            )
+            serving = self.listener
+        else:
+            security_groups.web.add_ingress_rule(
+                security_groups.web_peer,
+                ec2.Port.tcp(tls_port),
+                f"HTTPS from {security_groups.web_ingress_cidr}",
+            )
+            self.listener = self.load_balancer.add_listener(
+                "Http",
+                port=web_port,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                open=False,
+                default_action=elbv2.ListenerAction.redirect(
+                    protocol="HTTPS", port=str(tls_port), permanent=True
+                ),
+            )
+            self.https_listener = self.load_balancer.add_listener(
+                "Https",
+                port=tls_port,
+                protocol=elbv2.ApplicationProtocol.HTTPS,
+                certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
+                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+                open=False,
+            )
+            serving = self.https_listener
+            acknowledge(
+                self.listener,
+                {
+                    "NIST.800.53.R5-ELBv2ACMCertificateRequired": (
+                        f"This HTTP listener only answers with a permanent redirect to HTTPS on "
+                        f"port {tls_port}, which carries the ACM certificate; it serves no content"
+                    )
+                },
+            )
+        self.target_group = serving.add_targets(
             "App",
             port=web_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -254,18 +304,18 @@ class AppTier(Construct):
         self.web_acl: wafv2.CfnWebACL | None = (
             self._web_acl(log_retention_days, log_encryption_key) if waf else None
         )
-        plain_http = (
-            f"The design serves plain HTTP on port {web_port}: TLS needs a domain name and an "
-            "ACM certificate, which the caller brings; terminate TLS in front (e.g. CloudFront) "
-            "or add an HTTPS listener to `listener`'s load balancer"
-        )
-        acknowledge(
-            self.listener,
-            {
-                "NIST.800.53.R5-ALBHttpToHttpsRedirection": plain_http,
-                "NIST.800.53.R5-ELBv2ACMCertificateRequired": plain_http,
-            },
-        )
+        if certificate is None:
+            plain_http = (
+                f"The design serves plain HTTP on port {web_port}: TLS needs a domain name and "
+                "an ACM certificate; pass certificate= to serve HTTPS and redirect HTTP to it"
+            )
+            acknowledge(
+                self.listener,
+                {
+                    "NIST.800.53.R5-ALBHttpToHttpsRedirection": plain_http,
+                    "NIST.800.53.R5-ELBv2ACMCertificateRequired": plain_http,
+                },
+            )
         lb_reasons = {}
         if not deletion_protection:
             lb_reasons["NIST.800.53.R5-ELBDeletionProtectionEnabled"] = (
@@ -276,9 +326,13 @@ class AppTier(Construct):
             lb_reasons["NIST.800.53.R5-ALBWAFEnabled"] = "waf=False was chosen explicitly"
         if lb_reasons:
             acknowledge(self.load_balancer, lb_reasons)
-        #: ``http://`` + the load balancer's DNS name.
-        self.url = f"http://{self.load_balancer.load_balancer_dns_name}" + (
-            "" if web_port == 80 else f":{web_port}"
+        #: The load balancer's URL: ``http://`` (or ``https://`` with a certificate) + its DNS
+        #: name, and the port when it is not the scheme's default.
+        scheme, port, default = (
+            ("http", web_port, 80) if certificate is None else ("https", tls_port, 443)
+        )
+        self.url = f"{scheme}://{self.load_balancer.load_balancer_dns_name}" + (
+            "" if port == default else f":{port}"
         )
 
     @property

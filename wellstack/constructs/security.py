@@ -44,6 +44,8 @@ class TierSecurityGroups(Construct):
         super().__init__(scope, construct_id)
         self.web_port = web_port
         self.db_port = db_port
+        #: Who may reach the load balancer (also used for an HTTPS listener's port).
+        self.web_ingress_cidr = web_ingress_cidr
 
         self.web = ec2.SecurityGroup(
             self,
@@ -67,12 +69,14 @@ class TierSecurityGroups(Construct):
             allow_all_outbound=False,
         )
 
-        peer = (
+        self.web_peer: ec2.IPeer = (
             ec2.Peer.ipv4(web_ingress_cidr)
             if ingress.version == 4
             else ec2.Peer.ipv6(web_ingress_cidr)
         )
-        self.web.add_ingress_rule(peer, ec2.Port.tcp(web_port), f"HTTP from {web_ingress_cidr}")
+        self.web.add_ingress_rule(
+            self.web_peer, ec2.Port.tcp(web_port), f"HTTP from {web_ingress_cidr}"
+        )
         self.web.add_egress_rule(self.app, ec2.Port.tcp(web_port), "To the app instances")
         self.app.add_ingress_rule(self.web, ec2.Port.tcp(web_port), "From the load balancer")
         self.app.add_egress_rule(self.database, ec2.Port.tcp(db_port), "To the database")
