@@ -141,6 +141,14 @@ def test_subnet_plan_numbers(network_templates):
     }
 
 
+def test_subnet_plan_rows_read_like_mappings_too(network_templates):
+    row = network_templates["single"]["net"].subnet_plan[0]
+    assert (row["tier"], row["cidr"], row["usable_ips"]) == (row.tier, row.cidr, 251)
+    assert dict(row) == row.as_dict()
+    with pytest.raises(KeyError):
+        row["vpc"]
+
+
 def test_subnet_plan_of_the_smallest_subnets():
     plan = plan_subnets(
         "10.0.0.0/24",

@@ -36,15 +36,20 @@ class SubnetPlanRow:
         """2**(32 - mask) - 5: a /24 holds 251 usable addresses, not 254."""
         return self.addresses - AWS_RESERVED_PER_SUBNET
 
+    _FIELDS = ("tier", "az", "cidr", "mask", "addresses", "usable_ips")
+
+    def keys(self) -> tuple[str, ...]:
+        """With ``__getitem__``, lets a row be read like a mapping: ``row["cidr"]``,
+        ``dict(row)``."""
+        return self._FIELDS
+
+    def __getitem__(self, key: str) -> str | int:
+        if key not in self._FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
     def as_dict(self) -> dict[str, str | int]:
-        return {
-            "tier": self.tier,
-            "az": self.az,
-            "cidr": self.cidr,
-            "mask": self.mask,
-            "addresses": self.addresses,
-            "usable_ips": self.usable_ips,
-        }
+        return {key: self[key] for key in self._FIELDS}
 
 
 def plan_subnets(
