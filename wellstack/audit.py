@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from wellstack.assembly import load_app
 
 
 def acknowledgments(cdk_out: str | Path) -> list[dict[str, str]]:
-    """Every acknowledged finding in a synthesized app, read back from the templates' Metadata:
-    rule, reason and where (construct paths, a child collapsed into its acknowledged parent)."""
+    """Every acknowledged finding in a synthesized app (see :func:`acknowledgments_in`)."""
+    return acknowledgments_in(load_app(cdk_out)[0])
+
+
+def acknowledgments_in(templates: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """Every acknowledged finding in the templates, read back from their Metadata: rule, reason
+    and where (construct paths, a child collapsed into its acknowledged parent)."""
     grouped: dict[tuple[str, str], set[str]] = {}
-    templates, _ = load_app(cdk_out)
     for _, template in sorted(templates.items()):
         for resource in template["Resources"].values():
             metadata = resource.get("Metadata", {})

@@ -236,7 +236,8 @@ def cdk(*args: str, env: Mapping[str, str] | None = None) -> int:
     return subprocess.run(command, env={**os.environ, "PATH": path, **(env or {})}).returncode
 
 
-def _settings(env_name: str) -> Any:
+def environment_settings(env_name: str) -> Any:
+    """The named environment from ./cdk.json."""
     from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
@@ -260,7 +261,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="cdk's --require-approval (default: ask for security-relevant changes)",
     )
     args = parser.parse_args(list(argv) if argv is not None else None)
-    settings = _settings(args.env)
+    settings = environment_settings(args.env)
     context = ["-c", f"env={args.env}"]
     try:
         account = preflight_for(args.command, settings)

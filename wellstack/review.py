@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wellstack.assembly import AssemblyError, load_app
-from wellstack.audit import acknowledgments
+from wellstack.audit import acknowledgments_in
 
 PILLARS = (
     "security",
@@ -376,7 +376,8 @@ def review(cdk_out: str | Path) -> dict[str, Any]:
     checks = run_checks(templates)
     findings = nag_findings(out)
     acknowledged = [
-        {**row, "pillar": rule_pillar(row["rule"]) or "unmapped"} for row in acknowledgments(out)
+        {**row, "pillar": rule_pillar(row["rule"]) or "unmapped"}
+        for row in acknowledgments_in(templates)
     ]
     pillars = {}
     for pillar in PILLARS:

@@ -231,6 +231,7 @@ def summary(emulator: Emulator, region: str) -> dict[str, Any]:
         for stack in cloudformation.describe_stacks()["Stacks"]
         if stack["StackName"] != "CDKToolkit"
     }
+    associated = _cloudformation_associations(cloudformation)
     vpcs = []
     for vpc in ec2.describe_vpcs()["Vpcs"]:
         if vpc.get("IsDefault"):
@@ -244,7 +245,6 @@ def summary(emulator: Emulator, region: str) -> dict[str, Any]:
             for s in subnets
         }
         routes: dict[str, set[str]] = {}
-        associated = _cloudformation_associations(cloudformation)
         for table in ec2.describe_route_tables(Filters=vpc_filter)["RouteTables"]:
             associations = [a for a in table.get("Associations", []) if a.get("SubnetId")] or [
                 {"SubnetId": subnet}
@@ -389,9 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "stop":
         print("sandbox: stopped" if emulator.stop() else "sandbox: was not running")
         return 0
-    from wellstack.deploy import _settings
+    from wellstack.deploy import environment_settings
 
-    region = _settings(args.env).region
+    region = environment_settings(args.env).region
     try:
         if args.command == "up":
             up(emulator, root, args.env, region, out)
