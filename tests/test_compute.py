@@ -10,8 +10,8 @@ import pytest
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk.assertions import Match, Template
 
-from tests.cfn import ref, resources, subnets
 from tests.conftest import project_context, synth_with_packs
+from wellstack.analysis.template import ref, resources, subnets
 from wellstack.compliance import apply_packs
 from wellstack.constructs import AppTier, AuroraCluster, Network, TierSecurityGroups
 

@@ -10,8 +10,8 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
-from tests.cfn import ingress_rules, ref, resources
 from tests.conftest import project_context, synth_with_packs
+from wellstack.analysis.template import ingress_rules, ref, resources
 from wellstack.constructs import AuroraCluster, Network, TierSecurityGroups
 from wellstack.constructs.database import validate_windows
 
@@ -233,27 +233,40 @@ def vpc_factory():
         ({"readers": -1}, r"readers must be between 0 and 15 .*got -1"),
         ({"readers": 1.5}, r"readers must be an integer, got 1\.5"),
         ({"engine": "oracle"}, r"engine must be one of 'mysql', 'postgresql', got 'oracle'"),
-        ({"instance_type": "large"}, r"instance_type must be an instance class .*'large'"),
-        ({"instance_type": "t3.micro"}, r"instance_type 't3\.micro' is too small for Aurora"),
-        ({"reader_instance_type": "db.t4g.small"}, r"reader_instance_type 'db\.t4g\.small' is too"),
-        ({"engine_version": "8.0.32"}, r"engine_version for mysql must look like '3\.10\.4'"),
+        (
+            {"instance_type": "large"},
+            r"instance_type must be an Aurora DB instance class .*'large'",
+        ),
+        ({"instance_type": "t3.micro"}, r"instance_type is too small .*Aurora.*got 't3\.micro'"),
+        (
+            {"reader_instance_type": "db.t4g.small"},
+            r"reader_instance_type is too small.*t4g\.small",
+        ),
+        (
+            {"engine_version": "8.0.32"},
+            r"engine_version for mysql must be an Aurora MySQL 3 version",
+        ),
         (
             {"engine": "postgresql", "engine_version": "17"},
-            r"engine_version for postgresql must look like '17\.7', got '17'",
+            r"engine_version for postgresql must be an Aurora PostgreSQL version .*got '17'",
         ),
         (
             {"serverless_v2": True, "min_capacity": 0.3},
-            r"min_capacity must be between 0 and 256 ACUs in steps of 0\.5.*got 0\.3",
+            r"min_capacity must be between 0 and 256 Aurora Serverless v2 ACUs in steps of 0\.5"
+            r".*0\.3",
         ),
         (
             {"serverless_v2": True, "max_capacity": 300},
-            r"max_capacity must be between 1 and 256 ACUs.*got 300",
+            r"max_capacity must be between 1 and 256 Aurora Serverless v2 ACUs.*got 300",
         ),
         (
             {"serverless_v2": True, "min_capacity": 8, "max_capacity": 4},
             r"min_capacity \(8\) must not exceed max_capacity \(4\)",
         ),
-        ({"serverless_v2": True, "max_capacity": "4"}, r"max_capacity must be a number of ACUs"),
+        (
+            {"serverless_v2": True, "max_capacity": "4"},
+            r"max_capacity must be a number of Aurora Serverless v2 ACUs",
+        ),
         ({"reader_autoscaling": (3, 1)}, r"reader_autoscaling must satisfy 0 <= min <= max"),
         ({"reader_autoscaling": 3}, r"reader_autoscaling must be a \(min, max\) pair"),
         (
@@ -264,7 +277,7 @@ def vpc_factory():
             {"reader_autoscaling": (1, 2), "reader_autoscaling_cpu": 95},
             r"reader_autoscaling_cpu must be between 10 and 90",
         ),
-        ({"port": 0}, r"port must be between 1 and 65535.*got 0"),
+        ({"port": 0}, r"port must be between 1150 and 65535 \(RDS's range for Aurora\), got 0"),
         ({"backup_retention_days": 0}, r"backup_retention_days must be between 1 and 35.*got 0"),
         ({"backup_retention_days": 36}, r"backup_retention_days must be between 1 and 35.*got 36"),
         (
@@ -343,4 +356,5 @@ def test_engine_version_strings(vpc_factory):
         c["Properties"]["EngineVersion"]
         for c in resources(template, "AWS::RDS::DBCluster").values()
     )
-    assert versions == ["16.9", "8.0.mysql_aurora.3.8.2"]
+    # Aurora MySQL writes its minor version with two digits: 3.08.2, not 3.8.2.
+    assert versions == ["16.9", "8.0.mysql_aurora.3.08.2"]

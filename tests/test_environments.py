@@ -10,8 +10,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from tests.cfn import resources, tag
 from tests.conftest import CDK_JSON, project_context
+from wellstack.analysis.template import resources, tag
 from wellstack.app import build
 from wellstack.compliance import apply_packs
 from wellstack.settings import (
@@ -63,25 +63,27 @@ def test_defaults_of_a_minimal_environment():
         ({**MINIMAL, "colour": "blue"}, r"environment 'qa', key 'colour': unknown key"),
         ({"region": "us-east-1"}, r"environment 'qa', key 'availability_zones': is required"),
         ({"availability_zones": MINIMAL["availability_zones"]}, r"key 'region': is required"),
-        ({**MINIMAL, "region": "mars-1"}, r"key 'region': 'mars-1' is not an AWS region"),
-        ({**MINIMAL, "availability_zones": ["us-east-1a"]}, r"key 'availability_zones': needs at"),
+        ({**MINIMAL, "region": "mars-1"}, r"key 'region': must be an AWS region name.*'mars-1'"),
+        ({**MINIMAL, "availability_zones": ["us-east-1a"]}, r"'availability_zones': must name at"),
         (
             {**MINIMAL, "availability_zones": ["us-east-1a", "eu-west-1b"]},
-            r"key 'availability_zones': 'eu-west-1b' is not an AZ of region 'us-east-1'",
+            r"key 'availability_zones': must be availability zones of region 'us-east-1', got "
+            r"'eu-west-1b'",
         ),
         (
             {**MINIMAL, "availability_zones": ["us-east-1a", "us-east-1a"]},
             r"key 'availability_zones': lists an AZ twice",
         ),
-        ({**MINIMAL, "account": "1234"}, r"key 'account': '1234' is not a 12-digit AWS account"),
-        ({**MINIMAL, "cidr": "10.0.0.0/33"}, r"key 'cidr': '10\.0\.0\.0/33' is not an IPv4"),
-        ({**MINIMAL, "nat": "double"}, r"key 'nat': must be 'none', 'single' or 'per_az'"),
-        ({**MINIMAL, "db_engine": "oracle"}, r"key 'db_engine': must be 'mysql' or 'postgresql'"),
-        ({**MINIMAL, "db_readers": "2"}, r"key 'db_readers': must be int, got '2'"),
-        ({**MINIMAL, "db_readers": True}, r"key 'db_readers': must be int, got True"),
-        ({**MINIMAL, "production": 1}, r"key 'production': must be bool, got 1"),
-        ({**MINIMAL, "app_min_capacity": -1}, r"key 'app_min_capacity': must not be negative"),
-        ({**MINIMAL, "tags": {"team": 7}}, r"key 'tags': tag 'team' must be"),
+        ({**MINIMAL, "account": "1234"}, r"key 'account': must be a 12-digit AWS account id"),
+        ({**MINIMAL, "cidr": "10.0.0.0/33"}, r"key 'cidr': must be an IPv4 CIDR block"),
+        ({**MINIMAL, "nat": "double"}, r"key 'nat': must be one of 'none', 'single', 'per_az'"),
+        ({**MINIMAL, "db_engine": "oracle"}, r"key 'db_engine': must be one of 'mysql', 'postgres"),
+        ({**MINIMAL, "db_readers": "2"}, r"key 'db_readers': must be an integer, got '2'"),
+        ({**MINIMAL, "db_readers": True}, r"key 'db_readers': must be an integer, got True"),
+        ({**MINIMAL, "db_readers": 16}, r"key 'db_readers': must be between 0 and 15"),
+        ({**MINIMAL, "production": 1}, r"key 'production': must be True or False, got 1"),
+        ({**MINIMAL, "app_min_capacity": -1}, r"key 'app_min_capacity': must be at least 0"),
+        ({**MINIMAL, "tags": {"team": 7}}, r"key 'tags'.*\['team'\] must be a string"),
         ("not an object", r"environment 'qa' must be a JSON object"),
     ],
 )
@@ -96,18 +98,22 @@ def test_bad_environment_names_and_selection():
     with pytest.raises(ValueError, match=r"must be a non-empty JSON object"):
         parse_environments({})
     environments = parse_environments(ENVIRONMENTS)
-    with pytest.raises(ValueError, match=r"context 'env' names unknown environment 'qa'"):
+    with pytest.raises(ValueError, match=r"unknown environment 'qa'; known environments: dev"):
         select_environments(environments, "dev,qa")
     assert [s.name for s in select_environments(environments, None)] == ["dev"]
     assert [s.name for s in select_environments(environments, "prod, dev")] == ["prod", "dev"]
 
 
-def test_construct_errors_from_settings_name_the_environment():
+def test_settings_errors_stop_the_build_under_their_cdk_json_names():
     broken = copy.deepcopy(ENVIRONMENTS)
     broken["dev"]["db_readers"] = 16
+    broken["prod"]["log_retention_days"] = 42
     app = cdk.App(context=project_context(**{ENVIRONMENTS_KEY: broken}))
-    with pytest.raises(ValueError, match=r"environment 'dev': readers must be between 0 and 15"):
+    with pytest.raises(ValueError) as raised:
         build(app)
+    message = str(raised.value)
+    assert "environment 'dev', key 'db_readers': must be between 0 and 15" in message
+    assert "environment 'prod', key 'log_retention_days': must be one of" in message
 
 
 def test_context_lists_must_be_strings_or_lists():
@@ -123,7 +129,7 @@ def test_context_lists_must_be_strings_or_lists():
 
 def test_unknown_pack_is_a_clear_error():
     app = cdk.App(context=project_context(packs="NIST80053R5,SOC2"))
-    with pytest.raises(ValueError, match=r"packs: unknown cdk-nag pack 'SOC2'; allowed:"):
+    with pytest.raises(ValueError, match=r"packs: unknown pack 'SOC2'; allowed:"):
         build(app)
 
 
@@ -218,7 +224,9 @@ def test_a_third_environment_from_cdk_json(built_app):
         "app_max_capacity": 2,
     }
     # nat="none" has no private subnets for the app tier: a clear error naming the environment
-    with pytest.raises(ValueError, match=r"environment 'staging': vpc has no private subnets"):
+    with pytest.raises(
+        ValueError, match=r"environment 'staging': StagingApp/Web: vpc has no private subnets"
+    ):
         build(cdk.App(context=project_context(env="staging", **{ENVIRONMENTS_KEY: environments})))
     environments["staging"]["nat"] = "single"
     staging = built_app(env="staging", **{ENVIRONMENTS_KEY: environments})

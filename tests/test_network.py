@@ -9,8 +9,14 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.cfn import default_route_targets, egress_rules, ingress_rules, resources, subnets
 from tests.conftest import project_context, synth_with_packs
+from wellstack.analysis.template import (
+    default_route_targets,
+    egress_rules,
+    ingress_rules,
+    resources,
+    subnets,
+)
 from wellstack.constructs import Network, TierSecurityGroups, plan_subnets
 
 AZS3 = ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"]
@@ -297,7 +303,7 @@ def _network(**props: Any) -> Network:
     [
         ({"cidr": "10.0.0.0/33"}, r"cidr must be an IPv4 CIDR block .*'10\.0\.0\.0/33'"),
         ({"cidr": "10.0.0.1/16"}, r"cidr must be an IPv4 CIDR block .*host bits"),
-        ({"cidr": 42}, r"cidr must be an IPv4 CIDR string .*42"),
+        ({"cidr": 42}, r"cidr must be an IPv4 CIDR block such as '10\.0\.0\.0/16', got 42"),
         ({"cidr": "8.8.0.0/16"}, r"cidr must be a private \(RFC 1918\).*8\.8\.0\.0/16"),
         ({"cidr": "10.0.0.0/8"}, r"cidr must be a /16 to /28 block.*10\.0\.0\.0/8"),
         ({"cidr": "10.0.0.0/29"}, r"cidr must be a /16 to /28 block.*10\.0\.0\.0/29"),
@@ -308,8 +314,11 @@ def _network(**props: Any) -> Network:
         ({"nat": "two"}, r"nat must be one of 'none', 'single', 'per_az', got 'two'"),
         ({"availability_zones": ["ap-northeast-2a"]}, r"at least 2 AZs.*ap-northeast-2a"),
         ({"availability_zones": "ap-northeast-2a"}, r"availability_zones must be a list"),
-        ({"availability_zones": ["x", "x"]}, r"lists an AZ twice"),
-        ({"availability_zones": list("abcde")}, r"has 5 AZs but reserved_azs is 4"),
+        ({"availability_zones": ["ap-northeast-2a"] * 2}, r"lists an AZ twice"),
+        (
+            {"availability_zones": [f"ap-northeast-2{z}" for z in "abcde"]},
+            r"has 5 AZs but reserved_azs is 4",
+        ),
         ({"max_azs": 2}, r"give availability_zones or max_azs, not both"),
         ({"availability_zones": None, "max_azs": 1}, r"max_azs must be between 2 and 4.*got 1"),
         ({"public_mask": 29}, r"public_mask must be between 16 and 28.*got 29"),
@@ -349,7 +358,7 @@ def test_max_azs_beyond_what_the_stack_knows_is_a_clear_error():
         ({"web_port": 3306}, r"web_port and db_port must differ.*3306"),
         (
             {"web_ingress_cidr": "203.0.113.9"},
-            r"web_ingress_cidr must be a CIDR block with a prefix",
+            r"web_ingress_cidr must be a CIDR block written address/prefix",
         ),
         (
             {"web_ingress_cidr": "1.2.3.4/16"},

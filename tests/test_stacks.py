@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cfn import egress_rules, ingress_rules, ref, resources
+from wellstack.analysis.template import egress_rules, ingress_rules, ref, resources
 
 
 def group_ids(template):

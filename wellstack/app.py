@@ -5,8 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from wellstack.compliance import apply_packs
+from wellstack.errors import WellstackError
 from wellstack.settings import (
-    EMULATOR_KEY,
     ENVIRONMENTS_KEY,
     PACKS_KEY,
     SELECT_KEY,
@@ -20,19 +20,17 @@ from wellstack.stacks import ThreeTierStacks, add_three_tier
 def build(app: cdk.App) -> dict[str, ThreeTierStacks]:
     """Add the selected environments' stacks (``-c env=dev,prod``; default ``dev``) to ``app``,
     named ``DevNetwork``, ``DevData``, ``DevApp`` ..., and register the cdk-nag packs
-    (AwsSolutions plus ``-c packs=...``). ``-c wellstack:emulator=true`` (``make sandbox``)
-    builds them for the local emulator (see ``EMULATOR_DIFFERENCES``)."""
+    (AwsSolutions plus ``-c packs=...``)."""
     environments = parse_environments(app.node.try_get_context(ENVIRONMENTS_KEY))
     selected = select_environments(environments, app.node.try_get_context(SELECT_KEY))
     packs = split_list(app.node.try_get_context(PACKS_KEY), PACKS_KEY)
-    emulator = str(app.node.try_get_context(EMULATOR_KEY)).lower() == "true"
     built = {}
     for settings in selected:
         try:
-            built[settings.name] = add_three_tier(
-                app, settings, prefix=settings.stack_prefix, emulator=emulator
-            )
-        except ValueError as err:  # a construct rejected a value that came from cdk.json
-            raise ValueError(f"environment {settings.name!r}: {err}") from err
+            built[settings.name] = add_three_tier(app, settings, prefix=settings.stack_prefix)
+        except WellstackError as err:  # a construct rejected a value that came from cdk.json
+            raise WellstackError(
+                f"environment {settings.name!r}: {err.path}", err.problems
+            ) from err
     apply_packs(app, packs)
     return built

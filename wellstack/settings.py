@@ -2,28 +2,34 @@
 
 Every environment is a JSON object of the keys in :class:`EnvironmentSettings`. ``region`` and
 ``availability_zones`` are required (explicit AZs keep ``cdk synth`` offline: no context lookup);
-every other key has the documented default below. An unknown key, a missing required key or a
-bad value raises ``ValueError`` naming the environment and the key.
+every other key has the documented default below. Every problem of one environment is reported
+at once, each naming the environment, the key, the value and what is allowed, with the same
+rules the constructs apply to the props the keys feed. Pure Python: no CDK import.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
+from wellstack.catalog import aurora_problem, ec2_problem
+from wellstack.errors import WellstackError
+from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets
+from wellstack.types import Engine, NatStrategy, choices
+from wellstack.validation import REGION, Problems
+
 ENVIRONMENTS_KEY = "wellstack:environments"
 SELECT_KEY = "env"
 PACKS_KEY = "packs"
-EMULATOR_KEY = "wellstack:emulator"
 DEFAULT_ENVIRONMENT = "dev"
+#: Aurora's limit: one writer plus at most 15 readers.
+MAX_READERS = 15
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_ACCOUNT = r"[0-9]{12}"
+_ENV_NAME = r"[a-z][a-z0-9-]{0,19}"
 
 
 @dataclass(frozen=True)
@@ -33,26 +39,47 @@ class EnvironmentSettings:
     Defaults are the cheap, safe dev profile: one NAT gateway, one reader, small instances.
     """
 
+    #: The environment's name (the key in ``wellstack:environments``).
     name: str
+    #: The AWS region (required), e.g. ``ap-northeast-2``.
     region: str
+    #: Two or more AZ names of the region, in slot order (required: keeps synthesis offline).
     availability_zones: tuple[str, ...]
+    #: The 12-digit account; deploys refuse other accounts' credentials. Default: any account.
     account: str | None = None
+    #: The VPC's private IPv4 block, /16 to /28.
     cidr: str = "10.0.0.0/16"
-    nat: str = "single"
+    #: ``none``, ``single`` (one NAT gateway) or ``per_az`` (one per AZ, survives an AZ).
+    nat: NatStrategy = "single"
+    #: Prefix length of each public subnet (16-28).
     public_mask: int = 24
+    #: Prefix length of each private subnet (16-28).
     private_mask: int = 24
+    #: Prefix length of each isolated subnet (16-28).
     isolated_mask: int = 24
+    #: A network ACL on the isolated tier admitting only the database port from the private tier.
     strict_acls: bool = False
-    db_engine: str = "mysql"
+    #: ``mysql`` (Aurora MySQL 3) or ``postgresql`` (Aurora PostgreSQL 17).
+    db_engine: Engine = "mysql"
+    #: Aurora Replicas besides the writer, 0-15.
     db_readers: int = 1
+    #: Aurora instance class of the engine, e.g. ``r6g.large`` or ``t4g.medium``.
     db_instance_type: str = "r6g.large"
+    #: Automated backups kept, 1-35 days.
     db_backup_retention_days: int = 7
+    #: EC2 instance type of the app tier; Graviton types get the arm64 image.
     app_instance_type: str = "t3.micro"
+    #: Auto Scaling minimum.
     app_min_capacity: int = 2
+    #: Auto Scaling maximum.
     app_max_capacity: int = 4
+    #: Auto Scaling desired capacity (``null``: start at the minimum).
     app_desired_capacity: int | None = None
+    #: Retention of every log group and log bucket the stacks create (CloudWatch's periods).
     log_retention_days: int = 30
+    #: Production: stack termination protection and load balancer deletion protection.
     production: bool = False
+    #: Cost-allocation tags on every taggable resource (with ``project`` and ``environment``).
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -71,108 +98,204 @@ class EnvironmentSettings:
 
 
 _REQUIRED = ("region", "availability_zones")
-_KINDS: dict[str, type | tuple[type, ...]] = {
-    "region": str,
-    "availability_zones": list,
-    "account": str,
-    "cidr": str,
-    "nat": str,
-    "public_mask": int,
-    "private_mask": int,
-    "isolated_mask": int,
-    "strict_acls": bool,
-    "db_engine": str,
-    "db_readers": int,
-    "db_instance_type": str,
-    "db_backup_retention_days": int,
-    "app_instance_type": str,
-    "app_min_capacity": int,
-    "app_max_capacity": int,
-    "app_desired_capacity": int,
-    "log_retention_days": int,
-    "production": bool,
-    "tags": dict,
+_KEYS = tuple(f.name for f in fields(EnvironmentSettings) if f.name != "name")
+_DEFAULTS = {f.name: f.default for f in fields(EnvironmentSettings) if f.name != "name"}
+#: A key's check: (problems, the key's label in messages, the value, the whole environment).
+KeyCheck = Callable[[Problems, str, Any, Mapping[str, Any]], bool]
+
+
+class SettingsError(WellstackError):
+    """Bad cdk.json settings; every message starts ``environment 'NAME', key 'KEY':``."""
+
+    def __init__(self, environment: str, problems: list[str]) -> None:
+        super().__init__("", problems)
+        self.path = f"cdk.json environment {environment!r}"
+
+
+def _region(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.text(k, v, REGION, "an AWS region name such as 'ap-northeast-2'")
+
+
+def _azs(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
+    region = raw.get("region")
+    known = region if isinstance(region, str) and REGION.fullmatch(region) else None
+    return p.availability_zones(k, v, known) is not None
+
+
+def _account(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.text(k, v, _ACCOUNT, "a 12-digit AWS account id such as '111122223333'")
+
+
+def _cidr(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.vpc_cidr(k, v) is not None
+
+
+def _mask(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.integer(k, v, 16, 28, "AWS's subnet size limits")
+
+
+def _flag(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.flag(k, v)
+
+
+def _choice(allowed: tuple[str, ...]) -> KeyCheck:
+    return lambda p, k, v, _: p.choice(k, v, allowed)
+
+
+def _int(low: int, high: int | None = None, why: str = "") -> KeyCheck:
+    return lambda p, k, v, _: p.integer(k, v, low, high, why)
+
+
+def _db_class(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
+    engine = raw.get("db_engine", "mysql")
+    if engine not in choices(Engine):
+        return True  # reported under db_engine
+    problem = aurora_problem(v, engine)
+    return p.check(problem is None, f"{k} {problem}, got {v!r}")
+
+
+def _app_class(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    problem = ec2_problem(v)
+    return p.check(problem is None, f"{k} {problem}, got {v!r}")
+
+
+def _desired(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return v is None or p.integer(k, v, 0)
+
+
+def _retention(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.log_retention(k, v)
+
+
+def _tags(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return p.tags(k, v)
+
+
+#: Every key's check, under its cdk.json name (the same rules as the construct prop it feeds).
+CHECKS: dict[str, KeyCheck] = {
+    "region": _region,
+    "availability_zones": _azs,
+    "account": _account,
+    "cidr": _cidr,
+    "nat": _choice(choices(NatStrategy)),
+    "public_mask": _mask,
+    "private_mask": _mask,
+    "isolated_mask": _mask,
+    "strict_acls": _flag,
+    "db_engine": _choice(choices(Engine)),
+    "db_readers": _int(0, MAX_READERS, "Aurora's limit"),
+    "db_instance_type": _db_class,
+    "db_backup_retention_days": _int(1, 35, "RDS's range"),
+    "app_instance_type": _app_class,
+    "app_min_capacity": _int(0),
+    "app_max_capacity": _int(1),
+    "app_desired_capacity": _desired,
+    "log_retention_days": _retention,
+    "production": _flag,
+    "tags": _tags,
 }
-assert set(_KINDS) == {f.name for f in fields(EnvironmentSettings)} - {"name"}
-
-
-def _fail(env: str, key: str, message: str) -> ValueError:
-    return ValueError(f"environment {env!r}, key {key!r}: {message}")
+if set(CHECKS) != set(_KEYS):  # a key without a check (or a check without a key) is a bug
+    raise RuntimeError(f"settings checks out of step with the keys: {set(CHECKS) ^ set(_KEYS)}")
 
 
 def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
-    """Parse one environment's JSON object; raise ``ValueError`` naming ``name`` and the key."""
-    if not isinstance(name, str) or not _ENV_NAME.match(name):
-        raise ValueError(
-            f"environment name {name!r} must be 1-20 lowercase letters, digits or '-', "
-            "starting with a letter"
+    """Parse one environment's JSON object; raise :class:`~wellstack.errors.WellstackError`
+    (a ``ValueError``) naming the environment and every bad key."""
+    if not isinstance(name, str) or not re.fullmatch(_ENV_NAME, name):
+        raise WellstackError(
+            "cdk.json",
+            [
+                f"environment name {name!r} must be 1-20 lowercase letters, digits or '-', "
+                "starting with a letter"
+            ],
         )
+    problems = Problems("")
+
+    def label(key: str) -> str:
+        return f"environment {name!r}, key {key!r}:"
+
     if not isinstance(raw, Mapping):
-        raise ValueError(f"environment {name!r} must be a JSON object, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(_KINDS))
-    if unknown:
-        raise _fail(name, unknown[0], f"unknown key; allowed keys are {', '.join(sorted(_KINDS))}")
+        raise SettingsError(
+            name,
+            [f"environment {name!r} must be a JSON object of settings, got {type(raw).__name__}"],
+        )
+    for key in sorted(set(raw) - set(_KEYS), key=str):
+        problems.add(f"{label(key)} unknown key; allowed keys are {', '.join(sorted(_KEYS))}")
     for key in _REQUIRED:
         if key not in raw:
-            raise _fail(name, key, "is required")
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        kind = _KINDS[key]
-        # bool is an int in Python: never accept True for a count, nor 1 for a flag.
-        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-        if key == "app_desired_capacity" and value is None:
-            wrong = False
-        if wrong:
-            raise _fail(name, key, f"must be {kind.__name__}, got {value!r}")  # type: ignore[union-attr]
-        values[key] = value
-
-    region = values["region"]
-    if not _REGION.match(region):
-        raise _fail(name, "region", f"{region!r} is not an AWS region name like 'ap-northeast-2'")
-    azs = values["availability_zones"]
-    if len(azs) < 2 or not all(isinstance(az, str) for az in azs):
-        raise _fail(name, "availability_zones", f"needs at least 2 AZ names, got {azs!r}")
-    for az in azs:
-        if not (az.startswith(region) and re.fullmatch(r"[a-z]", az[len(region) :])):
-            raise _fail(name, "availability_zones", f"{az!r} is not an AZ of region {region!r}")
-    if len(set(azs)) != len(azs):
-        raise _fail(name, "availability_zones", f"lists an AZ twice: {azs!r}")
-    values["availability_zones"] = tuple(azs)
-    account = values.get("account")
-    if account is not None and not _ACCOUNT.match(account):
-        raise _fail(name, "account", f"{account!r} is not a 12-digit AWS account id")
-    cidr = values.get("cidr", "10.0.0.0/16")
-    try:
-        ipaddress.IPv4Network(cidr)
-    except ValueError as err:
-        raise _fail(name, "cidr", f"{cidr!r} is not an IPv4 CIDR block ({err})") from None
-    nat = values.get("nat", "single")
-    if nat not in ("none", "single", "per_az"):
-        raise _fail(name, "nat", f"must be 'none', 'single' or 'per_az', got {nat!r}")
-    engine = values.get("db_engine", "mysql")
-    if engine not in ("mysql", "postgresql"):
-        raise _fail(name, "db_engine", f"must be 'mysql' or 'postgresql', got {engine!r}")
-    for key in ("db_readers", "db_backup_retention_days", "app_min_capacity", "log_retention_days"):
-        if key in values and values[key] < 0:
-            raise _fail(name, key, f"must not be negative, got {values[key]}")
-    tags = values.get("tags", {})
-    for tag_key, tag_value in tags.items():
-        if not isinstance(tag_value, str) or not tag_key or len(tag_key) > 128:
-            raise _fail(
-                name, "tags", f"tag {tag_key!r} must be a 1-128 char key with a string value"
-            )
-    values["tags"] = MappingProxyType(dict(tags))
+            problems.add(f"{label(key)} is required")
+    valid = {key: value for key, value in raw.items() if key in CHECKS}
+    for key, value in valid.items():
+        CHECKS[key](problems, label(key), value, raw)
+    _check_together(problems, {**_DEFAULTS, **valid}, label)
+    if problems:
+        raise SettingsError(name, problems.problems)
+    values: dict[str, Any] = dict(valid)
+    values["availability_zones"] = tuple(values["availability_zones"])
+    values["tags"] = MappingProxyType(dict(values.get("tags", {})))
     return EnvironmentSettings(name=name, **values)
 
 
-def parse_environments(raw: Any) -> dict[str, EnvironmentSettings]:
-    """Parse the whole ``wellstack:environments`` object."""
-    if not isinstance(raw, Mapping) or not raw:
-        raise ValueError(
-            f"context {ENVIRONMENTS_KEY!r} must be a non-empty JSON object of environments, "
-            f"got {raw!r}"
+def _check_together(
+    problems: Problems, values: Mapping[str, Any], label: Callable[[str], str]
+) -> None:
+    """Rules across keys, checked only when the keys themselves are valid."""
+    if problems:
+        return
+    low, high, desired = (
+        values["app_min_capacity"],
+        values["app_max_capacity"],
+        values["app_desired_capacity"],
+    )
+    if low > high:
+        problems.add(f"{label('app_min_capacity')} {low} must not exceed app_max_capacity ({high})")
+    elif desired is not None and not low <= desired <= high:
+        problems.add(
+            f"{label('app_desired_capacity')} must be between app_min_capacity ({low}) and "
+            f"app_max_capacity ({high}), got {desired}"
         )
-    return {name: parse_environment(name, value) for name, value in raw.items()}
+    prefix = int(str(values["cidr"]).rsplit("/", 1)[1])
+    masks = {tier: values[f"{tier}_mask"] for tier in ("public", "private", "isolated")}
+    for tier, mask in masks.items():
+        if mask < prefix:
+            problems.add(
+                f"{label(tier + '_mask')} /{mask} is larger than the cidr {values['cidr']}; use "
+                f"/{prefix} or longer"
+            )
+    if problems:
+        return
+    try:
+        plan_subnets(values["cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
+    except ValueError as err:
+        problems.add(f"{label('cidr')} {err}")
+    if len(values["availability_zones"]) > DEFAULT_RESERVED_AZS:
+        problems.add(
+            f"{label('availability_zones')} has {len(values['availability_zones'])} AZs; the "
+            f"subnet plan reserves {DEFAULT_RESERVED_AZS} slots per tier"
+        )
+
+
+def parse_environments(raw: Any) -> dict[str, EnvironmentSettings]:
+    """Parse the whole ``wellstack:environments`` object (every environment's problems at
+    once)."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise WellstackError(
+            "cdk.json",
+            [
+                f"context {ENVIRONMENTS_KEY!r} must be a non-empty JSON object of environments, "
+                f"got {raw!r}"
+            ],
+        )
+    parsed: dict[str, EnvironmentSettings] = {}
+    errors: list[str] = []
+    for name, value in raw.items():
+        try:
+            parsed[name] = parse_environment(name, value)
+        except WellstackError as err:
+            errors.extend(err.problems)
+    if errors:
+        raise WellstackError("", errors)
+    return parsed
 
 
 def split_list(value: Any, key: str) -> tuple[str, ...]:
@@ -184,11 +307,12 @@ def split_list(value: Any, key: str) -> tuple[str, ...]:
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         items = [item.strip() for item in value]
     else:
-        raise ValueError(
-            f"context {key!r} must be a comma-separated string or a list, got {value!r}"
+        raise WellstackError(
+            "cdk.json",
+            [f"context {key!r} must be a comma-separated string or a list, got {value!r}"],
         )
     if any(not item for item in items):
-        raise ValueError(f"context {key!r} has an empty entry: {value!r}")
+        raise WellstackError("cdk.json", [f"context {key!r} has an empty entry: {value!r}"])
     return tuple(dict.fromkeys(items))
 
 
@@ -199,8 +323,11 @@ def select_environments(
     names = split_list(selection, SELECT_KEY) or (DEFAULT_ENVIRONMENT,)
     missing = [name for name in names if name not in environments]
     if missing:
-        raise ValueError(
-            f"context {SELECT_KEY!r} names unknown environment {missing[0]!r}; "
-            f"cdk.json defines {', '.join(sorted(environments))}"
+        raise WellstackError(
+            "cdk.json",
+            [
+                f"unknown environment {missing[0]!r}; known environments: "
+                f"{', '.join(sorted(environments))}"
+            ],
         )
     return [environments[name] for name in names]

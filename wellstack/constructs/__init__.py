@@ -5,14 +5,22 @@ from wellstack.constructs.database import AuroraCluster
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.constructs.storage import TieredBucket, validate_transitions
+from wellstack.errors import WellstackError
+from wellstack.types import Architecture, Engine, IpAddressType, NatStrategy, ObjectLockMode
 
 __all__ = [
     "AppTier",
+    "Architecture",
     "AuroraCluster",
+    "Engine",
+    "IpAddressType",
+    "NatStrategy",
     "Network",
+    "ObjectLockMode",
     "SubnetPlanRow",
     "TierSecurityGroups",
     "TieredBucket",
+    "WellstackError",
     "plan_subnets",
     "validate_transitions",
 ]

@@ -1,68 +1,93 @@
-"""Small validation helpers shared by the constructs: each raises a ``ValueError`` that names
-the prop, the value received and what is allowed. Unresolved tokens are never checked."""
+"""The constructs' side of validation: CDK tokens are skipped, construct arguments are checked
+to be CDK objects of the right kind before jsii sees them, and errors carry the construct path."""
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
 
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
+from wellstack.errors import WellstackError
+from wellstack.validation import INT32_MAX, LOG_RETENTION_DAYS
+from wellstack.validation import Problems as _Problems
+
+__all__ = ["INT32_MAX", "LOG_RETENTION_DAYS", "Problems", "implements", "is_token", "log_retention"]
 
 
 def is_token(value: Any) -> bool:
-    return isinstance(value, str | int | float) and cdk.Token.is_unresolved(value)
+    """An unresolved CDK token (its value is only known at deploy time)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    return cdk.Token.is_unresolved(value)
 
 
-def check_int(prop: str, value: Any, low: int, high: int | None = None, why: str = "") -> None:
-    """``value`` is an int (not a bool) in ``[low, high]``."""
-    if is_token(value):
-        return
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{prop} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{prop} must be {bounds}{f' ({why})' if why else ''}, got {value}")
+def _mro_interfaces(cls: type) -> list[type]:
+    found: list[type] = []
+    for klass in cls.__mro__:
+        for iface in getattr(klass, "__jsii_ifaces__", ()) or ():
+            found.extend(iface.__mro__)
+    return found
 
 
-def check_choice(prop: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{prop} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+def implements(value: Any, iface: type) -> bool:
+    """Is ``value`` a jsii object (or a Python class declared with ``@jsii.implements``) that
+    implements the jsii interface ``iface`` (``ec2.IVpc``, ``kms.IKey`` ...)? jsii interfaces are
+    not runtime-checkable protocols, so ``isinstance`` cannot answer this."""
+    if value is None or isinstance(value, str | int | float | bool | bytes | Mapping | Sequence):
+        return False
+    delegates = getattr(value, "_delegates", None)  # jsii's InterfaceDynamicProxy
+    candidates = [type(d) for d in delegates] if isinstance(delegates, list) else [type(value)]
+    for cls in candidates:
+        if iface in cls.__mro__ or iface in _mro_interfaces(cls):
+            return True
+        proxy = getattr(iface, "__jsii_proxy_class__", None)
+        if proxy is not None and issubclass(cls, proxy()):
+            return True
+    return False
 
 
-def check_port(prop: str, value: Any) -> None:
-    check_int(prop, value, 1, 65535, "a TCP port")
+def construct_path(scope: Any, construct_id: Any) -> str:
+    """The path a construct *will* have, known before it is created."""
+    parent = getattr(getattr(scope, "node", None), "path", "")
+    return f"{parent}/{construct_id}" if parent else str(construct_id)
 
 
-def check_cidr(prop: str, value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """A canonical IPv4 or IPv6 CIDR block (no host bits set)."""
-    if not isinstance(value, str):
-        raise ValueError(f"{prop} must be a CIDR string such as '10.0.0.0/16', got {value!r}")
-    if "/" not in value:
-        raise ValueError(
-            f"{prop} must be a CIDR block with a prefix length such as '{value}/32', got {value!r}"
-        )
-    try:
-        return ipaddress.ip_network(value, strict=True)
-    except ValueError as err:
-        raise ValueError(
-            f"{prop} must be a CIDR block such as '10.0.0.0/16', got {value!r} ({err})"
-        ) from None
+class Problems(_Problems):
+    """:class:`wellstack.validation.Problems` for a construct: skips CDK tokens and checks
+    construct arguments."""
 
+    def unresolved(self, value: Any) -> bool:
+        return is_token(value)
 
-def check_log_retention(prop: str, value: Any) -> None:
-    if is_token(value):
-        return
-    if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
-        raise ValueError(
-            f"{prop} must be one of CloudWatch Logs' retention periods "
-            f"({', '.join(map(str, LOG_RETENTION_DAYS))} days), got {value!r}"
-        )
+    @classmethod
+    def of(cls, scope: Any, construct_id: Any, what: str) -> Problems:
+        """A collector for ``what`` (a class name) built under ``scope`` as ``construct_id``;
+        ``scope`` and ``construct_id`` are checked first (they are where the error points)."""
+        from constructs import Construct
+
+        if not isinstance(scope, Construct):
+            raise WellstackError(
+                what,
+                [f"scope must be a construct (a Stack or a construct inside one), got {scope!r}"],
+            )
+        problems = cls(construct_path(scope, construct_id))
+        if not isinstance(construct_id, str) or not construct_id or "/" in construct_id:
+            problems.path = f"{scope.node.path}/?" if scope.node.path else what
+            problems.add(
+                f"construct_id must be a non-empty string without '/', got {construct_id!r}"
+            )
+        elif scope.node.try_find_child(construct_id) is not None:
+            problems.add(
+                f"construct_id {construct_id!r} is already used by a sibling under "
+                f"{scope.node.path or 'the app'}; construct ids must be unique among siblings"
+            )
+        problems.done()
+        return problems
+
+    def implements(self, prop: str, value: Any, iface: type, what: str) -> bool:
+        """A CDK object implementing ``iface`` (``ec2.IVpc`` ...), checked before jsii sees it."""
+        return self.check(implements(value, iface), f"{prop} must be {what}, got {value!r}")
 
 
 def log_retention(days: int) -> Any:

@@ -33,7 +33,7 @@ def logs_key(scope: Construct, construct_id: str, description: str) -> kms.Key:
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="CloudWatchLogsUse",
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             actions=[
                 "kms:Encrypt*",
                 "kms:Decrypt*",
@@ -62,7 +62,7 @@ def encrypted_log_group(
     construct_id: str,
     *,
     retention_days: int,
-    key: kms.IKey,
+    key: kms.IKey | kms.Key,
     log_group_name: str | None = None,
 ) -> logs.LogGroup:
     """A log group kept ``retention_days`` (validated by the caller), encrypted, RETAINed."""

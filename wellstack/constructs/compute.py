@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
@@ -12,18 +15,153 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from wellstack.catalog import ec2_architecture, ec2_problem
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import check_int, check_log_retention, check_port, is_token
+from wellstack.constructs import _props
+from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.security import TierSecurityGroups
+from wellstack.types import Architecture, choices
 
-ARCHITECTURES = ("x86_64", "arm64")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+ARCHITECTURES = choices(Architecture)
+_HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+#: AWS's managed rule groups on the web ACL by default: common exploits (OWASP top 10 style),
+#: known bad inputs (e.g. Log4j), and Amazon's IP reputation list.
+DEFAULT_WAF_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+_WAF_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_PUBLIC_SUBNETS = (ec2.SubnetType.PUBLIC,)
+
+
+def _idle_timeout_ok(problems: Problems, prop: str, value: Any) -> bool:
+    seconds = value.to_seconds() if isinstance(value, cdk.Duration) else None
+    return problems.check(
+        seconds is None or is_token(seconds) or 1 <= seconds <= 4000,
+        f"{prop} must be between 1 and 4000 seconds (ALB's range), got {seconds}",
+    )
+
+
+def _lb_name_ok(problems: Problems, prop: str, value: Any) -> bool:
+    return problems.text(
+        prop,
+        value,
+        r"(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?",
+        "a load balancer name: 1-32 letters, digits or hyphens, not starting or ending with '-'",
+        max_length=32,
+    )
+
+
+#: ``load_balancer_props``
+LOAD_BALANCER_OVERRIDES = _props.OverrideRules(
+    target=elbv2.ApplicationLoadBalancer,
+    managed={
+        "vpc": "vpc",
+        "vpc_subnets": "vpc (the public tier)",
+        "security_group": "security_groups",
+        "deletion_protection": "deletion_protection",
+        "internet_facing": "the design (an internet-facing load balancer)",
+        "ip_address_type": "ip_address_type",
+    },
+    protected={
+        "drop_invalid_header_fields": _props.Protect(
+            lambda v: v is True, "forward requests with invalid HTTP headers to the instances"
+        ),
+        "desync_mitigation_mode": _props.Protect(
+            lambda v: v != elbv2.DesyncMitigationMode.MONITOR,
+            "let HTTP desync (request smuggling) attempts through",
+        ),
+    },
+    checks={"idle_timeout": _idle_timeout_ok, "load_balancer_name": _lb_name_ok},
+)
+#: ``auto_scaling_group_props``
+AUTO_SCALING_GROUP_OVERRIDES = _props.OverrideRules(
+    target=autoscaling.AutoScalingGroup,
+    managed={
+        "vpc": "vpc",
+        "launch_template": "launch_template_props",
+        "min_capacity": "min_capacity",
+        "max_capacity": "max_capacity",
+        "desired_capacity": "desired_capacity",
+        "instance_type": "instance_type",
+        "machine_image": "machine_image",
+        "role": "the tier's instance role (AppTier.role)",
+        "security_group": "security_groups",
+        "user_data": "user_data",
+        "block_devices": "root_volume_gb",
+        "require_imdsv2": "launch_template_props",
+        "init": "user_data",
+        "init_options": "user_data",
+        "mixed_instances_policy": "instance_type",
+        "migrate_to_launch_template": "launch_template_props",
+        "instance_monitoring": "launch_template_props",
+        "spot_price": "launch_template_props (spot_options)",
+        "allow_all_outbound": "security_groups",
+    },
+    protected={
+        "vpc_subnets": _props.Protect(
+            lambda v: not (isinstance(v, ec2.SubnetSelection) and v.subnet_type in _PUBLIC_SUBNETS),
+            "put the instances in public subnets",
+        ),
+        "associate_public_ip_address": _props.Protect(
+            lambda v: v is False, "give the instances public IP addresses"
+        ),
+        "key_name": _props.Protect(lambda v: v is None, "add an SSH key pair (use SSM instead)"),
+        "key_pair": _props.Protect(lambda v: v is None, "add an SSH key pair (use SSM instead)"),
+        "ssm_session_permissions": _props.Protect(
+            lambda v: v is not False, "remove Session Manager access (the only way in)"
+        ),
+    },
+)
+#: ``launch_template_props``
+LAUNCH_TEMPLATE_OVERRIDES = _props.OverrideRules(
+    target=ec2.LaunchTemplate,
+    managed={
+        "instance_type": "instance_type",
+        "machine_image": "machine_image",
+        "role": "the tier's instance role (AppTier.role)",
+        "instance_profile": "the tier's instance role (AppTier.role)",
+        "security_group": "security_groups",
+        "user_data": "user_data",
+        "block_devices": "root_volume_gb",
+    },
+    protected={
+        "require_imdsv2": _props.Protect(
+            lambda v: v is True, "allow IMDSv1 (SSRF credential theft)"
+        ),
+        "http_tokens": _props.Protect(
+            lambda v: v == ec2.LaunchTemplateHttpTokens.REQUIRED, "allow IMDSv1"
+        ),
+        "http_put_response_hop_limit": _props.Protect(
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2,
+            "let metadata tokens travel further than a container on the instance (hop limit > 2)",
+        ),
+        "key_name": _props.Protect(lambda v: v is None, "add an SSH key pair (use SSM instead)"),
+        "key_pair": _props.Protect(lambda v: v is None, "add an SSH key pair (use SSM instead)"),
+        "associate_public_ip_address": _props.Protect(
+            lambda v: v is False, "give the instances public IP addresses"
+        ),
+    },
+)
+#: ``web_acl_props``: ``rules`` are added after the managed rule groups.
+WEB_ACL_OVERRIDES = _props.OverrideRules(
+    target=wafv2.CfnWebACL,
+    managed={"scope": "the design (a REGIONAL web ACL on the load balancer)"},
+    protected={},
+)
+#: ``health_check_props`` (``elbv2.HealthCheck``)
+HEALTH_CHECK_OVERRIDES = _props.OverrideRules(
+    target=elbv2.HealthCheck,
+    managed={"path": "health_check_path", "port": "web_port"},
+    protected={},
+)
 
 
 def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
@@ -49,6 +187,15 @@ def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
     return user_data
 
 
+@dataclass(frozen=True)
+class _Overrides:
+    load_balancer: dict[str, Any]
+    auto_scaling_group: dict[str, Any]
+    launch_template: dict[str, Any]
+    web_acl: dict[str, Any]
+    health_check: dict[str, Any]
+
+
 @jsii.implements(ec2.IConnectable)
 class AppTier(Construct):
     """An internet-facing ALB in the public subnets in front of an Auto Scaling group in the
@@ -58,27 +205,38 @@ class AppTier(Construct):
     :param vpc: the VPC (needs public and private subnets).
     :param security_groups: the tier groups: ``web`` goes on the load balancer, ``app`` on the
         instances. Default: a new :class:`TierSecurityGroups` with ``web_port``.
-    :param instance_type: Default ``t3.micro``. A Graviton type (``t4g``, ``m7g`` ...) gets the
-        arm64 image.
+    :param instance_type: ``"t3.micro"`` (default) or an ``ec2.InstanceType``. A Graviton type
+        (``t4g``, ``m7g`` ...) gets the arm64 image.
     :param architecture: ``"x86_64"`` or ``"arm64"``; must match ``instance_type``. Default:
         derived from it.
+    :param machine_image: the AMI. Default: the latest Amazon Linux 2023 for the architecture,
+        resolved at deploy time from AWS's public SSM parameter.
     :param min_capacity: Default 2 (one per AZ of a two-AZ network).
     :param max_capacity: Default 4.
     :param desired_capacity: Default: none (Auto Scaling starts at ``min_capacity``).
-    :param cpu_target: target-tracking CPU utilization, percent. Default 60.
+    :param cpu_target: target-tracking CPU utilization, percent. Default 60. A group with
+        ``min_capacity == max_capacity`` has a fixed size and no scaling policy.
     :param user_data: a script (str) or ``ec2.UserData``. Default: nginx serving a small page
         and ``health_check_path`` on the web port.
     :param health_check_path: what the target group checks. Default ``/health``.
-    :param web_port: port of the listener and the instances, when ``security_groups`` is not
-        given. Default 80.
+    :param health_check_props: ``elbv2.HealthCheck`` keyword arguments merged over wellstack's
+        (every 15 s, healthy after 2, unhealthy after 3, HTTP 200).
+    :param web_port: the port of the listener and the instances. Default: ``security_groups``'
+        web port, or 80; giving both with different ports is an error.
     :param root_volume_gb: encrypted gp3 root volume. Default 10.
     :param deletion_protection: load balancer deletion protection. Default off (on in prod
         settings).
-    :param access_logs_bucket: where the load balancer's access logs go. Default: a new
-        encrypted, private bucket (SSE-S3: ELB log delivery supports no other), RETAINed.
-    :param waf: an AWS WAF web ACL on the load balancer with AWS's managed rule groups (common
-        exploits, known bad inputs, IP reputation). Default on (about $8 a month plus
+    :param access_logs_bucket: an existing bucket for the load balancer's access logs.
+        Default: a new private bucket (SSE-S3: ELB log delivery supports no other), RETAINed.
+    :param access_log_retention_days: how long that own bucket keeps the logs. Default 365.
+    :param waf: an AWS WAF web ACL on the load balancer. Default on (about $8 a month plus
         $0.60 per million requests), logging to an encrypted CloudWatch log group.
+    :param waf_managed_rule_groups: AWS managed rule group names. Default
+        :data:`DEFAULT_WAF_RULE_GROUPS`.
+    :param waf_rules: extra web ACL rules (``wafv2.CfnWebACL.RuleProperty``), evaluated after
+        the managed rule groups.
+    :param web_acl_props: ``wafv2.CfnWebACL`` keyword arguments merged over wellstack's;
+        ``rules`` are added after the managed rule groups.
     :param log_retention_days: retention of the WAF log group. Default 30.
     :param log_encryption_key: KMS key for that log group. Default: a new rotating key.
     :param certificate: an ACM certificate for your domain: the load balancer then serves HTTPS
@@ -86,6 +244,10 @@ class AppTier(Construct):
         redirects to it. Default none: plain HTTP on ``web_port``, as the design draws it (TLS
         needs a domain name a sandbox does not have).
     :param tls_port: the HTTPS port with a certificate. Default 443.
+    :param load_balancer_props: ``elbv2.ApplicationLoadBalancer`` keyword arguments merged over
+        wellstack's (e.g. ``{"idle_timeout": cdk.Duration.seconds(120)}``).
+    :param auto_scaling_group_props: ``autoscaling.AutoScalingGroup`` keyword arguments.
+    :param launch_template_props: ``ec2.LaunchTemplate`` keyword arguments.
     """
 
     def __init__(
@@ -95,73 +257,166 @@ class AppTier(Construct):
         *,
         vpc: ec2.IVpc,
         security_groups: TierSecurityGroups | None = None,
-        instance_type: str = "t3.micro",
-        architecture: str | None = None,
+        instance_type: str | ec2.InstanceType = "t3.micro",
+        architecture: Architecture | None = None,
+        machine_image: ec2.IMachineImage | None = None,
         min_capacity: int = 2,
         max_capacity: int = 4,
         desired_capacity: int | None = None,
         cpu_target: int = 60,
         user_data: str | ec2.UserData | None = None,
         health_check_path: str = "/health",
-        web_port: int = 80,
+        health_check_props: Mapping[str, Any] | None = None,
+        web_port: int | None = None,
         root_volume_gb: int = 10,
         deletion_protection: bool = False,
         access_logs_bucket: s3.IBucket | None = None,
+        access_log_retention_days: int | None = None,
         waf: bool = True,
-        log_retention_days: int = 30,
-        log_encryption_key: kms.IKey | None = None,
+        waf_managed_rule_groups: Sequence[str] | None = None,
+        waf_rules: Sequence[wafv2.CfnWebACL.RuleProperty | Mapping[str, Any]] | None = None,
+        web_acl_props: Mapping[str, Any] | None = None,
+        log_retention_days: int | None = None,
+        log_encryption_key: kms.IKey | kms.Key | None = None,
         certificate: acm.ICertificate | None = None,
-        tls_port: int = 443,
+        tls_port: int | None = None,
+        load_balancer_props: Mapping[str, Any] | None = None,
+        auto_scaling_group_props: Mapping[str, Any] | None = None,
+        launch_template_props: Mapping[str, Any] | None = None,
     ) -> None:
-        arch = _validate(
-            instance_type=instance_type,
+        problems = Problems.of(scope, construct_id, "AppTier")
+        type_name = _instance_type_name(instance_type)
+        arch = _validate_instances(
+            problems,
+            instance_type=type_name,
             architecture=architecture,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            desired_capacity=desired_capacity,
+            machine_image=machine_image,
+            capacity=(min_capacity, max_capacity, desired_capacity),
             cpu_target=cpu_target,
-            health_check_path=health_check_path,
             root_volume_gb=root_volume_gb,
+            user_data=user_data,
         )
-        check_log_retention("log_retention_days", log_retention_days)
-        check_port("tls_port", tls_port)
-        if not vpc.private_subnets:
-            raise ValueError(
-                "vpc has no private subnets with egress: the app tier needs them (a Network with "
-                "nat='none' has none; use nat='single' or 'per_az')"
-            )
-        if not vpc.public_subnets:
-            raise ValueError("vpc has no public subnets for the internet-facing load balancer")
-        region = cdk.Stack.of(scope).region
-        if is_token(region):
-            raise ValueError(
-                f"AppTier needs a stack with a concrete region (the load balancer's access logs "
-                f"go to the region's log-delivery principal), got an environment-agnostic stack "
-                f"{cdk.Stack.of(scope).node.path!r}; give it env=cdk.Environment(region=...)"
-            )
+        port = _validate_network(
+            problems,
+            scope,
+            vpc=vpc,
+            security_groups=security_groups,
+            web_port=web_port,
+            certificate=certificate,
+            tls_port=tls_port,
+        )
+        _validate_edge(
+            problems,
+            health_check_path=health_check_path,
+            deletion_protection=deletion_protection,
+            access_logs=(access_logs_bucket, access_log_retention_days),
+            waf=(waf, waf_managed_rule_groups, waf_rules, web_acl_props),
+            logs=(log_retention_days, log_encryption_key),
+        )
+        overrides = _Overrides(
+            load_balancer=_props.check_overrides(
+                problems, "load_balancer_props", load_balancer_props, LOAD_BALANCER_OVERRIDES
+            ),
+            auto_scaling_group=_props.check_overrides(
+                problems,
+                "auto_scaling_group_props",
+                auto_scaling_group_props,
+                AUTO_SCALING_GROUP_OVERRIDES,
+            ),
+            launch_template=_props.check_overrides(
+                problems, "launch_template_props", launch_template_props, LAUNCH_TEMPLATE_OVERRIDES
+            ),
+            web_acl=_props.check_overrides(
+                problems, "web_acl_props", web_acl_props, WEB_ACL_OVERRIDES
+            ),
+            health_check=_props.check_overrides(
+                problems, "health_check_props", health_check_props, HEALTH_CHECK_OVERRIDES
+            ),
+        )
+        problems.done()
         super().__init__(scope, construct_id)
-        if security_groups is None:
-            security_groups = TierSecurityGroups(self, "SecurityGroups", vpc=vpc, web_port=web_port)
-        self.security_groups = security_groups
-        web_port = security_groups.web_port
-        self.web_port = web_port
-        if certificate is not None and tls_port == web_port:
-            raise ValueError(
-                f"tls_port and web_port must differ with a certificate (web_port redirects to "
-                f"tls_port), got {tls_port} for both"
-            )
+        self._path = problems.path
 
-        self.role = iam.Role(
+        #: The tier groups (``web`` on the load balancer, ``app`` on the instances).
+        self.security_groups: TierSecurityGroups = security_groups or TierSecurityGroups(
+            self, "SecurityGroups", vpc=vpc, web_port=port
+        )
+        #: The port the listener and the instances serve.
+        self.web_port: int = port
+        #: The instances' role (SSM managed instance core only); attach your policies here.
+        self.role: iam.Role = self._instance_role()
+        #: The launch template (IMDSv2, encrypted gp3, no key pair).
+        self.launch_template: ec2.LaunchTemplate = self._launch_template(
+            type_name, arch, machine_image, user_data, health_check_path, root_volume_gb,
+            overrides.launch_template,
+        )  # fmt: skip
+        #: The Auto Scaling group in the private subnets.
+        self.auto_scaling_group: autoscaling.AutoScalingGroup = self._auto_scaling_group(
+            vpc, min_capacity, max_capacity, desired_capacity, cpu_target,
+            overrides.auto_scaling_group,
+        )  # fmt: skip
+        #: The internet-facing Application Load Balancer in the public subnets.
+        self.load_balancer: elbv2.ApplicationLoadBalancer = self._load_balancer(
+            vpc, deletion_protection, overrides.load_balancer
+        )
+        #: Where the load balancer's access logs go.
+        self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
+            self,
+            "AccessLogs",
+            retention_days=access_log_retention_days or 365,
+            delivered_by="Elastic Load Balancing",
+        )
+        self.load_balancer.log_access_logs(self.access_logs_bucket, "alb")
+        listener, https_listener = self._listeners(certificate, tls_port or 443)
+        #: The HTTP listener (only a redirect with a certificate).
+        self.listener: elbv2.ApplicationListener = listener
+        #: The HTTPS listener (``None`` without a certificate).
+        self.https_listener: elbv2.ApplicationListener | None = https_listener
+        #: The instances' target group (health checks on ``health_check_path``).
+        self.target_group: elbv2.ApplicationTargetGroup = self._target_group(
+            health_check_path, overrides.health_check
+        )
+        #: The WAF web ACL and its log group (both ``None`` with ``waf=False``).
+        self.web_acl: wafv2.CfnWebACL | None = None
+        self.waf_log_group: logs.LogGroup | None = None
+        if waf:
+            self.web_acl, self.waf_log_group = self._web_acl(
+                log_retention_days or 30,
+                log_encryption_key,
+                waf_managed_rule_groups or DEFAULT_WAF_RULE_GROUPS,
+                list(waf_rules or []),
+                overrides.web_acl,
+            )
+        self._acknowledge(certificate is not None, deletion_protection, waf)
+        #: The load balancer's URL: ``http://`` (or ``https://`` with a certificate) + its DNS
+        #: name, and the port when it is not the scheme's default.
+        scheme, url_port, default = (
+            ("http", port, 80) if certificate is None else ("https", tls_port or 443, 443)
+        )
+        self.url: str = f"{scheme}://{self.load_balancer.load_balancer_dns_name}" + (
+            "" if url_port == default else f":{url_port}"
+        )
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The instances' connections (the ``app`` group), e.g. for
+        ``db.connections.allow_default_port_from(app_tier)``."""
+        return self.auto_scaling_group.connections
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def _instance_role(self) -> iam.Role:
+        role = iam.Role(
             self,
             "InstanceRole",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             description="App instances: SSM Session Manager only (no SSH)",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")
             ],
         )
         acknowledge(
-            self.role,
+            role,
             {
                 "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
                 "AmazonSSMManagedInstanceCore]": (
@@ -170,27 +425,37 @@ class AppTier(Construct):
                 ),
             },
         )
+        return role
+
+    def _launch_template(
+        self,
+        instance_type: str,
+        arch: Architecture,
+        machine_image: ec2.IMachineImage | None,
+        user_data: str | ec2.UserData | None,
+        health_check_path: str,
+        root_volume_gb: int,
+        overrides: dict[str, Any],
+    ) -> ec2.LaunchTemplate:
         if isinstance(user_data, str):
             script = ec2.UserData.for_linux()
             script.add_commands(user_data)
             user_data = script
-        self.launch_template = ec2.LaunchTemplate(
-            self,
-            "LaunchTemplate",
-            instance_type=ec2.InstanceType(instance_type),
-            # Resolved at deploy time from AWS's public SSM parameter: no lookup at synth.
-            machine_image=ec2.MachineImage.latest_amazon_linux2023(
-                cpu_type=ec2.AmazonLinuxCpuType.ARM_64
-                if arch == "arm64"
-                else ec2.AmazonLinuxCpuType.X86_64
-            ),
-            require_imdsv2=True,
-            http_put_response_hop_limit=1,
-            detailed_monitoring=True,
-            role=self.role,
-            security_group=security_groups.app,
-            user_data=user_data or default_user_data(web_port, health_check_path),
-            block_devices=[
+        image = machine_image or ec2.MachineImage.latest_amazon_linux2023(
+            cpu_type=ec2.AmazonLinuxCpuType.ARM_64
+            if arch == "arm64"
+            else ec2.AmazonLinuxCpuType.X86_64
+        )  # resolved at deploy time from AWS's public SSM parameter: no lookup at synth
+        defaults: dict[str, Any] = {
+            "instance_type": ec2.InstanceType(instance_type),
+            "machine_image": image,
+            "require_imdsv2": True,
+            "http_put_response_hop_limit": 1,
+            "detailed_monitoring": True,
+            "role": self.role,
+            "security_group": self.security_groups.app,
+            "user_data": user_data or default_user_data(self.web_port, health_check_path),
+            "block_devices": [
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
                     volume=ec2.BlockDeviceVolume.ebs(
@@ -201,31 +466,52 @@ class AppTier(Construct):
                     ),
                 )
             ],
+        }
+        props = _props.merge(defaults, overrides)
+        return _props.build(
+            self._path,
+            "launch_template_props",
+            bool(overrides),
+            lambda: ec2.LaunchTemplate(self, "LaunchTemplate", **props),
         )
-        self.auto_scaling_group = autoscaling.AutoScalingGroup(
-            self,
-            "Instances",
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            launch_template=self.launch_template,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            desired_capacity=desired_capacity,
-            health_checks=autoscaling.HealthChecks.with_additional_checks(
+
+    def _auto_scaling_group(
+        self,
+        vpc: ec2.IVpc,
+        min_capacity: int,
+        max_capacity: int,
+        desired_capacity: int | None,
+        cpu_target: int,
+        overrides: dict[str, Any],
+    ) -> autoscaling.AutoScalingGroup:
+        defaults: dict[str, Any] = {
+            "vpc": vpc,
+            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            "launch_template": self.launch_template,
+            "min_capacity": min_capacity,
+            "max_capacity": max_capacity,
+            "desired_capacity": desired_capacity,
+            "health_checks": autoscaling.HealthChecks.with_additional_checks(
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
                 grace_period=cdk.Duration.minutes(5),
             ),
             # Keep min_capacity in service while rolling, but stay below max: CloudFormation
             # rejects MinInstancesInService >= MaxSize (e.g. min == max == 2).
-            update_policy=autoscaling.UpdatePolicy.rolling_update(
+            "update_policy": autoscaling.UpdatePolicy.rolling_update(
                 min_instances_in_service=min(min_capacity, max_capacity - 1)
             ),
+        }
+        props = _props.merge(defaults, overrides)
+        group = _props.build(
+            self._path,
+            "auto_scaling_group_props",
+            bool(overrides),
+            lambda: autoscaling.AutoScalingGroup(self, "Instances", **props),
         )
-        self.auto_scaling_group.scale_on_cpu_utilization(
-            "CpuTarget", target_utilization_percent=cpu_target
-        )
+        if min_capacity != max_capacity:  # a fixed-size group has nothing to scale
+            group.scale_on_cpu_utilization("CpuTarget", target_utilization_percent=cpu_target)
         acknowledge(
-            self.auto_scaling_group,
+            group,
             {
                 "AwsSolutions-AS3": (
                     "Scaling events are recorded in the group's activity history and CloudWatch "
@@ -233,115 +519,101 @@ class AppTier(Construct):
                 ),
             },
         )
+        return group
 
-        self.load_balancer = elbv2.ApplicationLoadBalancer(
-            self,
-            "LoadBalancer",
-            vpc=vpc,
-            internet_facing=True,
-            security_group=security_groups.web,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
-            drop_invalid_header_fields=True,
-            deletion_protection=deletion_protection,
+    def _load_balancer(
+        self, vpc: ec2.IVpc, deletion_protection: bool, overrides: dict[str, Any]
+    ) -> elbv2.ApplicationLoadBalancer:
+        defaults: dict[str, Any] = {
+            "vpc": vpc,
+            "internet_facing": True,
+            "security_group": self.security_groups.web,
+            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            "drop_invalid_header_fields": True,
+            "deletion_protection": deletion_protection,
+        }
+        props = _props.merge(defaults, overrides)
+        return _props.build(
+            self._path,
+            "load_balancer_props",
+            bool(overrides),
+            lambda: elbv2.ApplicationLoadBalancer(self, "LoadBalancer", **props),
         )
-        self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
-            self, "AccessLogs", retention_days=365, delivered_by="Elastic Load Balancing"
-        )
-        self.load_balancer.log_access_logs(self.access_logs_bucket, "alb")
-        self.https_listener: elbv2.ApplicationListener | None = None
+
+    def _listeners(
+        self, certificate: acm.ICertificate | None, tls_port: int
+    ) -> tuple[elbv2.ApplicationListener, elbv2.ApplicationListener | None]:
+        groups = self.security_groups
         if certificate is None:
-            self.listener = self.load_balancer.add_listener(
-                "Http", port=web_port, protocol=elbv2.ApplicationProtocol.HTTP, open=False
+            http = self.load_balancer.add_listener(
+                "Http", port=self.web_port, protocol=elbv2.ApplicationProtocol.HTTP, open=False
             )
-            serving = self.listener
-        else:
-            security_groups.web.add_ingress_rule(
-                security_groups.web_peer,
-                ec2.Port.tcp(tls_port),
-                f"HTTPS from {security_groups.web_ingress_cidr}",
-            )
-            self.listener = self.load_balancer.add_listener(
-                "Http",
-                port=web_port,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                open=False,
-                default_action=elbv2.ListenerAction.redirect(
-                    protocol="HTTPS", port=str(tls_port), permanent=True
-                ),
-            )
-            self.https_listener = self.load_balancer.add_listener(
-                "Https",
-                port=tls_port,
-                protocol=elbv2.ApplicationProtocol.HTTPS,
-                certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
-                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-                open=False,
-            )
-            serving = self.https_listener
-            acknowledge(
-                self.listener,
-                {
-                    "NIST.800.53.R5-ELBv2ACMCertificateRequired": (
-                        f"This HTTP listener only answers with a permanent redirect to HTTPS on "
-                        f"port {tls_port}, which carries the ACM certificate; it serves no content"
-                    )
-                },
-            )
-        self.target_group = serving.add_targets(
+            return http, None
+        groups.web.add_ingress_rule(
+            groups.web_peer, ec2.Port.tcp(tls_port), f"HTTPS from {groups.web_ingress_cidr}"
+        )
+        http = self.load_balancer.add_listener(
+            "Http",
+            port=self.web_port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            open=False,
+            default_action=elbv2.ListenerAction.redirect(
+                protocol="HTTPS", port=str(tls_port), permanent=True
+            ),
+        )
+        https = self.load_balancer.add_listener(
+            "Https",
+            port=tls_port,
+            protocol=elbv2.ApplicationProtocol.HTTPS,
+            certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
+            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+            open=False,
+        )
+        acknowledge(
+            http,
+            {
+                "NIST.800.53.R5-ELBv2ACMCertificateRequired": (
+                    f"This HTTP listener only answers with a permanent redirect to HTTPS on "
+                    f"port {tls_port}, which carries the ACM certificate; it serves no content"
+                )
+            },
+        )
+        return http, https
+
+    def _target_group(
+        self, health_check_path: str, overrides: dict[str, Any]
+    ) -> elbv2.ApplicationTargetGroup:
+        serving = self.https_listener or self.listener
+        health: dict[str, Any] = {
+            "path": health_check_path,
+            "healthy_http_codes": "200",
+            "interval": cdk.Duration.seconds(15),
+            "healthy_threshold_count": 2,
+            "unhealthy_threshold_count": 3,
+        }
+        health_check = _props.build(
+            self._path,
+            "health_check_props",
+            bool(overrides),
+            lambda: elbv2.HealthCheck(**_props.merge(health, overrides)),
+        )
+        return serving.add_targets(
             "App",
-            port=web_port,
+            port=self.web_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[self.auto_scaling_group],
-            health_check=elbv2.HealthCheck(
-                path=health_check_path,
-                healthy_http_codes="200",
-                interval=cdk.Duration.seconds(15),
-                healthy_threshold_count=2,
-                unhealthy_threshold_count=3,
-            ),
+            health_check=health_check,
             deregistration_delay=cdk.Duration.seconds(30),
         )
-        self.web_acl: wafv2.CfnWebACL | None = (
-            self._web_acl(log_retention_days, log_encryption_key) if waf else None
-        )
-        if certificate is None:
-            plain_http = (
-                f"The design serves plain HTTP on port {web_port}: TLS needs a domain name and "
-                "an ACM certificate; pass certificate= to serve HTTPS and redirect HTTP to it"
-            )
-            acknowledge(
-                self.listener,
-                {
-                    "NIST.800.53.R5-ALBHttpToHttpsRedirection": plain_http,
-                    "NIST.800.53.R5-ELBv2ACMCertificateRequired": plain_http,
-                },
-            )
-        lb_reasons = {}
-        if not deletion_protection:
-            lb_reasons["NIST.800.53.R5-ELBDeletionProtectionEnabled"] = (
-                "deletion_protection=False was chosen (non-production settings: the load "
-                "balancer holds no data and is recreated by a deploy)"
-            )
-        if not waf:
-            lb_reasons["NIST.800.53.R5-ALBWAFEnabled"] = "waf=False was chosen explicitly"
-        if lb_reasons:
-            acknowledge(self.load_balancer, lb_reasons)
-        #: The load balancer's URL: ``http://`` (or ``https://`` with a certificate) + its DNS
-        #: name, and the port when it is not the scheme's default.
-        scheme, port, default = (
-            ("http", web_port, 80) if certificate is None else ("https", tls_port, 443)
-        )
-        self.url = f"{scheme}://{self.load_balancer.load_balancer_dns_name}" + (
-            "" if port == default else f":{port}"
-        )
 
-    @property
-    def connections(self) -> ec2.Connections:
-        """The instances' connections (the ``app`` group), e.g. for
-        ``db.connections.allow_default_port_from(app_tier)``."""
-        return self.auto_scaling_group.connections
-
-    def _web_acl(self, retention_days: int, key: kms.IKey | None) -> wafv2.CfnWebACL:
+    def _web_acl(
+        self,
+        retention_days: int,
+        key: kms.IKey | kms.Key | None,
+        rule_groups: Sequence[str],
+        extra_rules: list[Any],
+        overrides: dict[str, Any],
+    ) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
         metric = cdk.Names.unique_id(self)
 
         def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -351,31 +623,32 @@ class AppTier(Construct):
                 sampled_requests_enabled=True,
             )
 
-        rule_groups = (
-            "AWSManagedRulesCommonRuleSet",
-            "AWSManagedRulesKnownBadInputsRuleSet",
-            "AWSManagedRulesAmazonIpReputationList",
-        )
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=visibility(metric),
-            rules=[
-                wafv2.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=priority,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name=group
-                        )
-                    ),
-                    visibility_config=visibility(f"{metric}{group}"),
-                )
-                for priority, group in enumerate(rule_groups)
-            ],
+        managed = [
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                visibility_config=visibility(f"{metric}{group}"),
+            )
+            for priority, group in enumerate(rule_groups)
+        ]
+        extra = [*extra_rules, *overrides.pop("rules", [])]
+        defaults: dict[str, Any] = {
+            "scope": "REGIONAL",
+            "default_action": wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            "visibility_config": visibility(metric),
+            "rules": managed + extra,
+        }
+        acl = _props.build(
+            self._path,
+            "web_acl_props / waf_rules",
+            bool(overrides or extra),
+            lambda: wafv2.CfnWebACL(self, "WebAcl", **_props.merge(defaults, overrides)),
         )
         wafv2.CfnWebACLAssociation(
             self,
@@ -385,7 +658,7 @@ class AppTier(Construct):
         )
         # WAF logs only to log groups whose name starts with "aws-waf-logs-".
         name = f"aws-waf-logs-{metric}"
-        self.waf_log_group = encrypted_log_group(
+        group = encrypted_log_group(
             self,
             "WafLogs",
             retention_days=retention_days,
@@ -405,59 +678,257 @@ class AppTier(Construct):
                 )
             ],
         )
-        logging.node.add_dependency(self.waf_log_group)
-        return acl
+        logging.node.add_dependency(group)
+        return acl, group
 
-
-def _validate(
-    *,
-    instance_type: str,
-    architecture: str | None,
-    min_capacity: int,
-    max_capacity: int,
-    desired_capacity: int | None,
-    cpu_target: int,
-    health_check_path: str,
-    root_volume_gb: int,
-) -> str:
-    """Validate the props; return the image architecture."""
-    if not isinstance(instance_type, str) or not _INSTANCE_TYPE.match(instance_type):
-        raise ValueError(
-            f"instance_type must be an EC2 instance type such as 't3.micro', got {instance_type!r}"
-        )
-    derived = (
-        "arm64"
-        if ec2.InstanceType(instance_type).architecture == ec2.InstanceArchitecture.ARM_64
-        else "x86_64"
-    )
-    if architecture is not None:
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of 'x86_64', 'arm64', got {architecture!r}")
-        if architecture != derived:
-            raise ValueError(
-                f"architecture {architecture!r} does not match instance_type {instance_type!r}, "
-                f"which is {derived}"
+    def _acknowledge(self, tls: bool, deletion_protection: bool, waf: bool) -> None:
+        if not tls:
+            plain_http = (
+                f"The design serves plain HTTP on port {self.web_port}: TLS needs a domain name "
+                "and an ACM certificate; pass certificate= to serve HTTPS and redirect HTTP to it"
             )
-    check_int("min_capacity", min_capacity, 0)
-    check_int("max_capacity", max_capacity, 1)
-    if not is_token(min_capacity) and not is_token(max_capacity) and min_capacity > max_capacity:
-        raise ValueError(
+            acknowledge(
+                self.listener,
+                {
+                    "NIST.800.53.R5-ALBHttpToHttpsRedirection": plain_http,
+                    "NIST.800.53.R5-ELBv2ACMCertificateRequired": plain_http,
+                },
+            )
+        reasons = {}
+        if not deletion_protection:
+            reasons["NIST.800.53.R5-ELBDeletionProtectionEnabled"] = (
+                "deletion_protection=False was chosen (non-production settings: the load "
+                "balancer holds no data and is recreated by a deploy)"
+            )
+        if not waf:
+            reasons["NIST.800.53.R5-ALBWAFEnabled"] = "waf=False was chosen explicitly"
+        if reasons:
+            acknowledge(self.load_balancer, reasons)
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _instance_type_name(value: Any) -> Any:
+    return value.to_string() if isinstance(value, ec2.InstanceType) else value
+
+
+def _validate_instances(
+    problems: Problems,
+    *,
+    instance_type: Any,
+    architecture: Any,
+    machine_image: Any,
+    capacity: tuple[Any, Any, Any],
+    cpu_target: Any,
+    root_volume_gb: Any,
+    user_data: Any,
+) -> Architecture:
+    """Check the instance props; return the image architecture."""
+    derived: Architecture = "x86_64"
+    problem = ec2_problem(instance_type)
+    if problem:
+        problems.add(f"instance_type {problem}, got {instance_type!r}")
+    else:
+        derived = ec2_architecture(instance_type)
+    arch_ok = architecture is not None and problems.choice(
+        "architecture", architecture, ARCHITECTURES
+    )
+    if arch_ok and not problem and architecture != derived:
+        problems.add(
+            f"architecture {architecture!r} does not match instance_type {instance_type!r}, "
+            f"which is {derived}"
+        )
+    if machine_image is not None:
+        problems.implements(
+            "machine_image",
+            machine_image,
+            ec2.IMachineImage,
+            "an ec2.IMachineImage, e.g. ec2.MachineImage.generic_linux({...})",
+        )
+    min_capacity, max_capacity, desired = capacity
+    min_ok = problems.integer("min_capacity", min_capacity, 0)
+    max_ok = problems.integer("max_capacity", max_capacity, 1)
+    both = min_ok and max_ok and not is_token(min_capacity) and not is_token(max_capacity)
+    if both and min_capacity > max_capacity:
+        both = problems.add(
             f"min_capacity ({min_capacity}) must not exceed max_capacity ({max_capacity})"
         )
-    if desired_capacity is not None:
-        check_int("desired_capacity", desired_capacity, 0)
-        if not min_capacity <= desired_capacity <= max_capacity:
-            raise ValueError(
-                f"desired_capacity must be between min_capacity ({min_capacity}) and "
-                f"max_capacity ({max_capacity}), got {desired_capacity}"
-            )
-    check_int("cpu_target", cpu_target, 10, 90, "percent CPU")
-    check_int("root_volume_gb", root_volume_gb, 8, 16384, "gp3; AL2023 needs 8 GiB")
-    if not isinstance(health_check_path, str) or not _HEALTH_PATH.match(health_check_path):
-        raise ValueError(
-            f"health_check_path must be an absolute URL path such as '/health', got "
-            f"{health_check_path!r}"
+    if desired is not None and problems.integer("desired_capacity", desired, 0) and both:
+        problems.check(
+            min_capacity <= desired <= max_capacity,
+            f"desired_capacity must be between min_capacity ({min_capacity}) and "
+            f"max_capacity ({max_capacity}), got {desired}",
         )
-    if len(health_check_path) > 1024:
-        raise ValueError("health_check_path must be at most 1024 characters (ELB's limit)")
+    problems.integer("cpu_target", cpu_target, 10, 90, "percent CPU")
+    problems.integer("root_volume_gb", root_volume_gb, 8, 16384, "gp3; AL2023 needs 8 GiB")
+    if user_data is not None:
+        problems.instance_of(
+            "user_data", user_data, (str, ec2.UserData), "a script (str) or an ec2.UserData"
+        )
     return derived
+
+
+def _validate_network(
+    problems: Problems,
+    scope: Construct,
+    *,
+    vpc: Any,
+    security_groups: Any,
+    web_port: Any,
+    certificate: Any,
+    tls_port: Any,
+) -> int:
+    """Check where the tier sits and what it serves; return the web port."""
+    if problems.implements("vpc", vpc, ec2.IVpc, "a VPC (ec2.IVpc), e.g. Network(...).vpc"):
+        if not vpc.private_subnets:
+            problems.add(
+                "vpc has no private subnets with egress: the app tier needs them (a Network with "
+                "nat='none' has none; use nat='single' or 'per_az')"
+            )
+        if not vpc.public_subnets:
+            problems.add("vpc has no public subnets for the internet-facing load balancer")
+    try:
+        stack = cdk.Stack.of(scope)
+        if is_token(stack.region):
+            problems.add(
+                f"AppTier needs a stack with a concrete region (the load balancer's access logs "
+                f"go to the region's log-delivery principal), got an environment-agnostic stack "
+                f"{stack.node.path!r}; give it env=cdk.Environment(region=...)"
+            )
+    except RuntimeError:
+        problems.add("scope must be inside a cdk.Stack")
+    port = 80
+    if web_port is not None and problems.port("web_port", web_port):
+        port = web_port
+    groups_ok = security_groups is not None and problems.instance_of(
+        "security_groups",
+        security_groups,
+        TierSecurityGroups,
+        "a TierSecurityGroups (its web group goes on the load balancer, app on the instances)",
+    )
+    if groups_ok and security_groups is not None:
+        if web_port is not None and web_port != security_groups.web_port:
+            problems.add(
+                f"web_port={web_port!r} conflicts with security_groups, which open web port "
+                f"{security_groups.web_port}; drop web_port (it follows the groups) or build "
+                f"the groups with web_port={web_port!r}"
+            )
+        port = security_groups.web_port
+    if certificate is not None:
+        problems.implements(
+            "certificate",
+            certificate,
+            acm.ICertificate,
+            "an ACM certificate (acm.ICertificate), e.g. acm.Certificate.from_certificate_arn(...)",
+        )
+        tls = 443 if tls_port is None else tls_port
+        if problems.port("tls_port", tls) and tls == port:
+            problems.add(
+                f"tls_port and web_port must differ with a certificate (web_port redirects to "
+                f"tls_port), got {tls} for both"
+            )
+    elif tls_port is not None and problems.port("tls_port", tls_port):
+        problems.add(f"tls_port={tls_port!r} applies only with a certificate (HTTPS)")
+    return port
+
+
+def _validate_edge(
+    problems: Problems,
+    *,
+    health_check_path: Any,
+    deletion_protection: Any,
+    access_logs: tuple[Any, Any],
+    waf: tuple[Any, Any, Any, Any],
+    logs: tuple[Any, Any],
+) -> None:
+    problems.text(
+        "health_check_path",
+        health_check_path,
+        _HEALTH_PATH,
+        "an absolute URL path such as '/health' (letters, digits and . _ ~ / -)",
+        max_length=1024,
+    )
+    problems.flag("deletion_protection", deletion_protection)
+    bucket, retention = access_logs
+    if bucket is not None:
+        problems.implements("access_logs_bucket", bucket, s3.IBucket, "an S3 bucket (s3.IBucket)")
+        if retention is not None:
+            problems.add(
+                "access_log_retention_days applies only to the log bucket AppTier creates; with "
+                "access_logs_bucket= set its lifecycle on that bucket"
+            )
+    if retention is not None:
+        problems.integer("access_log_retention_days", retention, 1)
+    enabled, rule_groups, rules, acl_props = waf
+    waf_ok = problems.flag("waf", enabled)
+    retention_days, key = logs
+    if waf_ok and not enabled:
+        given = {
+            "waf_managed_rule_groups": rule_groups,
+            "waf_rules": rules,
+            "web_acl_props": acl_props,
+            "log_retention_days": retention_days,
+            "log_encryption_key": key,
+        }
+        extra = [name for name, value in given.items() if value is not None]
+        if extra:
+            problems.add(f"{', '.join(extra)} apply only with waf=True (got waf=False)")
+    if rule_groups is not None:
+        if (
+            isinstance(rule_groups, str)
+            or not isinstance(rule_groups, Sequence)
+            or not all(isinstance(g, str) and _WAF_NAME.fullmatch(g) for g in rule_groups)
+        ):
+            problems.add(
+                f"waf_managed_rule_groups must be a list of AWS managed rule group names such as "
+                f"'AWSManagedRulesCommonRuleSet', got {rule_groups!r}"
+            )
+        elif len(set(rule_groups)) != len(rule_groups):
+            problems.add(f"waf_managed_rule_groups lists a group twice: {list(rule_groups)!r}")
+    acl_rules = acl_props.get("rules", []) if isinstance(acl_props, Mapping) else []
+    if not _is_rule_list(rules or []):
+        problems.add(
+            f"waf_rules must be a list of wafv2.CfnWebACL.RuleProperty (or mappings of its "
+            f"fields), got {rules!r}"
+        )
+    elif not _is_rule_list(acl_rules):
+        problems.add(f"web_acl_props['rules'] must be a list of web ACL rules, got {acl_rules!r}")
+    else:
+        groups = len(rule_groups) if isinstance(rule_groups, Sequence) else 3
+        _check_rule_priorities(problems, groups, [*(rules or []), *acl_rules])
+    if retention_days is not None:
+        problems.log_retention("log_retention_days", retention_days)
+    if key is not None:
+        problems.implements("log_encryption_key", key, kms.IKey, "a KMS key (kms.IKey)")
+
+
+def _is_rule_list(rules: Any) -> bool:
+    return (
+        not isinstance(rules, str | bytes | Mapping)
+        and isinstance(rules, Sequence)
+        and all(isinstance(r, wafv2.CfnWebACL.RuleProperty | Mapping) for r in rules)
+    )
+
+
+def _check_rule_priorities(problems: Problems, managed: int, rules: Sequence[Any]) -> None:
+    """Extra web ACL rules need a name and a priority of their own: the managed rule groups
+    take priorities 0 .. n-1, and WAF rejects two rules with one priority at deploy time."""
+    seen: dict[int, str] = {}
+    for index, rule in enumerate(rules):
+        get = rule.get if isinstance(rule, Mapping) else lambda key, r=rule: getattr(r, key, None)
+        name, priority = get("name"), get("priority")
+        where = f"waf_rules[{index}]"
+        if not isinstance(name, str) or not _WAF_NAME.fullmatch(name):
+            problems.add(f"{where} needs a name of 1-128 letters, digits, '_' or '-', got {name!r}")
+        if isinstance(priority, bool) or not isinstance(priority, int) or priority < 0:
+            problems.add(f"{where} needs a priority (a non-negative integer), got {priority!r}")
+        elif priority < managed:
+            problems.add(
+                f"{where} priority {priority} is taken by the managed rule groups "
+                f"(0-{managed - 1}); use {managed} or more"
+            )
+        elif priority in seen:
+            problems.add(f"{where} priority {priority} is also the priority of {seen[priority]!r}")
+        else:
+            seen[priority] = str(name)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,91 +13,213 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from wellstack.catalog import aurora_problem
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import check_choice, check_int, check_port, is_token
+from wellstack.constructs import _props
+from wellstack.constructs._checks import Problems, implements, is_token
+from wellstack.constructs._grants import grant
+from wellstack.errors import WellstackError
+from wellstack.types import Engine, choices
 
-ENGINES = ("mysql", "postgresql")
+ENGINES = choices(Engine)
 #: Aurora MySQL 3.10 is a long-term-support release line (MySQL 8.0 compatible).
 AURORA_MYSQL_VERSION = rds.AuroraMysqlEngineVersion.VER_3_10_4
 #: Aurora PostgreSQL 17.
 AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_17_7
-DEFAULT_PORTS = {"mysql": 3306, "postgresql": 5432}
+DEFAULT_PORTS: dict[str, int] = {"mysql": 3306, "postgresql": 5432}
 #: Aurora's limit: one writer plus at most 15 Aurora Replicas per cluster.
 MAX_READERS = 15
+#: RDS's port range for Aurora DB clusters (CreateDBCluster: "Valid Values: 1150-65535").
+MIN_PORT = 1150
 LOG_EXPORTS = {"mysql": ["audit", "error", "general", "slowquery"], "postgresql": ["postgresql"]}
-TLS_PARAMETERS = {
+#: Cluster parameters wellstack sets: TLS required, audit logging on. ``parameters=`` merges over
+#: them; the TLS ones cannot be switched off.
+DEFAULT_PARAMETERS: dict[str, dict[str, str]] = {
     "mysql": {"require_secure_transport": "ON", "server_audit_logging": "1"},
     "postgresql": {"rds.force_ssl": "1"},
 }
+_TLS_PARAMETERS = {
+    "mysql": ("require_secure_transport", "ON"),
+    "postgresql": ("rds.force_ssl", "1"),
+}
 MASTER_USERNAME = "dbadmin"
-_INSTANCE = re.compile(r"^(db\.)?(?P<type>[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+)$")
-_TOO_SMALL = ("nano", "micro", "small")
-_BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+#: Master user names: a letter, then letters, digits or '_' (Aurora MySQL at most 16 characters,
+#: Aurora PostgreSQL 63); RDS keeps a few names for itself.
+_USERNAME_LENGTH = {"mysql": 16, "postgresql": 63}
+_RESERVED_USERNAMES = ("rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser")
+_CLUSTER_IDENTIFIER = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,61}[A-Za-z0-9]|[A-Za-z]")
+_BACKUP_WINDOW = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 _MAINTENANCE_WINDOW = re.compile(
-    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-"
-    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
+    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-"
+    r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)"
 )
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEK = 7 * 24 * 60
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 
 
-def instance_type_of(prop: str, value: Any) -> ec2.InstanceType:
-    """``"r6g.large"`` or ``"db.r6g.large"`` -> ``ec2.InstanceType("r6g.large")``."""
-    match = _INSTANCE.match(value) if isinstance(value, str) else None
-    if not match:
-        raise ValueError(f"{prop} must be an instance class such as 'r6g.large', got {value!r}")
-    name = match.group("type")
-    if name.split(".")[1] in _TOO_SMALL:
-        raise ValueError(
-            f"{prop} {value!r} is too small for Aurora (the smallest classes are *.medium, "
-            f"e.g. t4g.medium)"
-        )
-    return ec2.InstanceType(name)
+def _cluster_identifier_ok(problems: Problems, prop: str, value: Any) -> bool:
+    return problems.text(
+        prop,
+        value,
+        _CLUSTER_IDENTIFIER,
+        "a DB cluster identifier such as 'orders': 1-63 letters, digits or hyphens, starting "
+        "with a letter, no '--', not ending in '-'",
+        max_length=63,
+    )
 
 
-def engine_for(engine: str, version: Any) -> rds.IClusterEngine:
-    """The CDK engine for ``"mysql"``/``"postgresql"`` at ``version`` (None: the pinned one;
-    a CDK version object; or a string such as ``"3.10.4"`` / ``"17.7"``)."""
-    if engine == "mysql":
-        if version is None:
-            version = AURORA_MYSQL_VERSION
-        elif isinstance(version, str):
-            match = re.fullmatch(r"(8\.0\.mysql_aurora\.)?(3\.\d+\.\d+)", version)
-            if not match:
-                raise ValueError(
-                    f"engine_version for mysql must look like '3.10.4' (Aurora MySQL 3), "
-                    f"got {version!r}"
-                )
-            version = rds.AuroraMysqlEngineVersion.of(f"8.0.mysql_aurora.{match.group(2)}", "8.0")
-        return rds.DatabaseClusterEngine.aurora_mysql(version=version)
-    if version is None:
-        version = AURORA_POSTGRES_VERSION
-    elif isinstance(version, str):
-        match = re.fullmatch(r"(1[1-9])\.(\d+)", version)
-        if not match:
-            raise ValueError(
-                f"engine_version for postgresql must look like '17.7', got {version!r}"
+#: ``cluster_props``: what wellstack's keywords decide, and which protections must stay on.
+CLUSTER_OVERRIDES = _props.OverrideRules(
+    target=rds.DatabaseCluster,
+    managed={
+        "engine": "engine / engine_version",
+        "writer": "instance_type",
+        "readers": "readers / reader_instance_type",
+        "instances": "readers",
+        "instance_props": "instance_type",
+        "vpc": "vpc",
+        "vpc_subnets": "subnet_type",
+        "subnet_group": "subnet_type",
+        "security_groups": "security_group",
+        "port": "port",
+        "storage_encryption_key": "encryption_key",
+        "credentials": "master_username",
+        "manage_master_user_password": "master_username",
+        "backup": "backup_retention_days / preferred_backup_window",
+        "preferred_maintenance_window": "preferred_maintenance_window",
+        "serverless_v2_min_capacity": "min_capacity",
+        "serverless_v2_max_capacity": "max_capacity",
+        "monitoring_interval": "monitoring_interval_seconds",
+        "backtrack_window": "backtrack_window_hours",
+        "deletion_protection": "deletion_protection",
+        "parameters": "parameters",
+        "parameter_group": "parameters",
+        "enable_performance_insights": "performance_insights",
+        "performance_insight_encryption_key": "encryption_key",
+        "cloudwatch_logs_exports": "the cluster's log exports (always on)",
+    },
+    protected={
+        "storage_encrypted": _props.Protect(lambda v: v is True, "store the data unencrypted"),
+        "removal_policy": _props.Protect(
+            lambda v: v in (cdk.RemovalPolicy.SNAPSHOT, cdk.RemovalPolicy.RETAIN),
+            "delete the cluster without a final snapshot",
+        ),
+        "iam_authentication": _props.Protect(
+            lambda v: v is True, "turn off IAM database authentication"
+        ),
+        "delete_automated_backups": _props.Protect(
+            lambda v: v is False, "delete the automated backups with the cluster"
+        ),
+    },
+    checks={"cluster_identifier": _cluster_identifier_ok},
+)
+
+
+def _mysql_versions() -> dict[str, rds.AuroraMysqlEngineVersion]:
+    """Aurora MySQL 3 versions aws-cdk-lib knows, by ``3.10.4``."""
+    found = {}
+    for name in dir(rds.AuroraMysqlEngineVersion):
+        match = re.fullmatch(r"VER_3_(\d+)_(\d+)", name)
+        if match:
+            found[f"3.{int(match.group(1)):02d}.{int(match.group(2))}"] = getattr(
+                rds.AuroraMysqlEngineVersion, name
             )
-        version = rds.AuroraPostgresEngineVersion.of(version, match.group(1))
-    return rds.DatabaseClusterEngine.aurora_postgres(version=version)
+    return found
+
+
+def _postgres_versions() -> dict[str, rds.AuroraPostgresEngineVersion]:
+    """Aurora PostgreSQL versions aws-cdk-lib knows (Limitless ones aside), by ``17.7``."""
+    found = {}
+    for name in dir(rds.AuroraPostgresEngineVersion):
+        match = re.fullmatch(r"VER_(1\d)_(\d+)", name)
+        if match:
+            found[f"{match.group(1)}.{match.group(2)}"] = getattr(
+                rds.AuroraPostgresEngineVersion, name
+            )
+    return found
+
+
+def _normalize_mysql(version: str) -> str:
+    """``"3.10.4"``, ``"3.10.04"`` or ``"8.0.mysql_aurora.3.10.4"`` -> ``"3.10.4"`` style keys."""
+    version = version.removeprefix("8.0.mysql_aurora.")
+    parts = version.split(".")
+    return f"3.{int(parts[1]):02d}.{int(parts[2])}" if len(parts) == 3 else version
+
+
+def engine_for(problems: Problems, engine: str, version: Any) -> rds.IClusterEngine | None:
+    """The CDK engine for ``engine`` at ``version``: None (the pinned one), a CDK version object
+    (``rds.AuroraMysqlEngineVersion.VER_3_10_4``), or a version string aws-cdk-lib knows
+    (``"3.10.4"``, ``"17.7"``). Records a problem and returns None otherwise."""
+    if engine == "mysql":
+        if version is None or isinstance(version, rds.AuroraMysqlEngineVersion):
+            return rds.DatabaseClusterEngine.aurora_mysql(version=version or AURORA_MYSQL_VERSION)
+        known = _mysql_versions()
+        well_formed = isinstance(version, str) and re.fullmatch(
+            r"(8\.0\.mysql_aurora\.)?3\.[0-9]{1,2}\.[0-9]{1,2}", version
+        )
+        if well_formed and _normalize_mysql(version) in known:
+            return rds.DatabaseClusterEngine.aurora_mysql(version=known[_normalize_mysql(version)])
+        newest = ", ".join(sorted(known, key=_version_key)[-4:])
+        problems.add(
+            f"engine_version for mysql must be an Aurora MySQL 3 version aws-cdk-lib knows, "
+            f"such as {newest} (or an rds.AuroraMysqlEngineVersion), got {version!r}"
+        )
+        return None
+    if version is None or isinstance(version, rds.AuroraPostgresEngineVersion):
+        return rds.DatabaseClusterEngine.aurora_postgres(version=version or AURORA_POSTGRES_VERSION)
+    known_pg = _postgres_versions()
+    if isinstance(version, str) and version in known_pg:
+        return rds.DatabaseClusterEngine.aurora_postgres(version=known_pg[version])
+    newest = ", ".join(sorted(known_pg, key=_version_key)[-4:])
+    problems.add(
+        f"engine_version for postgresql must be an Aurora PostgreSQL version aws-cdk-lib knows, "
+        f"such as {newest} (or an rds.AuroraPostgresEngineVersion), got {version!r}"
+    )
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def instance_type_of(
+    problems: Problems, prop: str, value: Any, engine: str
+) -> ec2.InstanceType | None:
+    """``"r6g.large"``, ``"db.r6g.large"`` or an ``ec2.InstanceType`` of a class Aurora offers
+    for ``engine``; None (problem recorded) otherwise."""
+    if isinstance(value, ec2.InstanceType):
+        value = value.to_string()
+    if value in ("serverless", "db.serverless"):
+        problems.add(f"{prop} {value!r}: use serverless_v2=True for Aurora Serverless v2")
+        return None
+    problem = aurora_problem(value, engine)
+    if problem:
+        problems.add(f"{prop} {problem}, got {value!r}")
+        return None
+    return ec2.InstanceType(str(value).removeprefix("db."))
 
 
 def _backup_interval(window: str) -> tuple[int, int]:
-    start_h, start_m, end_h, end_m = map(int, _BACKUP_WINDOW.match(window).groups())  # type: ignore[union-attr]
+    start_h, start_m, end_h, end_m = (int(g) for g in re.findall(r"\d\d", window))
     start, end = start_h * 60 + start_m, end_h * 60 + end_m
     return start, (end - start) % (24 * 60)
 
 
 def _maintenance_interval(window: str) -> tuple[int, int]:
-    groups = _MAINTENANCE_WINDOW.match(window).groups()  # type: ignore[union-attr]
-    start = _DAYS.index(groups[0]) * 1440 + int(groups[1]) * 60 + int(groups[2])
-    end = _DAYS.index(groups[3]) * 1440 + int(groups[4]) * 60 + int(groups[5])
-    return start, (end - start) % _WEEK
+    start_day, start_time, end_day, end_time = window[:3], window[4:9], window[10:13], window[14:]
+
+    def minute(day: str, time: str) -> int:
+        return _DAYS.index(day) * 1440 + int(time[:2]) * 60 + int(time[3:])
+
+    start = minute(start_day, start_time)
+    return start, (minute(end_day, end_time) - start) % _WEEK
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
@@ -104,37 +227,60 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
     return (b[0] - a[0]) % period < a[1] or (a[0] - b[0]) % period < b[1]
 
 
-def validate_windows(backup_window: str, maintenance_window: str) -> None:
+def check_windows(problems: Problems, backup_window: Any, maintenance_window: Any) -> None:
     """RDS's rules: ``hh24:mi-hh24:mi`` of at least 30 minutes (UTC), ``ddd:hh24:mi-ddd:hh24:mi``
     of at least 30 minutes, and the two must not overlap."""
-    if not isinstance(backup_window, str) or not _BACKUP_WINDOW.match(backup_window):
-        raise ValueError(
-            f"preferred_backup_window must be 'hh24:mi-hh24:mi' in UTC, e.g. '17:00-18:00', "
-            f"got {backup_window!r}"
-        )
-    if not isinstance(maintenance_window, str) or not _MAINTENANCE_WINDOW.match(maintenance_window):
-        raise ValueError(
-            f"preferred_maintenance_window must be 'ddd:hh24:mi-ddd:hh24:mi' in UTC, e.g. "
-            f"'sun:18:30-sun:19:30', got {maintenance_window!r}"
-        )
+    backup_ok = problems.text(
+        "preferred_backup_window", backup_window, _BACKUP_WINDOW,
+        "'hh24:mi-hh24:mi' in UTC, e.g. '17:00-18:00'",
+    )  # fmt: skip
+    maintenance_ok = problems.text(
+        "preferred_maintenance_window", maintenance_window, _MAINTENANCE_WINDOW,
+        "'ddd:hh24:mi-ddd:hh24:mi' in UTC, e.g. 'sun:18:30-sun:19:30'",
+    )  # fmt: skip
+    if not (backup_ok and maintenance_ok):
+        return
     backup_interval = _backup_interval(backup_window)
     maintenance = _maintenance_interval(maintenance_window)
     if backup_interval[1] < 30:
-        raise ValueError(
+        problems.add(
             f"preferred_backup_window must last at least 30 minutes, got {backup_window!r}"
         )
     if maintenance[1] < 30:
-        raise ValueError(
+        problems.add(
             f"preferred_maintenance_window must last at least 30 minutes, got "
             f"{maintenance_window!r}"
         )
     for day in range(7):  # the backup window recurs daily
-        daily = (day * 1440 + backup_interval[0], backup_interval[1])
-        if _overlaps(daily, maintenance, _WEEK):
-            raise ValueError(
+        if _overlaps((day * 1440 + backup_interval[0], backup_interval[1]), maintenance, _WEEK):
+            problems.add(
                 f"preferred_backup_window {backup_window!r} overlaps preferred_maintenance_window"
                 f" {maintenance_window!r}; RDS requires them apart"
             )
+            return
+
+
+def validate_windows(backup_window: str, maintenance_window: str) -> None:
+    """:func:`check_windows` on its own; raises :class:`~wellstack.errors.WellstackError`."""
+    problems = Problems("")
+    check_windows(problems, backup_window, maintenance_window)
+    problems.done()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The validated shape of the cluster."""
+
+    engine: Engine
+    cluster_engine: rds.IClusterEngine
+    writer_type: ec2.InstanceType | None  # None: Serverless v2
+    reader_type: ec2.InstanceType | None
+    readers: int
+    port: int
+    azs: list[str]
+    subnets: list[ec2.ISubnet]
+    backtrack_hours: int
+    serverless: bool
 
 
 @jsii.implements(ec2.IConnectable)
@@ -146,10 +292,12 @@ class AuroraCluster(Construct):
     :param vpc: the VPC; the cluster goes on its isolated subnets.
     :param engine: ``"mysql"`` (Aurora MySQL 3, default) or ``"postgresql"``.
     :param engine_version: override the pinned version (``AURORA_MYSQL_VERSION`` /
-        ``AURORA_POSTGRES_VERSION``): a CDK version object or ``"3.10.4"`` / ``"17.7"``.
+        ``AURORA_POSTGRES_VERSION``): a CDK version object or a version aws-cdk-lib knows,
+        ``"3.10.4"`` / ``"17.7"``.
     :param readers: Aurora Replicas besides the writer, 0-15. Default 1 (a failover target).
         The first readers get the best failover priority and are spread over the other AZs.
-    :param instance_type: writer class, with or without ``db.``. Default ``r6g.large``
+    :param instance_type: writer class (``"r6g.large"``, ``"db.r6g.large"`` or an
+        ``ec2.InstanceType``), one Aurora offers for the engine. Default ``r6g.large``
         (Graviton, memory optimized; the smallest class Aurora recommends for production).
     :param reader_instance_type: reader class. Default: the writer's.
     :param serverless_v2: Serverless v2 instances instead of provisioned ones. Default off.
@@ -158,7 +306,8 @@ class AuroraCluster(Construct):
     :param reader_autoscaling: ``(min, max)`` extra readers added by Application Auto Scaling
         on reader CPU; ``readers + max`` stays within 15. Default none.
     :param reader_autoscaling_cpu: the CPU target of that policy, in percent. Default 70.
-    :param port: Default: the engine's standard port (3306 / 5432).
+    :param port: 1150-65535 (RDS's range for Aurora). Default: the engine's standard port
+        (3306 / 5432).
     :param subnet_type: where the cluster goes. Default ``PRIVATE_ISOLATED`` (no route out).
     :param security_group: used as is (e.g. ``TierSecurityGroups.database``). Default: a new
         group with no rules, opened through ``connections``.
@@ -174,6 +323,14 @@ class AuroraCluster(Construct):
     :param performance_insights: Default: on where the class supports it (not burstable t*).
     :param deletion_protection: Default on.
     :param encryption_key: Default: a new customer-managed key with rotation on.
+    :param master_username: the master user RDS creates (its password is generated, stored and
+        rotated by RDS in Secrets Manager). Default ``dbadmin``.
+    :param parameters: cluster parameters merged over wellstack's (TLS required, audit logging);
+        the TLS parameter cannot be switched off.
+    :param cluster_props: keyword arguments of ``rds.DatabaseCluster`` merged over wellstack's
+        (e.g. ``{"cluster_identifier": "orders"}``). Keys owned by the keywords above are
+        refused with a pointer to the keyword; unencrypted storage, deletion without a snapshot
+        and switching off IAM authentication are refused.
     """
 
     def __init__(
@@ -182,16 +339,19 @@ class AuroraCluster(Construct):
         construct_id: str,
         *,
         vpc: ec2.IVpc,
-        engine: str = "mysql",
-        engine_version: Any = None,
+        engine: Engine = "mysql",
+        engine_version: str
+        | rds.AuroraMysqlEngineVersion
+        | rds.AuroraPostgresEngineVersion
+        | None = None,
         readers: int = 1,
-        instance_type: str = "r6g.large",
-        reader_instance_type: str | None = None,
+        instance_type: str | ec2.InstanceType = "r6g.large",
+        reader_instance_type: str | ec2.InstanceType | None = None,
         serverless_v2: bool = False,
-        min_capacity: float = 0.5,
-        max_capacity: float = 4,
+        min_capacity: float | None = None,
+        max_capacity: float | None = None,
         reader_autoscaling: tuple[int, int] | None = None,
-        reader_autoscaling_cpu: int = 70,
+        reader_autoscaling_cpu: int | None = None,
         port: int | None = None,
         security_group: ec2.ISecurityGroup | None = None,
         subnet_type: ec2.SubnetType = ec2.SubnetType.PRIVATE_ISOLATED,
@@ -203,75 +363,155 @@ class AuroraCluster(Construct):
         monitoring_interval_seconds: int = 60,
         performance_insights: bool | None = None,
         deletion_protection: bool = True,
-        encryption_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | kms.Key | None = None,
+        master_username: str = MASTER_USERNAME,
+        parameters: Mapping[str, str] | None = None,
+        cluster_props: Mapping[str, Any] | None = None,
     ) -> None:
-        check_choice("engine", engine, ENGINES)
-        check_int("readers", readers, 0, MAX_READERS, "Aurora's limit")
-        writer_type = None if serverless_v2 else instance_type_of("instance_type", instance_type)
-        reader_type = (
-            None
-            if serverless_v2
-            else instance_type_of("reader_instance_type", reader_instance_type or instance_type)
+        problems = Problems.of(scope, construct_id, "AuroraCluster")
+        plan = _plan(
+            problems,
+            vpc=vpc,
+            engine=engine,
+            engine_version=engine_version,
+            readers=readers,
+            instance_type=instance_type,
+            reader_instance_type=reader_instance_type,
+            serverless_v2=serverless_v2,
+            port=port,
+            subnet_type=subnet_type,
+            backtrack_window_hours=backtrack_window_hours,
         )
-        if serverless_v2:
-            _validate_capacity(min_capacity, max_capacity)
-        cluster_engine = engine_for(engine, engine_version)
-        if reader_autoscaling is not None:
-            _validate_reader_autoscaling(reader_autoscaling, readers, reader_autoscaling_cpu)
-        port = DEFAULT_PORTS[engine] if port is None else port
-        check_port("port", port)
-        check_int("backup_retention_days", backup_retention_days, 1, 35, "RDS's range")
-        validate_windows(preferred_backup_window, preferred_maintenance_window)
-        if backtrack_window_hours is None:
-            backtrack_window_hours = 24 if engine == "mysql" and not serverless_v2 else 0
-        check_int("backtrack_window_hours", backtrack_window_hours, 0, 72, "Aurora's limit")
-        if backtrack_window_hours and engine != "mysql":
-            raise ValueError(
-                f"backtrack_window_hours={backtrack_window_hours}: Backtrack exists only for "
-                f"Aurora MySQL, not for engine={engine!r}"
-            )
-        if backtrack_window_hours and serverless_v2:
-            raise ValueError(
-                f"backtrack_window_hours={backtrack_window_hours}: wellstack enables Backtrack "
-                f"on provisioned instances only, not with serverless_v2=True"
-            )
-        if monitoring_interval_seconds not in (0, 1, 5, 10, 15, 30, 60):
-            raise ValueError(
-                f"monitoring_interval_seconds must be one of 0, 1, 5, 10, 15, 30, 60, got "
-                f"{monitoring_interval_seconds!r}"
-            )
-        try:
-            subnets = vpc.select_subnets(subnet_type=subnet_type)
-        except RuntimeError as err:  # jsii: "There are no 'Isolated' subnet groups in this VPC"
-            raise ValueError(
-                f"the cluster needs {subnet_type.name} subnets in at least 2 AZs; the VPC has "
-                f"none ({str(err).splitlines()[0]})"
-            ) from None
-        azs = list(dict.fromkeys(subnets.availability_zones))
-        if len(subnets.subnets) < 2 or (len(azs) < 2 and not any(is_token(az) for az in azs)):
-            raise ValueError(
-                f"the cluster needs {subnet_type.name} subnets in at least 2 AZs, the VPC has "
-                f"{len(subnets.subnets)} subnet(s) of that type in {azs!r}"
-            )
+        _validate_options(
+            problems,
+            serverless_v2=serverless_v2,
+            capacity=(min_capacity, max_capacity),
+            reader_autoscaling=(reader_autoscaling, reader_autoscaling_cpu, readers),
+            security_group=security_group,
+            backup_retention_days=backup_retention_days,
+            windows=(preferred_backup_window, preferred_maintenance_window),
+            flags={
+                "backup_plan": backup_plan,
+                "deletion_protection": deletion_protection,
+            },
+            performance_insights=performance_insights,
+            monitoring_interval_seconds=monitoring_interval_seconds,
+            encryption_key=encryption_key,
+            master_username=(master_username, engine),
+        )
+        merged_parameters = _check_parameters(problems, parameters, engine)
+        overrides = _props.check_overrides(
+            problems, "cluster_props", cluster_props, CLUSTER_OVERRIDES
+        )
+        problems.done()
+        if plan is None:  # every reason is recorded above
+            raise WellstackError(problems.path, ["the cluster could not be planned"])
         super().__init__(scope, construct_id)
-        self.engine = engine
-        self.port = port
 
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+        #: ``mysql`` or ``postgresql``.
+
+        self.engine: Engine = plan.engine
+        #: The database port.
+        self.port: int = plan.port
+        #: The key for storage, the secret, backups and Performance Insights.
+        self.encryption_key: kms.IKey | kms.Key = encryption_key or kms.Key(
             self,
             "Key",
             description=f"Aurora {engine} storage, secret, backups and Performance Insights",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.subnet_group = rds.SubnetGroup(
+        #: The DB subnet group (the isolated subnets).
+        self.subnet_group: rds.SubnetGroup = rds.SubnetGroup(
             self,
             "SubnetGroup",
             description=f"Isolated subnets of {cdk.Names.unique_id(self)}",
             vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=subnets.subnets),
+            vpc_subnets=ec2.SubnetSelection(subnets=plan.subnets),
+        )
+        #: The cluster (CDK's ``rds.DatabaseCluster``).
+        self.cluster: rds.DatabaseCluster = self._create_cluster(
+            problems.path,
+            plan,
+            vpc=vpc,
+            security_group=security_group,
+            capacity=(min_capacity or 0.5, max_capacity or 4),
+            backups=(backup_retention_days, preferred_backup_window),
+            maintenance_window=preferred_maintenance_window,
+            monitoring_interval_seconds=monitoring_interval_seconds,
+            performance_insights=performance_insights,
+            deletion_protection=deletion_protection,
+            master_username=master_username,
+            parameters=merged_parameters,
+            overrides=overrides,
+        )
+        #: The master credentials: a secret RDS creates, encrypts with the key and rotates.
+        self.secret: secretsmanager.ISecret = self._master_secret()
+        #: Reader autoscaling (``None`` without ``reader_autoscaling``).
+        self.reader_scaling: appscaling.ScalableTarget | None = (
+            self._reader_autoscaling(reader_autoscaling, reader_autoscaling_cpu or 70)
+            if reader_autoscaling is not None
+            else None
+        )
+        #: The AWS Backup plan (``None`` with ``backup_plan=False``).
+        self.backup_plan: backup.BackupPlan | None = self._backup_plan() if backup_plan else None
+        self._acknowledge(plan, pinned=len(plan.azs) >= 2)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The cluster's security groups with the port as a number, not the cluster's
+        ``Endpoint.Port`` attribute: a rule opened with ``allow_default_port_from`` then matches
+        the tier group's rule (no duplicate) and does not tie the group's stack to this one."""
+        return ec2.Connections(
+            security_groups=self.cluster.connections.security_groups,
+            default_port=ec2.Port.tcp(self.port),
         )
 
+    def grant_secret_read(self, grantee: iam.IGrantable) -> iam.ManagedPolicy | None:
+        """Read the master secret (and decrypt it with the cluster's key, only through Secrets
+        Manager): a managed policy on the grantee's role, in the role's stack, so a grant to an
+        app in another stack does not make this stack depend on it."""
+        return grant(
+            self,
+            grantee,
+            purpose="SecretRead",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    resources=[self.secret.secret_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[self.encryption_key.key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{cdk.Stack.of(self).region}"
+                            ".amazonaws.com"
+                        }
+                    },
+                ),
+            ],
+        )
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def _create_cluster(
+        self,
+        path: str,
+        plan: _Plan,
+        *,
+        vpc: ec2.IVpc,
+        security_group: ec2.ISecurityGroup | None,
+        capacity: tuple[float, float],
+        backups: tuple[int, str],
+        maintenance_window: str,
+        monitoring_interval_seconds: int,
+        performance_insights: bool | None,
+        deletion_protection: bool,
+        master_username: str,
+        parameters: dict[str, str],
+        overrides: dict[str, Any],
+    ) -> rds.DatabaseCluster:
         def insights(type_: ec2.InstanceType | None) -> bool:
             if performance_insights is not None:
                 return performance_insights
@@ -290,86 +530,68 @@ class AuroraCluster(Construct):
                 return rds.ClusterInstance.serverless_v2(name, **common, **props)
             return rds.ClusterInstance.provisioned(name, instance_type=type_, **common, **props)
 
-        concrete_azs = [az for az in azs if not is_token(az)]
         reader_instances = []
-        for index in range(readers):
+        for index in range(plan.readers):
             props: dict[str, Any] = {}
-            if serverless_v2:
+            if plan.serverless:
                 # The first two readers follow the writer's capacity: they are failover targets.
                 props["scale_with_writer"] = index < 2
             else:
                 props["promotion_tier"] = min(index + 1, MAX_READERS)
-            if len(concrete_azs) >= 2:
-                props["availability_zone"] = concrete_azs[(index + 1) % len(concrete_azs)]
-            reader_instances.append(instance(f"Reader{index + 1}", reader_type, **props))
-
-        self.cluster = rds.DatabaseCluster(
-            self,
-            "Resource",
-            engine=cluster_engine,
-            writer=instance(
-                "Writer",
-                writer_type,
-                **({} if serverless_v2 else {"promotion_tier": 0}),
-                **({"availability_zone": concrete_azs[0]} if len(concrete_azs) >= 2 else {}),
+            if len(plan.azs) >= 2:
+                props["availability_zone"] = plan.azs[(index + 1) % len(plan.azs)]
+            reader_instances.append(instance(f"Reader{index + 1}", plan.reader_type, **props))
+        writer_props: dict[str, Any] = {} if plan.serverless else {"promotion_tier": 0}
+        if len(plan.azs) >= 2:
+            writer_props["availability_zone"] = plan.azs[0]
+        retention_days, backup_window = backups
+        defaults: dict[str, Any] = {
+            "engine": plan.cluster_engine,
+            "writer": instance("Writer", plan.writer_type, **writer_props),
+            "readers": reader_instances,
+            "serverless_v2_min_capacity": capacity[0] if plan.serverless else None,
+            "serverless_v2_max_capacity": capacity[1] if plan.serverless else None,
+            "vpc": vpc,
+            "subnet_group": self.subnet_group,
+            "security_groups": [security_group] if security_group else None,
+            "port": plan.port,
+            "storage_encrypted": True,
+            "storage_encryption_key": self.encryption_key,
+            "manage_master_user_password": True,
+            "credentials": rds.Credentials.from_username(
+                master_username,
+                encryption_key=self.encryption_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             ),
-            readers=reader_instances,
-            serverless_v2_min_capacity=min_capacity if serverless_v2 else None,
-            serverless_v2_max_capacity=max_capacity if serverless_v2 else None,
-            vpc=vpc,
-            subnet_group=self.subnet_group,
-            security_groups=[security_group] if security_group else None,
-            port=port,
-            storage_encrypted=True,
-            storage_encryption_key=self.encryption_key,
-            manage_master_user_password=True,
-            credentials=rds.Credentials.from_username(
-                MASTER_USERNAME, encryption_key=self.encryption_key
+            "iam_authentication": True,
+            "parameters": parameters,
+            "deletion_protection": deletion_protection,
+            "removal_policy": cdk.RemovalPolicy.SNAPSHOT,
+            "backup": rds.BackupProps(
+                retention=cdk.Duration.days(retention_days), preferred_window=backup_window
             ),
-            iam_authentication=True,
-            parameters=TLS_PARAMETERS[engine],
-            deletion_protection=deletion_protection,
-            removal_policy=cdk.RemovalPolicy.SNAPSHOT,
-            backup=rds.BackupProps(
-                retention=cdk.Duration.days(backup_retention_days),
-                preferred_window=preferred_backup_window,
-            ),
-            preferred_maintenance_window=preferred_maintenance_window,
-            copy_tags_to_snapshot=True,
-            cloudwatch_logs_exports=LOG_EXPORTS[engine],
-            monitoring_interval=cdk.Duration.seconds(monitoring_interval_seconds)
+            "preferred_maintenance_window": maintenance_window,
+            "copy_tags_to_snapshot": True,
+            "cloudwatch_logs_exports": LOG_EXPORTS[plan.engine],
+            "monitoring_interval": cdk.Duration.seconds(monitoring_interval_seconds)
             if monitoring_interval_seconds
             else None,
-            backtrack_window=cdk.Duration.hours(backtrack_window_hours)
-            if backtrack_window_hours
+            "backtrack_window": cdk.Duration.hours(plan.backtrack_hours)
+            if plan.backtrack_hours
             else None,
-        )
-        #: The master credentials: a secret RDS creates, encrypts with the key and rotates.
-        self.secret: secretsmanager.ISecret | None = self.cluster.secret
-
-        self.reader_scaling: appscaling.ScalableTarget | None = None
-        if reader_autoscaling is not None:
-            self.reader_scaling = self._reader_autoscaling(
-                reader_autoscaling, reader_autoscaling_cpu
-            )
-
-        self.backup_plan: backup.BackupPlan | None = None
-        if backup_plan:
-            self.backup_plan = self._backup_plan()
-
-        self._acknowledge(
-            engine, port, backtrack_window_hours, serverless_v2, pinned=len(concrete_azs) >= 2
+        }
+        props = _props.merge(defaults, overrides)
+        return _props.build(
+            path,
+            "cluster_props",
+            bool(overrides),
+            lambda: rds.DatabaseCluster(self, "Resource", **props),
         )
 
-    @property
-    def connections(self) -> ec2.Connections:
-        """The cluster's security groups with the port as a number, not the cluster's
-        ``Endpoint.Port`` attribute: a rule opened with ``allow_default_port_from`` then matches
-        the tier group's rule (no duplicate) and does not tie the group's stack to this one."""
-        return ec2.Connections(
-            security_groups=self.cluster.connections.security_groups,
-            default_port=ec2.Port.tcp(self.port),
-        )
+    def _master_secret(self) -> secretsmanager.ISecret:
+        secret = self.cluster.secret
+        if secret is None:  # manage_master_user_password=True always gives one
+            raise WellstackError(self.node.path, ["the cluster has no master secret"])
+        return secret
 
     def _reader_autoscaling(self, bounds: tuple[int, int], cpu: int) -> appscaling.ScalableTarget:
         target = appscaling.ScalableTarget(
@@ -436,21 +658,19 @@ class AuroraCluster(Construct):
         )
         return plan
 
-    def _acknowledge(
-        self, engine: str, port: int, backtrack: int, serverless: bool, *, pinned: bool
-    ) -> None:
+    def _acknowledge(self, plan: _Plan, *, pinned: bool) -> None:
         reasons = {}
-        if port == DEFAULT_PORTS[engine]:
+        if plan.port == DEFAULT_PORTS[plan.engine]:
             reasons["AwsSolutions-RDS11"] = (
-                f"The design uses the engine's standard port {port}; the cluster sits on "
+                f"The design uses the engine's standard port {plan.port}; the cluster sits on "
                 f"isolated subnets and accepts connections only where its security group allows "
                 f"(with TierSecurityGroups: the app group only). Pass port= to change it."
             )
-        if engine == "mysql" and not backtrack:
+        if plan.engine == "mysql" and not plan.backtrack_hours:
             reasons["AwsSolutions-RDS14"] = (
                 "Backtrack is off: serverless_v2=True or backtrack_window_hours=0 was chosen; "
                 "point-in-time restore and the AWS Backup plan still cover recovery"
-                if serverless
+                if plan.serverless
                 else "Backtrack was turned off explicitly (backtrack_window_hours=0); "
                 "point-in-time restore and the AWS Backup plan still cover recovery"
             )
@@ -475,39 +695,229 @@ class AuroraCluster(Construct):
             )
 
 
-def _validate_capacity(min_capacity: Any, max_capacity: Any) -> None:
-    for prop, value, low in (("min_capacity", min_capacity, 0), ("max_capacity", max_capacity, 1)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{prop} must be a number of ACUs, got {value!r}")
-        if not low <= value <= 256 or (value * 2) % 1:
-            raise ValueError(
-                f"{prop} must be between {low} and 256 ACUs in steps of 0.5 (Aurora Serverless "
-                f"v2), got {value}"
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _plan(
+    problems: Problems,
+    *,
+    vpc: Any,
+    engine: Any,
+    engine_version: Any,
+    readers: Any,
+    instance_type: Any,
+    reader_instance_type: Any,
+    serverless_v2: Any,
+    port: Any,
+    subnet_type: Any,
+    backtrack_window_hours: Any,
+) -> _Plan | None:
+    """Check the props that shape the cluster; None when one is bad (recorded)."""
+    engine_ok = problems.choice("engine", engine, ENGINES)
+    readers_ok = problems.integer("readers", readers, 0, MAX_READERS, "Aurora's limit")
+    serverless_ok = problems.flag("serverless_v2", serverless_v2)
+    serverless = serverless_v2 is True
+    cluster_engine = engine_for(problems, engine, engine_version) if engine_ok else None
+    writer_type = reader_type = None
+    if engine_ok and not serverless:
+        writer_type = instance_type_of(problems, "instance_type", instance_type, engine)
+        reader_type = (
+            writer_type
+            if reader_instance_type is None
+            else instance_type_of(problems, "reader_instance_type", reader_instance_type, engine)
+        )
+    elif serverless and reader_instance_type is not None:
+        problems.add(
+            f"reader_instance_type={reader_instance_type!r} does not apply with serverless_v2=True "
+            f"(every instance is db.serverless)"
+        )
+    resolved_port = DEFAULT_PORTS.get(engine, 3306) if port is None else port
+    port_ok = problems.port("port", resolved_port, MIN_PORT, "RDS's range for Aurora")
+    backtrack = (
+        (24 if engine == "mysql" and not serverless else 0)
+        if backtrack_window_hours is None
+        else backtrack_window_hours
+    )
+    backtrack_ok = problems.integer("backtrack_window_hours", backtrack, 0, 72, "Aurora's limit")
+    if backtrack_ok and backtrack and engine_ok and engine != "mysql":
+        backtrack_ok = problems.add(
+            f"backtrack_window_hours={backtrack}: Backtrack exists only for Aurora MySQL, not for "
+            f"engine={engine!r}"
+        )
+    if backtrack_ok and backtrack and serverless:
+        backtrack_ok = problems.add(
+            f"backtrack_window_hours={backtrack}: wellstack enables Backtrack on provisioned "
+            f"instances only, not with serverless_v2=True"
+        )
+    if not isinstance(subnet_type, ec2.SubnetType):
+        problems.add(f"subnet_type must be an ec2.SubnetType, got {subnet_type!r}")
+        return None
+    subnets = _subnets(problems, vpc, subnet_type)
+    if (
+        subnets is None
+        or cluster_engine is None
+        or not (readers_ok and serverless_ok and port_ok and backtrack_ok)
+        or (not serverless and (writer_type is None or reader_type is None))
+    ):
+        return None
+    azs = [az for az in dict.fromkeys(s.availability_zone for s in subnets) if not is_token(az)]
+    return _Plan(
+        engine=engine,
+        cluster_engine=cluster_engine,
+        writer_type=writer_type,
+        reader_type=reader_type,
+        readers=readers,
+        port=resolved_port,
+        azs=azs,
+        subnets=subnets,
+        backtrack_hours=backtrack,
+        serverless=serverless,
+    )
+
+
+def _subnets(problems: Problems, vpc: Any, subnet_type: ec2.SubnetType) -> list[ec2.ISubnet] | None:
+    if not problems.implements("vpc", vpc, ec2.IVpc, "a VPC (ec2.IVpc), e.g. Network(...).vpc"):
+        return None
+    try:
+        selected = vpc.select_subnets(subnet_type=subnet_type)
+    except RuntimeError as err:  # jsii: "There are no 'Isolated' subnet groups in this VPC"
+        problems.add(
+            f"the cluster needs {subnet_type.name} subnets in at least 2 AZs; the VPC has none "
+            f"({str(err).splitlines()[0]})"
+        )
+        return None
+    azs = list(dict.fromkeys(selected.availability_zones))
+    if len(selected.subnets) < 2 or (len(azs) < 2 and not any(is_token(az) for az in azs)):
+        problems.add(
+            f"the cluster needs {subnet_type.name} subnets in at least 2 AZs, the VPC has "
+            f"{len(selected.subnets)} subnet(s) of that type in {azs!r}"
+        )
+        return None
+    return list(selected.subnets)
+
+
+def _validate_options(
+    problems: Problems,
+    *,
+    serverless_v2: Any,
+    capacity: tuple[Any, Any],
+    reader_autoscaling: tuple[Any, Any, Any],
+    security_group: Any,
+    backup_retention_days: Any,
+    windows: tuple[Any, Any],
+    flags: dict[str, Any],
+    performance_insights: Any,
+    monitoring_interval_seconds: Any,
+    encryption_key: Any,
+    master_username: tuple[Any, Any],
+) -> None:
+    min_capacity, max_capacity = capacity
+    if serverless_v2 is True:
+        low_ok = min_capacity is None or problems.number(
+            "min_capacity", min_capacity, 0, 256, "Aurora Serverless v2 ACUs", step=0.5
+        )
+        high_ok = max_capacity is None or problems.number(
+            "max_capacity", max_capacity, 1, 256, "Aurora Serverless v2 ACUs", step=0.5
+        )
+        low, high = (
+            (0.5 if min_capacity is None else min_capacity),
+            (4 if max_capacity is None else max_capacity),
+        )
+        if low_ok and high_ok and low > high:
+            problems.add(f"min_capacity ({low:g}) must not exceed max_capacity ({high:g})")
+    elif min_capacity is not None or max_capacity is not None:
+        problems.add(
+            f"min_capacity / max_capacity are Serverless v2 ACUs and need serverless_v2=True, got "
+            f"min_capacity={min_capacity!r}, max_capacity={max_capacity!r}"
+        )
+    bounds, cpu, readers = reader_autoscaling
+    if bounds is not None:
+        _check_reader_autoscaling(problems, bounds, readers)
+    if cpu is not None:
+        if bounds is None:
+            problems.add(
+                f"reader_autoscaling_cpu={cpu!r} needs reader_autoscaling=(min, max) to apply to"
             )
-    if min_capacity > max_capacity:
-        raise ValueError(
-            f"min_capacity ({min_capacity}) must not exceed max_capacity ({max_capacity})"
+        problems.integer("reader_autoscaling_cpu", cpu, 10, 90, "percent CPU target")
+    if security_group is not None:
+        problems.implements(
+            "security_group",
+            security_group,
+            ec2.ISecurityGroup,
+            "a security group (ec2.ISecurityGroup), e.g. TierSecurityGroups(...).database",
+        )
+    problems.integer("backup_retention_days", backup_retention_days, 1, 35, "RDS's range")
+    check_windows(problems, *windows)
+    for prop, value in flags.items():
+        problems.flag(prop, value)
+    if performance_insights is not None:
+        problems.flag("performance_insights", performance_insights)
+    if is_token(monitoring_interval_seconds) or (
+        isinstance(monitoring_interval_seconds, bool)
+        or monitoring_interval_seconds not in MONITORING_INTERVALS
+    ):
+        problems.add(
+            f"monitoring_interval_seconds must be one of "
+            f"{', '.join(map(str, MONITORING_INTERVALS))}, got {monitoring_interval_seconds!r}"
+        )
+    if encryption_key is not None and not implements(encryption_key, kms.IKey):
+        problems.add(
+            f"encryption_key must be a KMS key (kms.IKey), e.g. kms.Key(...), got "
+            f"{encryption_key!r}"
+        )
+    username, engine = master_username
+    length = _USERNAME_LENGTH.get(engine, 16)
+    if problems.text(
+        "master_username",
+        username,
+        r"[A-Za-z][A-Za-z0-9_]*",
+        f"a user name: a letter, then letters, digits or '_' (at most {length} for Aurora "
+        f"{engine})",
+        max_length=length,
+    ):
+        problems.check(
+            username.lower() not in _RESERVED_USERNAMES,
+            f"master_username {username!r} is reserved by RDS ({', '.join(_RESERVED_USERNAMES)})",
         )
 
 
-def _validate_reader_autoscaling(bounds: Sequence[int], readers: int, cpu: int) -> None:
+def _check_reader_autoscaling(problems: Problems, bounds: Any, readers: Any) -> None:
     if (
         isinstance(bounds, str)
         or not isinstance(bounds, Sequence)
         or len(bounds) != 2
         or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
     ):
-        raise ValueError(
-            f"reader_autoscaling must be a (min, max) pair of integers, got {bounds!r}"
-        )
+        problems.add(f"reader_autoscaling must be a (min, max) pair of integers, got {bounds!r}")
+        return
     low, high = bounds
     if low < 0 or high < 1 or low > high:
-        raise ValueError(
+        problems.add(
             f"reader_autoscaling must satisfy 0 <= min <= max and max >= 1, got {tuple(bounds)}"
         )
-    if readers + high > MAX_READERS:
-        raise ValueError(
+    elif isinstance(readers, int) and readers + high > MAX_READERS:
+        problems.add(
             f"readers ({readers}) plus reader_autoscaling max ({high}) is {readers + high}; "
             f"Aurora allows at most {MAX_READERS} readers"
         )
-    check_int("reader_autoscaling_cpu", cpu, 10, 90, "percent CPU target")
+
+
+def _check_parameters(problems: Problems, parameters: Any, engine: Any) -> dict[str, str]:
+    """wellstack's cluster parameters with ``parameters`` on top; the TLS one stays on."""
+    base = dict(DEFAULT_PARAMETERS.get(engine, {}))
+    if parameters is None:
+        return base
+    if not problems.mapping("parameters", parameters):
+        return base
+    bad = {k: v for k, v in parameters.items() if not isinstance(v, str)}
+    if bad:
+        problems.add(f"parameters values must be strings (as RDS takes them), got {bad!r}")
+        return base
+    tls = _TLS_PARAMETERS.get(engine)
+    if tls and tls[0] in parameters and parameters[tls[0]] != tls[1]:
+        problems.add(
+            f"parameters[{tls[0]!r}]={parameters[tls[0]]!r} would allow connections without "
+            f"TLS; wellstack requires {tls[0]}={tls[1]}"
+        )
+        return base
+    return {**base, **parameters}

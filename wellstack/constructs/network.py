@@ -9,8 +9,8 @@ re-carves the whole range instead and forces subnet replacement (aws/aws-cdk#668
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
@@ -21,15 +21,10 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import (
-    check_choice,
-    check_int,
-    check_log_retention,
-    check_port,
-    is_token,
-)
+from wellstack.constructs import _props
+from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, logs_key
-from wellstack.subnets import (  # noqa: F401  (re-exported)
+from wellstack.subnets import (
     AWS_RESERVED_PER_SUBNET,
     DEFAULT_RESERVED_AZS,
     TIERS,
@@ -37,11 +32,59 @@ from wellstack.subnets import (  # noqa: F401  (re-exported)
     plan_subnets,
     tiers_for,
 )
+from wellstack.types import NatStrategy, choices
 
-NAT_STRATEGIES = ("none", "single", "per_az")
+__all__ = [
+    "AWS_RESERVED_PER_SUBNET",
+    "DEFAULT_RESERVED_AZS",
+    "NAT_STRATEGIES",
+    "TIERS",
+    "Network",
+    "PlannedIpAddresses",
+    "SubnetPlanRow",
+    "plan_subnets",
+]
+
+NAT_STRATEGIES = choices(NatStrategy)
 _SUBNET_GROUP = {"public": "Public", "private": "Private", "isolated": "Isolated"}
-_RFC1918 = tuple(
-    ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+_SUBNET_TYPE = {
+    "public": ec2.SubnetType.PUBLIC,
+    "private": ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    "isolated": ec2.SubnetType.PRIVATE_ISOLATED,
+}
+
+#: ``vpc_props``: what wellstack's own keywords decide, and what must stay on.
+VPC_OVERRIDES = _props.OverrideRules(
+    target=ec2.Vpc,
+    managed={
+        "ip_addresses": "cidr",
+        "cidr": "cidr",
+        "availability_zones": "availability_zones",
+        "max_azs": "max_azs",
+        "reserved_azs_count": "reserved_azs",
+        "nat_gateways": "nat",
+        "nat_gateway_subnets": "nat",
+        "nat_gateway_provider": "nat",
+        "subnet_configuration": "public_mask / private_mask / isolated_mask",
+        "gateway_endpoints": "gateway_endpoints",
+        "flow_logs": "flow_logs",
+        "restrict_default_security_group": "restrict_default_security_group",
+        "ip_protocol": "ipv6",
+        "ipv6_addresses": "ipv6",
+    },
+    protected={
+        "create_internet_gateway": _props.Protect(
+            lambda v: v is True, "remove the internet gateway the public tier routes to"
+        ),
+        "enable_dns_support": _props.Protect(
+            lambda v: v is True,
+            "turn off the VPC's DNS, which database endpoints and VPC endpoints resolve through",
+        ),
+        "enable_dns_hostnames": _props.Protect(
+            lambda v: v is True,
+            "turn off DNS hostnames, which private DNS of interface endpoints needs",
+        ),
+    },
 )
 
 
@@ -70,9 +113,9 @@ class Network(Construct):
     """A VPC with public, private and isolated subnets in 2+ AZs, NAT/IGW routing, flow logs and
     gateway endpoints.
 
-    :param cidr: the VPC's private IPv4 block, /16 to /28. Default ``10.0.0.0/16``.
-    :param availability_zones: explicit AZ names (keeps synthesis offline). Append new AZs at
-        the end: an AZ's position is its slot in the plan.
+    :param cidr: the VPC's private (RFC 1918) IPv4 block, /16 to /28. Default ``10.0.0.0/16``.
+    :param availability_zones: explicit AZ names of the stack's region (keeps synthesis
+        offline). Append new AZs at the end: an AZ's position is its slot in the plan.
     :param max_azs: instead of ``availability_zones``, the first N AZs of the stack. Default 2
         when neither is given.
     :param nat: ``"single"`` (default): one NAT gateway in the first AZ, about a third of the cost
@@ -98,6 +141,9 @@ class Network(Construct):
         private tier's CIDRs (the public tier's with ``nat="none"``) and the replies: a second
         wall under the security groups. Default off.
     :param db_port: the database port ``strict_acls`` lets through. Default 3306.
+    :param vpc_props: keyword arguments of ``ec2.Vpc`` merged over wellstack's (e.g.
+        ``{"vpc_name": "shared"}``). Keys owned by the keywords above are refused with a pointer
+        to the keyword; turning off DNS or the internet gateway is refused.
     """
 
     def __init__(
@@ -108,148 +154,133 @@ class Network(Construct):
         cidr: str = "10.0.0.0/16",
         availability_zones: Sequence[str] | None = None,
         max_azs: int | None = None,
-        nat: str = "single",
+        nat: NatStrategy = "single",
         public_mask: int = 24,
         private_mask: int = 24,
         isolated_mask: int = 24,
         reserved_azs: int = DEFAULT_RESERVED_AZS,
         flow_logs: bool = True,
-        flow_log_retention_days: int = 30,
-        flow_log_encryption_key: kms.IKey | None = None,
+        flow_log_retention_days: int | None = None,
+        flow_log_encryption_key: kms.IKey | kms.Key | None = None,
         gateway_endpoints: bool = True,
         restrict_default_security_group: bool = True,
         strict_acls: bool = False,
         db_port: int = 3306,
+        vpc_props: Mapping[str, Any] | None = None,
     ) -> None:
+        problems = Problems.of(scope, construct_id, "Network")
         masks = {"public": public_mask, "private": private_mask, "isolated": isolated_mask}
+        azs = _validate_azs(problems, scope, availability_zones, max_azs, reserved_azs)
         _validate(
+            problems,
             cidr=cidr,
-            availability_zones=availability_zones,
-            max_azs=max_azs,
             nat=nat,
             masks=masks,
             reserved_azs=reserved_azs,
-            flow_log_retention_days=flow_log_retention_days,
+            flags={
+                "flow_logs": flow_logs,
+                "gateway_endpoints": gateway_endpoints,
+                "restrict_default_security_group": restrict_default_security_group,
+                "strict_acls": strict_acls,
+            },
             db_port=db_port,
         )
-        if availability_zones is None:
-            known = list(cdk.Stack.of(scope).availability_zones)
-            if len(known) < (max_azs or 2):
-                raise ValueError(
-                    f"max_azs is {max_azs} but the stack knows only {len(known)} AZs (an "
-                    f"environment-agnostic stack gets 2); pass availability_zones explicitly"
-                )
-            azs = known[: max_azs or 2]
-        else:
-            azs = list(availability_zones)
+        _validate_flow_log_options(
+            problems, flow_logs, flow_log_retention_days, flow_log_encryption_key
+        )
+        overrides = _props.check_overrides(problems, "vpc_props", vpc_props, VPC_OVERRIDES)
+        problems.done()
         super().__init__(scope, construct_id)
+
+        #: The AZs in use, in slot order.
         self.availability_zones: list[str] = azs
-        self.nat = nat
-        tiers = tiers_for(nat)
+        #: The NAT strategy in use.
+        self.nat: NatStrategy = nat
         #: tier, AZ, CIDR and usable addresses of every subnet, in tier then AZ order.
         self.subnet_plan: list[SubnetPlanRow] = plan_subnets(
-            cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers
+            cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers_for(nat)
         )
+        #: The VPC (CDK's ``ec2.Vpc``): the escape hatch to everything CDK offers.
+        self.vpc: ec2.Vpc = self._create_vpc(
+            problems.path,
+            cidr,
+            masks,
+            gateway_endpoints,
+            restrict_default_security_group,
+            overrides,
+        )
+        #: The public subnets (load balancer, NAT gateways), one per AZ.
+        self.public_subnets: list[ec2.ISubnet] = list(self.vpc.public_subnets)
+        #: The private subnets (app instances), one per AZ; empty with ``nat='none'``.
+        self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
+        #: The isolated subnets (the database), one per AZ, no route out.
+        self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
+        #: The flow-log key, log group and flow log (all ``None`` with ``flow_logs=False``).
+        self.flow_log_key: kms.IKey | kms.Key | None = None
+        self.flow_log_group: logs.LogGroup | None = None
+        self.flow_log: ec2.FlowLog | None = None
+        if flow_logs:
+            self._add_flow_logs(flow_log_retention_days or 30, flow_log_encryption_key)
+        #: The isolated tier's network ACL (``None`` unless ``strict_acls=True``).
+        self.isolated_acl: ec2.NetworkAcl | None = (
+            self._strict_isolated_acl(db_port) if strict_acls else None
+        )
+        self._acknowledge(flow_logs, restrict_default_security_group)
 
-        subnet_types = {
-            "public": ec2.SubnetType.PUBLIC,
-            "private": ec2.SubnetType.PRIVATE_WITH_EGRESS,
-            "isolated": ec2.SubnetType.PRIVATE_ISOLATED,
+    # --- steps ---------------------------------------------------------------------------------
+
+    def _create_vpc(
+        self,
+        path: str,
+        cidr: str,
+        masks: dict[str, int],
+        gateway_endpoints: bool,
+        restrict_default_security_group: bool,
+        overrides: dict[str, Any],
+    ) -> ec2.Vpc:
+        endpoints = {
+            "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
+            "DynamoDB": ec2.GatewayVpcEndpointOptions(
+                service=ec2.GatewayVpcEndpointAwsService.DYNAMODB
+            ),
         }
-        self.vpc = ec2.Vpc(
-            self,
-            "Vpc",
-            ip_addresses=PlannedIpAddresses(cidr, self.subnet_plan),
-            availability_zones=azs,
-            nat_gateways={"none": 0, "single": 1, "per_az": len(azs)}[nat],
-            subnet_configuration=[
+        defaults: dict[str, Any] = {
+            "ip_addresses": PlannedIpAddresses(cidr, self.subnet_plan),
+            "availability_zones": self.availability_zones,
+            "nat_gateways": {"none": 0, "single": 1, "per_az": len(self.availability_zones)}[
+                self.nat
+            ],
+            "subnet_configuration": [
                 ec2.SubnetConfiguration(
                     name=_SUBNET_GROUP[tier],
-                    subnet_type=subnet_types[tier],
+                    subnet_type=_SUBNET_TYPE[tier],
                     cidr_mask=masks[tier],
                     # Nothing in the public tier needs a public IP of its own: the load
                     # balancer and NAT gateways get theirs from AWS.
                     map_public_ip_on_launch=False if tier == "public" else None,
                 )
-                for tier in tiers
+                for tier in tiers_for(self.nat)
             ],
-            restrict_default_security_group=restrict_default_security_group,
-            gateway_endpoints=(
-                {
-                    "S3": ec2.GatewayVpcEndpointOptions(
-                        service=ec2.GatewayVpcEndpointAwsService.S3
-                    ),
-                    "DynamoDB": ec2.GatewayVpcEndpointOptions(
-                        service=ec2.GatewayVpcEndpointAwsService.DYNAMODB
-                    ),
-                }
-                if gateway_endpoints
-                else None
+            "restrict_default_security_group": restrict_default_security_group,
+            "gateway_endpoints": endpoints if gateway_endpoints else None,
+        }
+        props = _props.merge(defaults, overrides)
+        return _props.build(
+            path, "vpc_props", bool(overrides), lambda: ec2.Vpc(self, "Vpc", **props)
+        )
+
+    def _add_flow_logs(self, retention_days: int, key: kms.IKey | kms.Key | None) -> None:
+        flow_log_key = key or logs_key(self, "FlowLogKey", "Encrypts the VPC flow-log group")
+        self.flow_log_key = flow_log_key
+        self.flow_log_group = encrypted_log_group(
+            self, "FlowLogGroup", retention_days=retention_days, key=flow_log_key
+        )
+        self.flow_log = self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                self.flow_log_group, self._flow_log_role(self.flow_log_group)
             ),
-        )
-        if not restrict_default_security_group:
-            acknowledge(
-                self.vpc,
-                {
-                    "NIST.800.53.R5-VPCDefaultSecurityGroupClosed": (
-                        "restrict_default_security_group=False was chosen (the local emulator "
-                        "cannot run the Lambda that strips the rules); no wellstack resource "
-                        "uses the default group"
-                    )
-                },
-            )
-        self.public_subnets: list[ec2.ISubnet] = list(self.vpc.public_subnets)
-        self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
-        self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
-
-        self.flow_log_group: logs.LogGroup | None = None
-        self.flow_log: ec2.FlowLog | None = None
-        if flow_logs:
-            self.flow_log_group = self._flow_log_group(
-                flow_log_retention_days, flow_log_encryption_key
-            )
-            self.flow_log = self.vpc.add_flow_log(
-                "FlowLog",
-                destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                    self.flow_log_group, self._flow_log_role(self.flow_log_group)
-                ),
-                traffic_type=ec2.FlowLogTrafficType.ALL,
-            )
-        else:
-            acknowledge(
-                self.vpc,
-                {
-                    "AwsSolutions-VPC7": "Flow logs were turned off explicitly (flow_logs=False)",
-                    "NIST.800.53.R5-VPCFlowLogsEnabled": (
-                        "Flow logs were turned off explicitly (flow_logs=False)"
-                    ),
-                },
-            )
-
-        # The public tier routes 0.0.0.0/0 to the internet gateway by design: it holds the
-        # load balancer and the NAT gateways, and nothing else.
-        for subnet in self.public_subnets:
-            acknowledge(
-                subnet,
-                {
-                    "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW": (
-                        "Public tier by design: only the internet-facing load balancer and the "
-                        "NAT gateways live here; instances sit in private subnets without public "
-                        "IPs and the database in isolated subnets without any default route"
-                    )
-                },
-            )
-
-        self.isolated_acl: ec2.NetworkAcl | None = None
-        if strict_acls:
-            self.isolated_acl = self._strict_isolated_acl(db_port)
-
-    def _flow_log_group(self, retention_days: int, key: kms.IKey | None) -> logs.LogGroup:
-        self.flow_log_key: kms.IKey = key or logs_key(
-            self, "FlowLogKey", "Encrypts the VPC flow-log group"
-        )
-        return encrypted_log_group(
-            self, "FlowLogGroup", retention_days=retention_days, key=self.flow_log_key
+            traffic_type=ec2.FlowLogTrafficType.ALL,
         )
 
     def _flow_log_role(self, group: logs.LogGroup) -> iam.IRole:
@@ -258,7 +289,7 @@ class Network(Construct):
         role = iam.Role(
             self,
             "FlowLogRole",
-            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             description="VPC flow logs: write to the flow-log group only",
         )
         iam.ManagedPolicy(
@@ -275,7 +306,8 @@ class Network(Construct):
                 ),
                 iam.PolicyStatement(actions=["iam:PassRole"], resources=[role.role_arn]),
             ],
-            roles=[role],  # attached from the policy's side: the role does not refer back
+            # Attached from the policy's side: the role does not refer back.
+            roles=[role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         )
         return role.without_policy_updates()
 
@@ -315,70 +347,129 @@ class Network(Construct):
         )
         return acl
 
+    def _acknowledge(self, flow_logs: bool, restrict_default_security_group: bool) -> None:
+        if not restrict_default_security_group:
+            acknowledge(
+                self.vpc,
+                {
+                    "NIST.800.53.R5-VPCDefaultSecurityGroupClosed": (
+                        "restrict_default_security_group=False was chosen explicitly; no "
+                        "wellstack resource uses the VPC's default security group"
+                    )
+                },
+            )
+        if not flow_logs:
+            reason = "Flow logs were turned off explicitly (flow_logs=False)"
+            acknowledge(
+                self.vpc,
+                {"AwsSolutions-VPC7": reason, "NIST.800.53.R5-VPCFlowLogsEnabled": reason},
+            )
+        # The public tier routes 0.0.0.0/0 to the internet gateway by design: it holds the
+        # load balancer and the NAT gateways, and nothing else.
+        for subnet in self.public_subnets:
+            acknowledge(
+                subnet,
+                {
+                    "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW": (
+                        "Public tier by design: only the internet-facing load balancer and the "
+                        "NAT gateways live here; instances sit in private subnets without public "
+                        "IPs and the database in isolated subnets without any default route"
+                    )
+                },
+            )
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _validate_azs(
+    problems: Problems,
+    scope: Construct,
+    availability_zones: Any,
+    max_azs: Any,
+    reserved_azs: Any,
+) -> list[str]:
+    """The AZs to use: explicit ones (checked against the stack's region), or the stack's first
+    ``max_azs``; an empty list when there is a problem (recorded)."""
+    try:
+        stack = cdk.Stack.of(scope)
+    except RuntimeError:
+        problems.add("scope must be inside a cdk.Stack (a VPC belongs to a stack)")
+        return []
+    slots = (
+        reserved_azs if isinstance(reserved_azs, int) and not isinstance(reserved_azs, bool) else 8
+    )
+    if availability_zones is not None and max_azs is not None:
+        problems.add(
+            f"give availability_zones or max_azs, not both (got availability_zones="
+            f"{availability_zones!r}, max_azs={max_azs!r})"
+        )
+        return []
+    if availability_zones is not None:
+        azs = problems.availability_zones("availability_zones", availability_zones, stack.region)
+        if azs is not None and len(azs) > slots:
+            problems.add(
+                f"availability_zones has {len(azs)} AZs but reserved_azs is {slots}; raise "
+                f"reserved_azs to at least {len(azs)}"
+            )
+            return []
+        return azs or []
+    count = 2 if max_azs is None else max_azs
+    if not problems.integer("max_azs", count, 2, slots, "at least 2, at most reserved_azs"):
+        return []
+    known = list(stack.availability_zones)
+    if len(known) < count:
+        problems.add(
+            f"max_azs is {count} but the stack knows only {len(known)} AZs (an "
+            f"environment-agnostic stack gets 2); pass availability_zones explicitly"
+        )
+        return []
+    return known[:count]
+
 
 def _validate(
+    problems: Problems,
     *,
-    cidr: object,
-    availability_zones: Sequence[str] | None,
-    max_azs: int | None,
-    nat: str,
-    masks: dict[str, int],
-    reserved_azs: int,
-    flow_log_retention_days: int,
-    db_port: int,
+    cidr: Any,
+    nat: Any,
+    masks: dict[str, Any],
+    reserved_azs: Any,
+    flags: dict[str, Any],
+    db_port: Any,
 ) -> None:
-    if not isinstance(cidr, str):
-        raise ValueError(f"cidr must be an IPv4 CIDR string such as '10.0.0.0/16', got {cidr!r}")
-    try:
-        network = ipaddress.IPv4Network(cidr, strict=True)
-    except ValueError as err:
-        raise ValueError(
-            f"cidr must be an IPv4 CIDR block such as '10.0.0.0/16', got {cidr!r} ({err})"
-        ) from None
-    if not any(network.subnet_of(block) for block in _RFC1918):
-        raise ValueError(
-            f"cidr must be a private (RFC 1918) block inside 10.0.0.0/8, 172.16.0.0/12 or "
-            f"192.168.0.0/16, got {cidr!r}"
-        )
-    if not 16 <= network.prefixlen <= 28:
-        raise ValueError(f"cidr must be a /16 to /28 block (AWS's VPC size limits), got {cidr!r}")
-    check_choice("nat", nat, NAT_STRATEGIES)
-    check_int("reserved_azs", reserved_azs, 2, 8, "AZ slots per tier")
-    if availability_zones is not None and max_azs is not None:
-        raise ValueError(
-            f"give availability_zones or max_azs, not both (got availability_zones="
-            f"{list(availability_zones)!r}, max_azs={max_azs!r})"
-        )
-    if availability_zones is not None:
-        if isinstance(availability_zones, str) or not all(
-            isinstance(az, str) and az for az in availability_zones
-        ):
-            raise ValueError(
-                f"availability_zones must be a list of AZ names, got {availability_zones!r}"
-            )
-        azs = list(availability_zones)
-        if len(azs) < 2:
-            raise ValueError(
-                f"availability_zones must name at least 2 AZs (a tier in one AZ is a single "
-                f"point of failure), got {azs!r}"
-            )
-        if len(set(azs)) != len(azs):
-            raise ValueError(f"availability_zones lists an AZ twice: {azs!r}")
-        if len(azs) > reserved_azs:
-            raise ValueError(
-                f"availability_zones has {len(azs)} AZs but reserved_azs is {reserved_azs}; "
-                f"raise reserved_azs to at least {len(azs)}"
-            )
-    if max_azs is not None:
-        check_int("max_azs", max_azs, 2, reserved_azs, "at least 2, at most reserved_azs")
+    network = problems.vpc_cidr("cidr", cidr)
+    problems.choice("nat", nat, NAT_STRATEGIES)
+    slots_ok = problems.integer("reserved_azs", reserved_azs, 2, 8, "AZ slots per tier")
+    masks_ok = True
     for tier, mask in masks.items():
-        check_int(f"{tier}_mask", mask, 16, 28, "AWS's subnet size limits")
-        if mask < network.prefixlen:
-            raise ValueError(
-                f"{tier}_mask /{mask} is larger than the VPC cidr {cidr}; use /{network.prefixlen}"
-                f" or longer"
+        masks_ok &= problems.integer(f"{tier}_mask", mask, 16, 28, "AWS's subnet size limits")
+        if network is not None and masks_ok and mask < network.prefixlen:
+            masks_ok = problems.add(
+                f"{tier}_mask /{mask} is larger than the VPC cidr {cidr}; use "
+                f"/{network.prefixlen} or longer"
             )
-    check_log_retention("flow_log_retention_days", flow_log_retention_days)
-    check_port("db_port", db_port)
-    if not is_token(cidr):
-        plan_subnets(cidr, [], masks=masks, reserved_azs=reserved_azs)
+    for prop, value in flags.items():
+        problems.flag(prop, value)
+    problems.port("db_port", db_port)
+    if network is not None and slots_ok and masks_ok and not problems and not is_token(cidr):
+        try:
+            plan_subnets(cidr, [], masks=masks, reserved_azs=reserved_azs)
+        except ValueError as err:
+            problems.add(str(err))
+
+
+def _validate_flow_log_options(
+    problems: Problems, flow_logs: Any, retention_days: Any, key: Any
+) -> None:
+    if flow_logs is False and (retention_days is not None or key is not None):
+        problems.add(
+            "flow_log_retention_days and flow_log_encryption_key apply only with flow_logs=True "
+            f"(got flow_logs=False, flow_log_retention_days={retention_days!r}, "
+            f"flow_log_encryption_key={key!r})"
+        )
+    if retention_days is not None:
+        problems.log_retention("flow_log_retention_days", retention_days)
+    if key is not None:
+        problems.implements(
+            "flow_log_encryption_key", key, kms.IKey, "a KMS key (kms.IKey), e.g. kms.Key(...)"
+        )

@@ -6,7 +6,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import check_cidr, check_port, is_token
+from wellstack.constructs._checks import Problems, is_token
 
 
 class TierSecurityGroups(Construct):
@@ -33,35 +33,44 @@ class TierSecurityGroups(Construct):
         db_port: int = 3306,
         web_ingress_cidr: str = "0.0.0.0/0",
     ) -> None:
-        check_port("web_port", web_port)
-        check_port("db_port", db_port)
-        if not is_token(web_port) and web_port == db_port:
-            raise ValueError(
+        problems = Problems.of(scope, construct_id, "TierSecurityGroups")
+        problems.implements("vpc", vpc, ec2.IVpc, "a VPC (ec2.IVpc), e.g. Network(...).vpc")
+        ports_ok = problems.port("web_port", web_port) & problems.port("db_port", db_port)
+        if ports_ok and not is_token(web_port) and web_port == db_port:
+            problems.add(
                 f"web_port and db_port must differ (the app group would otherwise accept "
                 f"database traffic from the load balancer), got {web_port} for both"
             )
-        ingress = check_cidr("web_ingress_cidr", web_ingress_cidr)
+        ingress = problems.cidr("web_ingress_cidr", web_ingress_cidr)
+        problems.done()
+        ingress = problems.require(ingress)
         super().__init__(scope, construct_id)
-        self.web_port = web_port
-        self.db_port = db_port
+        #: The port the load balancer and the instances serve.
+        self.web_port: int = web_port
+        #: The database port.
+        self.db_port: int = db_port
         #: Who may reach the load balancer (also used for an HTTPS listener's port).
-        self.web_ingress_cidr = web_ingress_cidr
+        self.web_ingress_cidr: str = web_ingress_cidr
 
-        self.web = ec2.SecurityGroup(
+        #: The load balancer's group: ``web_port`` from ``web_ingress_cidr``.
+
+        self.web: ec2.SecurityGroup = ec2.SecurityGroup(
             self,
             "Web",
             vpc=vpc,
             description=f"Load balancer: TCP {web_port} from {web_ingress_cidr}",
             allow_all_outbound=False,
         )
-        self.app = ec2.SecurityGroup(
+        #: The instances' group: ``web_port`` from ``web`` only.
+        self.app: ec2.SecurityGroup = ec2.SecurityGroup(
             self,
             "App",
             vpc=vpc,
             description=f"App instances: TCP {web_port} from the load balancer only",
             allow_all_outbound=False,
         )
-        self.database = ec2.SecurityGroup(
+        #: The database's group: ``db_port`` from ``app`` only.
+        self.database: ec2.SecurityGroup = ec2.SecurityGroup(
             self,
             "Database",
             vpc=vpc,

@@ -8,7 +8,9 @@ terraform-aws-s3-bucket checks it first. :func:`validate_transitions` implements
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -18,8 +20,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import check_choice, check_int
+from wellstack.constructs import _props
+from wellstack.constructs._checks import INT32_MAX, Problems
+from wellstack.constructs._grants import grant
 from wellstack.constructs._logs import REPLICATION_REASON, log_bucket
+from wellstack.errors import WellstackError
+from wellstack.types import ObjectLockMode, choices
 
 #: The S3 waterfall, top to bottom: a lifecycle rule may only move objects down it.
 WATERFALL = (
@@ -56,18 +62,162 @@ DEFAULT_TRANSITIONS: tuple[tuple[str, int], ...] = (("STANDARD_IA", 30), ("GLACI
 #: Noncurrent versions: the same waterfall, counted from the day a version was replaced.
 DEFAULT_NONCURRENT_TRANSITIONS: tuple[tuple[str, int], ...] = (("STANDARD_IA", 30), ("GLACIER", 90))
 
+#: ``(storage class, days)``: ``s3.StorageClass.GLACIER`` or its name ``"GLACIER"``.
 Transition = tuple[s3.StorageClass | str, int]
+#: S3 bucket names (general purpose buckets): 3-63 lowercase letters, digits, dots and hyphens,
+#: starting and ending with a letter or digit, not an IP address, no ``..``, and none of S3's
+#: reserved prefixes and suffixes.
+_BUCKET_NAME = re.compile(
+    r"(?!xn--|sthree-|amzn-s3-demo-)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+)
+
+
+def _bucket_name_ok(problems: Problems, prop: str, value: Any) -> bool:
+    if not problems.text(
+        prop,
+        value,
+        _BUCKET_NAME,
+        "an S3 bucket name such as 'team-archive' (3-63 lowercase letters, digits, '.' and '-')",
+    ):
+        return False
+    return problems.check(
+        ".." not in value and not value.endswith(("-s3alias", "--ol-s3", "--x-s3", ".mrap")),
+        f"{prop} must not contain '..' nor end in an S3-reserved suffix, got {value!r}",
+    )
+
+
+def _all_blocked(value: Any) -> bool:
+    fields = ("block_public_acls", "block_public_policy", "ignore_public_acls",
+              "restrict_public_buckets")  # fmt: skip
+    return isinstance(value, s3.BlockPublicAccess) and all(
+        getattr(value, name) is True for name in fields
+    )
+
+
+#: ``bucket_props``: what wellstack's keywords decide, and which protections must stay on.
+BUCKET_OVERRIDES = _props.OverrideRules(
+    target=s3.Bucket,
+    managed={
+        "encryption_key": "encryption_key",
+        "versioned": "versioned",
+        "lifecycle_rules": "transitions / expiration_days / noncurrent_transitions",
+        "server_access_logs_bucket": "access_logs_bucket",
+        "server_access_logs_prefix": "access_logs_bucket",
+        "object_lock_enabled": "object_lock_days",
+        "object_lock_default_retention": "object_lock_days / object_lock_mode",
+        "transfer_acceleration": "transfer_acceleration",
+        "intelligent_tiering_configurations": "intelligent_tiering / archive_access_days",
+        "replication_rules": "replicate_to",
+        "replication_role": "replicate_to",
+    },
+    protected={
+        "encryption": _props.Protect(
+            lambda v: v in (s3.BucketEncryption.S3_MANAGED, s3.BucketEncryption.DSSE_MANAGED),
+            "switch off encryption or bypass encryption_key (pass encryption_key= for SSE-KMS)",
+        ),
+        "block_public_access": _props.Protect(_all_blocked, "open the bucket to public access"),
+        "public_read_access": _props.Protect(lambda v: v is False, "make every object public"),
+        "enforce_ssl": _props.Protect(lambda v: v is True, "allow requests without TLS"),
+        "minimum_tls_version": _props.Protect(
+            lambda v: isinstance(v, int | float) and v >= 1.2, "accept TLS older than 1.2"
+        ),
+        "removal_policy": _props.Protect(
+            lambda v: v in (cdk.RemovalPolicy.RETAIN, cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE),
+            "delete the bucket (and its data) with the stack",
+        ),
+        "auto_delete_objects": _props.Protect(
+            lambda v: v is False, "delete every object when the stack is deleted"
+        ),
+        "object_ownership": _props.Protect(
+            lambda v: v == s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, "re-enable object ACLs"
+        ),
+        "access_control": _props.Protect(
+            lambda v: v == s3.BucketAccessControl.PRIVATE, "grant access through ACLs"
+        ),
+    },
+    checks={"bucket_name": _bucket_name_ok},
+)
 
 
 def storage_class_name(storage_class: Any) -> str:
-    """``s3.StorageClass.GLACIER`` or ``"GLACIER"`` -> ``"GLACIER"``."""
+    """``s3.StorageClass.GLACIER`` or ``"GLACIER"`` -> ``"GLACIER"``; ``ValueError`` otherwise."""
     name = storage_class.value if isinstance(storage_class, s3.StorageClass) else storage_class
-    if name not in _CLASSES:
+    if not isinstance(name, str) or name not in _CLASSES:
         raise ValueError(
             f"storage class must be an s3.StorageClass or one of {', '.join(WATERFALL)}, "
             f"got {storage_class!r}"
         )
     return name
+
+
+def _check_transitions(
+    problems: Problems,
+    prop: str,
+    transitions: Any,
+    expiration_days: Any,
+    expiration_prop: str,
+) -> list[tuple[str, int]]:
+    """Record every rule ``transitions`` breaks; return the valid ones as ``(name, days)``."""
+    if isinstance(transitions, str | bytes) or not isinstance(transitions, Sequence):
+        problems.add(f"{prop} must be a list of (storage class, days) pairs, got {transitions!r}")
+        return []
+    result: list[tuple[str, int]] = []
+    for index, item in enumerate(transitions):
+        where = f"{prop}[{index}]"
+        if isinstance(item, str | bytes) or not isinstance(item, Sequence) or len(item) != 2:
+            problems.add(f"{where} must be a (storage class, days) pair, got {item!r}")
+            return []
+        try:
+            name = storage_class_name(item[0])
+        except ValueError as err:
+            problems.add(f"{where}: {err}")
+            return []
+        days = item[1]
+        label = f"{where} ({name} at {days!r} days)"
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= INT32_MAX:
+            problems.add(f"{label}: days must be a non-negative integer, at most {INT32_MAX}")
+            return []
+        if name in THIRTY_DAY_TIERS and days < 30:
+            problems.add(
+                f"{label}: S3 moves objects to {name} only when they are at least 30 days old"
+            )
+            return []
+        if result:
+            previous, previous_days = result[-1]
+            earlier = dict(result)
+            rule = None
+            if name in earlier:
+                rule = f"storage class {name} appears twice (also at {earlier[name]} days)"
+            elif WATERFALL.index(name) < WATERFALL.index(previous):
+                rule = (
+                    f"tiers only go down the waterfall ({' -> '.join(WATERFALL)}); {name} cannot "
+                    f"follow {previous}"
+                )
+            elif days <= previous_days:
+                rule = (
+                    f"days must increase along the waterfall; the previous transition "
+                    f"({previous}) is at {previous_days} days"
+                )
+            elif previous in THIRTY_DAY_TIERS and days < previous_days + 30:
+                rule = (
+                    f"objects stay at least 30 days in {previous} before the next transition; "
+                    f"use {previous_days + 30} days or more"
+                )
+            if rule:
+                problems.add(f"{label}: {rule}")
+                return []
+        result.append((name, days))
+    if (
+        isinstance(expiration_days, int)
+        and not isinstance(expiration_days, bool)
+        and result
+        and expiration_days <= result[-1][1]
+    ):
+        problems.add(
+            f"{expiration_prop} ({expiration_days}) must come after the last transition of {prop} "
+            f"({result[-1][0]} at {result[-1][1]} days)"
+        )
+    return result
 
 
 def validate_transitions(
@@ -78,56 +228,14 @@ def validate_transitions(
 ) -> list[tuple[str, int]]:
     """Check ``transitions`` against S3's rules; return them as ``(class name, days)``.
 
-    Rules: days are non-negative integers; no storage class twice; tiers only go down the
+    Rules: days are integers from 0 to 2**31-1; no storage class twice; tiers only go down the
     waterfall and days strictly increase along it; Standard-IA and One Zone-IA come at least 30
     days after creation, and the transition after them at least 30 days later; expiration
-    comes after the last transition.
+    comes after the last transition. Raises :class:`~wellstack.errors.WellstackError`.
     """
-    if isinstance(transitions, str | bytes) or not isinstance(transitions, Sequence):
-        raise ValueError(
-            f"{prop} must be a list of (storage class, days) pairs, got {transitions!r}"
-        )
-    result: list[tuple[str, int]] = []
-    for index, item in enumerate(transitions):
-        if not (isinstance(item, Sequence) and len(item) == 2) or isinstance(item, str):
-            raise ValueError(f"{prop}[{index}] must be a (storage class, days) pair, got {item!r}")
-        name = storage_class_name(item[0])
-        days = item[1]
-        label = f"{prop}[{index}] ({name} at {days!r} days)"
-        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-            raise ValueError(f"{label}: days must be a non-negative integer")
-        if name in THIRTY_DAY_TIERS and days < 30:
-            raise ValueError(
-                f"{label}: S3 moves objects to {name} only when they are at least 30 days old"
-            )
-        if result:
-            previous, previous_days = result[-1]
-            if name in dict(result):
-                raise ValueError(
-                    f"{label}: storage class {name} appears twice (also at "
-                    f"{dict(result)[name]} days)"
-                )
-            if WATERFALL.index(name) < WATERFALL.index(previous):
-                raise ValueError(
-                    f"{label}: tiers only go down the waterfall ({' -> '.join(WATERFALL)}); "
-                    f"{name} cannot follow {previous}"
-                )
-            if days <= previous_days:
-                raise ValueError(
-                    f"{label}: days must increase along the waterfall; the previous transition "
-                    f"({previous}) is at {previous_days} days"
-                )
-            if previous in THIRTY_DAY_TIERS and days < previous_days + 30:
-                raise ValueError(
-                    f"{label}: objects stay at least 30 days in {previous} before the next "
-                    f"transition; use {previous_days + 30} days or more"
-                )
-        result.append((name, days))
-    if expiration_days is not None and result and expiration_days <= result[-1][1]:
-        raise ValueError(
-            f"{expiration_prop} ({expiration_days}) must come after the last transition of {prop} "
-            f"({result[-1][0]} at {result[-1][1]} days)"
-        )
+    problems = Problems("")
+    result = _check_transitions(problems, prop, transitions, expiration_days, expiration_prop)
+    problems.done()
     return result
 
 
@@ -146,6 +254,41 @@ def early_exits(transitions: Sequence[tuple[str, int]], expiration_days: int | N
                 f"S3 bills {name} for at least {minimum} days"
             )
     return warnings
+
+
+@dataclass(frozen=True)
+class _Lifecycle:
+    """The validated lifecycle of a bucket."""
+
+    transitions: list[tuple[str, int]]
+    noncurrent_transitions: list[tuple[str, int]]
+    expiration_days: int | None
+    noncurrent_expiration_days: int | None
+    abort_multipart_days: int
+    versioned: bool
+
+    def rule(self) -> s3.LifecycleRule:
+        return s3.LifecycleRule(
+            id="Tiering",
+            enabled=True,
+            transitions=[
+                s3.Transition(storage_class=_CLASSES[name], transition_after=cdk.Duration.days(d))
+                for name, d in self.transitions
+            ],
+            expiration=cdk.Duration.days(self.expiration_days) if self.expiration_days else None,
+            noncurrent_version_transitions=[
+                s3.NoncurrentVersionTransition(
+                    storage_class=_CLASSES[name], transition_after=cdk.Duration.days(d)
+                )
+                for name, d in self.noncurrent_transitions
+            ]
+            if self.versioned
+            else None,
+            noncurrent_version_expiration=cdk.Duration.days(self.noncurrent_expiration_days)
+            if self.versioned and self.noncurrent_expiration_days
+            else None,
+            abort_incomplete_multipart_upload_after=cdk.Duration.days(self.abort_multipart_days),
+        )
 
 
 class TieredBucket(Construct):
@@ -171,12 +314,17 @@ class TieredBucket(Construct):
     :param deep_archive_access_days: Deep Archive Access tier after N days (180-730).
     :param encryption_key: a customer-managed KMS key (SSE-KMS with an S3 bucket key).
         Default: S3-managed keys (SSE-S3).
-    :param access_logs_bucket: where server access logs go. Default: a log bucket of its own.
-    :param access_log_retention_days: how long that log bucket keeps logs. Default 365.
+    :param access_logs_bucket: an existing bucket for the server access logs. Default: a log
+        bucket of its own.
+    :param access_log_retention_days: how long that own log bucket keeps logs. Default 365.
     :param transfer_acceleration: S3 Transfer Acceleration. Default off.
     :param object_lock_days: write-once-read-many default retention in days. Default none.
-    :param object_lock_mode: ``"governance"`` (default; privileged users may shorten it) or
-        ``"compliance"`` (nobody can, not even root).
+    :param object_lock_mode: with ``object_lock_days``: ``"governance"`` (default; privileged
+        users may shorten it) or ``"compliance"`` (nobody can, not even root).
+    :param bucket_props: keyword arguments of ``s3.Bucket`` merged over wellstack's (e.g.
+        ``{"bucket_name": "team-archive"}``). Keys owned by the keywords above are refused with a
+        pointer to the keyword; a key that would weaken a protection (encryption, public access,
+        TLS, RETAIN, ACLs) is refused.
     """
 
     def __init__(
@@ -193,202 +341,359 @@ class TieredBucket(Construct):
         intelligent_tiering: bool = False,
         archive_access_days: int | None = None,
         deep_archive_access_days: int | None = None,
-        encryption_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | kms.Key | None = None,
         access_logs_bucket: s3.IBucket | None = None,
-        access_log_retention_days: int = 365,
+        access_log_retention_days: int | None = None,
         transfer_acceleration: bool = False,
         object_lock_days: int | None = None,
-        object_lock_mode: str = "governance",
+        object_lock_mode: ObjectLockMode | None = None,
+        bucket_props: Mapping[str, Any] | None = None,
     ) -> None:
-        if expiration_days is not None:
-            check_int("expiration_days", expiration_days, 1)
-        if noncurrent_expiration_days is not None:
-            check_int("noncurrent_expiration_days", noncurrent_expiration_days, 1)
-        check_int(
-            "abort_incomplete_multipart_upload_days", abort_incomplete_multipart_upload_days, 1
+        problems = Problems.of(scope, construct_id, "TieredBucket")
+        lifecycle = _validate_lifecycle(
+            problems,
+            transitions=transitions,
+            expiration_days=expiration_days,
+            versioned=versioned,
+            noncurrent_transitions=noncurrent_transitions,
+            noncurrent_expiration_days=noncurrent_expiration_days,
+            abort_days=abort_incomplete_multipart_upload_days,
+            intelligent_tiering=intelligent_tiering,
         )
-        check_int("access_log_retention_days", access_log_retention_days, 1)
-        if transitions is None:
-            transitions = (
-                [("INTELLIGENT_TIERING", 0)] if intelligent_tiering else list(DEFAULT_TRANSITIONS)
-            )
-        if noncurrent_transitions is None:
-            noncurrent_transitions = list(DEFAULT_NONCURRENT_TRANSITIONS)
-        self.transitions = validate_transitions("transitions", transitions, expiration_days)
-        self.noncurrent_transitions = validate_transitions(
-            "noncurrent_transitions",
-            noncurrent_transitions,
-            noncurrent_expiration_days,
-            "noncurrent_expiration_days",
+        _validate_options(
+            problems,
+            intelligent_tiering=intelligent_tiering,
+            archive_days=archive_access_days,
+            deep_archive_days=deep_archive_access_days,
+            encryption_key=encryption_key,
+            access_logs_bucket=access_logs_bucket,
+            access_log_retention_days=access_log_retention_days,
+            transfer_acceleration=transfer_acceleration,
+            object_lock_days=object_lock_days,
+            object_lock_mode=object_lock_mode,
+            versioned=versioned,
         )
-        self.expiration_days = expiration_days
-        self.noncurrent_expiration_days = noncurrent_expiration_days if versioned else None
-        _validate_intelligent_tiering(
-            intelligent_tiering, archive_access_days, deep_archive_access_days
-        )
-        check_choice("object_lock_mode", object_lock_mode, ("governance", "compliance"))
-        if object_lock_days is not None:
-            check_int("object_lock_days", object_lock_days, 1, 36500)
-            if not versioned:
-                raise ValueError(
-                    f"object_lock_days={object_lock_days} requires versioned=True "
-                    f"(S3 object lock works on versions), got versioned=False"
-                )
+        overrides = _props.check_overrides(problems, "bucket_props", bucket_props, BUCKET_OVERRIDES)
+        problems.done()
         super().__init__(scope, construct_id)
 
-        for warning in early_exits(self.transitions, expiration_days):
+        #: The validated waterfall of current versions, ``(storage class, days)``.
+
+        self.transitions: list[tuple[str, int]] = lifecycle.transitions
+        #: The same for noncurrent versions.
+        self.noncurrent_transitions: list[tuple[str, int]] = lifecycle.noncurrent_transitions
+        #: When current versions expire (``None``: never).
+        self.expiration_days: int | None = expiration_days
+        #: When noncurrent versions expire (``None``: never or unversioned).
+        self.noncurrent_expiration_days: int | None = (
+            noncurrent_expiration_days if versioned else None
+        )
+        #: The bucket's KMS key (``None``: SSE-S3).
+        self.encryption_key: kms.IKey | kms.Key | None = encryption_key
+        self._warn_early_exits(lifecycle)
+        #: Where server access logs go: the given bucket, or a log bucket of this construct's.
+        self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
+            self,
+            "AccessLogs",
+            retention_days=access_log_retention_days or 365,
+            delivered_by="S3 server access logging",
+        )
+        log_prefix = f"{cdk.Names.unique_id(self)}/"
+        #: The bucket itself.
+        self.bucket: s3.Bucket = self._create_bucket(
+            problems.path,
+            lifecycle,
+            overrides,
+            log_prefix=log_prefix,
+            external_logs=access_logs_bucket is not None,
+            intelligent_tiering=(
+                intelligent_tiering,
+                archive_access_days,
+                deep_archive_access_days,
+            ),
+            transfer_acceleration=transfer_acceleration,
+            object_lock=(object_lock_days, object_lock_mode or "governance"),
+        )
+        if access_logs_bucket is None:
+            self._deliver_access_logs(log_prefix)
+        self._acknowledge()
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def _warn_early_exits(self, lifecycle: _Lifecycle) -> None:
+        for warning in early_exits(lifecycle.transitions, lifecycle.expiration_days):
             cdk.Annotations.of(self).add_warning_v2(
                 "wellstack:early-exit", f"transitions: {warning}"
             )
-        if versioned:
-            for warning in early_exits(self.noncurrent_transitions, noncurrent_expiration_days):
+        if lifecycle.versioned:
+            for warning in early_exits(
+                lifecycle.noncurrent_transitions, lifecycle.noncurrent_expiration_days
+            ):
                 cdk.Annotations.of(self).add_warning_v2(
                     "wellstack:early-exit-noncurrent", f"noncurrent_transitions: {warning}"
                 )
 
-        own_log_bucket = access_logs_bucket is None
-        self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
-            self,
-            "AccessLogs",
-            retention_days=access_log_retention_days,
-            delivered_by="S3 server access logging",
-        )
-        log_prefix = f"{cdk.Names.unique_id(self)}/"
-        lifecycle = s3.LifecycleRule(
-            id="Tiering",
-            enabled=True,
-            transitions=[
-                s3.Transition(
-                    storage_class=_CLASSES[name], transition_after=cdk.Duration.days(days)
-                )
-                for name, days in self.transitions
-            ],
-            expiration=cdk.Duration.days(expiration_days) if expiration_days else None,
-            noncurrent_version_transitions=[
-                s3.NoncurrentVersionTransition(
-                    storage_class=_CLASSES[name], transition_after=cdk.Duration.days(days)
-                )
-                for name, days in self.noncurrent_transitions
-            ]
-            if versioned
-            else None,
-            noncurrent_version_expiration=cdk.Duration.days(noncurrent_expiration_days)
-            if versioned and noncurrent_expiration_days
-            else None,
-            abort_incomplete_multipart_upload_after=cdk.Duration.days(
-                abort_incomplete_multipart_upload_days
-            ),
-        )
+    def _create_bucket(
+        self,
+        path: str,
+        lifecycle: _Lifecycle,
+        overrides: dict[str, Any],
+        *,
+        log_prefix: str,
+        external_logs: bool,
+        intelligent_tiering: tuple[bool, int | None, int | None],
+        transfer_acceleration: bool,
+        object_lock: tuple[int | None, ObjectLockMode],
+    ) -> s3.Bucket:
+        tiering, archive_days, deep_archive_days = intelligent_tiering
+        lock_days, lock_mode = object_lock
         tiering_config = None
-        if intelligent_tiering and (archive_access_days or deep_archive_access_days):
+        if tiering and (archive_days or deep_archive_days):
             tiering_config = [
                 s3.IntelligentTieringConfiguration(
                     name="ArchiveTiers",
-                    archive_access_tier_time=cdk.Duration.days(archive_access_days)
-                    if archive_access_days
+                    archive_access_tier_time=cdk.Duration.days(archive_days)
+                    if archive_days
                     else None,
-                    deep_archive_access_tier_time=cdk.Duration.days(deep_archive_access_days)
-                    if deep_archive_access_days
+                    deep_archive_access_tier_time=cdk.Duration.days(deep_archive_days)
+                    if deep_archive_days
                     else None,
                 )
             ]
-        object_lock_retention = None
-        if object_lock_days is not None:
-            retention = (
+        retention = None
+        if lock_days is not None:
+            mode = (
                 s3.ObjectLockRetention.compliance
-                if object_lock_mode == "compliance"
+                if lock_mode == "compliance"
                 else s3.ObjectLockRetention.governance
             )
-            object_lock_retention = retention(cdk.Duration.days(object_lock_days))
+            retention = mode(cdk.Duration.days(lock_days))
+        key = self.encryption_key
+        defaults: dict[str, Any] = {
+            "encryption": s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            "encryption_key": key,
+            "bucket_key_enabled": True if key else None,
+            "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+            "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            "enforce_ssl": True,
+            "versioned": lifecycle.versioned,
+            "server_access_logs_bucket": self.access_logs_bucket if external_logs else None,
+            "server_access_logs_prefix": log_prefix if external_logs else None,
+            "lifecycle_rules": [lifecycle.rule()],
+            "intelligent_tiering_configurations": tiering_config,
+            "transfer_acceleration": transfer_acceleration or None,
+            "object_lock_enabled": True if lock_days is not None else None,
+            "object_lock_default_retention": retention,
+            "removal_policy": cdk.RemovalPolicy.RETAIN,
+        }
+        props = _props.merge(defaults, overrides)
+        return _props.build(
+            path, "bucket_props", bool(overrides), lambda: s3.Bucket(self, "Resource", **props)
+        )
 
-        self.bucket = s3.Bucket(
-            self,
-            "Resource",
-            encryption=s3.BucketEncryption.KMS
-            if encryption_key
-            else s3.BucketEncryption.S3_MANAGED,
-            encryption_key=encryption_key,
-            bucket_key_enabled=True if encryption_key else None,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=versioned,
-            server_access_logs_bucket=None if own_log_bucket else self.access_logs_bucket,
-            server_access_logs_prefix=None if own_log_bucket else log_prefix,
-            lifecycle_rules=[lifecycle],
-            intelligent_tiering_configurations=tiering_config,
-            transfer_acceleration=transfer_acceleration or None,
-            object_lock_enabled=True if object_lock_days is not None else None,
-            object_lock_default_retention=object_lock_retention,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+    def _deliver_access_logs(self, log_prefix: str) -> None:
+        """Server access logs into this construct's own log bucket, wired at the L1 level with a
+        delivery policy of our own: the result is the same whatever
+        ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` says in the consumer's cdk.json
+        (without it CDK would switch to a log-delivery ACL, which a bucket-owner-enforced bucket
+        rejects)."""
+        cfn_bucket = self.bucket.node.default_child
+        if not isinstance(cfn_bucket, s3.CfnBucket):
+            raise WellstackError(self.node.path, ["the bucket has no CfnBucket child"])
+        cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=self.access_logs_bucket.bucket_name,
+            log_file_prefix=log_prefix,
         )
-        acknowledge(
-            self.bucket,
-            {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
-            | (
-                {}
-                if encryption_key
-                else {
-                    "NIST.800.53.R5-S3DefaultEncryptionKMS": (
-                        "SSE-S3 (AES-256) was chosen: no encryption_key was given; pass a KMS "
-                        "key for SSE-KMS"
-                    )
-                }
-            ),
-        )
-        if own_log_bucket:
-            # Wired at the L1 level with a delivery policy of our own, so the result is the same
-            # whatever @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy says in the consumer's
-            # cdk.json (without it CDK would switch to a log-delivery ACL, which a
-            # bucket-owner-enforced bucket rejects).
-            cfn_bucket = self.bucket.node.default_child
-            assert isinstance(cfn_bucket, s3.CfnBucket)
-            cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
-                destination_bucket_name=self.access_logs_bucket.bucket_name,
-                log_file_prefix=log_prefix,
+        self.access_logs_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="S3ServerAccessLogsPolicy",
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                actions=["s3:PutObject"],
+                resources=[self.access_logs_bucket.arn_for_objects(f"{log_prefix}*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": self.bucket.bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account},
+                },
             )
-            self.access_logs_bucket.add_to_resource_policy(
+        )
+
+    def _acknowledge(self) -> None:
+        reasons = {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
+        if self.encryption_key is None:
+            reasons["NIST.800.53.R5-S3DefaultEncryptionKMS"] = (
+                "SSE-S3 (AES-256) was chosen: no encryption_key was given; pass a KMS key for "
+                "SSE-KMS"
+            )
+        acknowledge(self.bucket, reasons)
+
+    # --- grants --------------------------------------------------------------------------------
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.ManagedPolicy | None:
+        """Read objects (and decrypt them with the bucket's KMS key, if any): explicit actions
+        in a managed policy on the grantee's role (cdk-nag clean), in the role's stack."""
+        return self._grant(grantee, "Read", _READ_ACTIONS, ("kms:Decrypt",))
+
+    def grant_read_write(self, grantee: iam.IGrantable) -> iam.ManagedPolicy | None:
+        """Read, write and delete objects (and use the bucket's KMS key, if any)."""
+        return self._grant(
+            grantee,
+            "ReadWrite",
+            _READ_ACTIONS + _WRITE_ACTIONS,
+            ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+        )
+
+    def _grant(
+        self,
+        grantee: iam.IGrantable,
+        purpose: str,
+        actions: tuple[str, ...],
+        key_actions: tuple[str, ...],
+    ) -> iam.ManagedPolicy | None:
+        bucket_actions = [a for a in actions if a in _BUCKET_LEVEL]
+        statements = [
+            iam.PolicyStatement(actions=bucket_actions, resources=[self.bucket.bucket_arn]),
+            iam.PolicyStatement(
+                actions=[a for a in actions if a not in _BUCKET_LEVEL],
+                resources=[self.bucket.arn_for_objects("*")],
+            ),
+        ]
+        if self.encryption_key is not None:
+            statements.append(
                 iam.PolicyStatement(
-                    sid="S3ServerAccessLogsPolicy",
-                    principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                    actions=["s3:PutObject"],
-                    resources=[self.access_logs_bucket.arn_for_objects(f"{log_prefix}*")],
+                    actions=list(key_actions),
+                    resources=[self.encryption_key.key_arn],
                     conditions={
-                        "ArnLike": {"aws:SourceArn": self.bucket.bucket_arn},
-                        "StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account},
+                        "StringEquals": {
+                            "kms:ViaService": f"s3.{cdk.Stack.of(self).region}.amazonaws.com"
+                        }
                     },
                 )
             )
+        return grant(
+            self,
+            grantee,
+            purpose=purpose,
+            statements=statements,
+            late_reasons={
+                "AwsSolutions-IAM5[Resource::{}]": (
+                    self.bucket.arn_for_objects("*"),
+                    f"Object-level access needs the objects of this one bucket "
+                    f"({self.node.path}/*); every action is named, no action wildcard",
+                )
+            },
+        )
 
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Read objects (and decrypt with the bucket's KMS key, if any)."""
-        return self.bucket.grant_read(grantee)
 
-    def grant_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Read and write objects (and use the bucket's KMS key, if any)."""
-        return self.bucket.grant_read_write(grantee)
+#: What ``grant_read`` and ``grant_read_write`` allow (named actions, no wildcards).
+_READ_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion")
+_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+_BUCKET_LEVEL = ("s3:GetBucketLocation", "s3:ListBucket")
 
 
-def _validate_intelligent_tiering(
-    enabled: bool, archive_days: int | None, deep_archive_days: int | None
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _validate_lifecycle(
+    problems: Problems,
+    *,
+    transitions: Any,
+    expiration_days: Any,
+    versioned: Any,
+    noncurrent_transitions: Any,
+    noncurrent_expiration_days: Any,
+    abort_days: Any,
+    intelligent_tiering: Any,
+) -> _Lifecycle:
+    problems.flag("versioned", versioned)
+    problems.flag("intelligent_tiering", intelligent_tiering)
+    if expiration_days is not None:
+        problems.integer("expiration_days", expiration_days, 1)
+    if noncurrent_expiration_days is not None:
+        problems.integer("noncurrent_expiration_days", noncurrent_expiration_days, 1)
+    problems.integer("abort_incomplete_multipart_upload_days", abort_days, 1)
+    if transitions is None:
+        transitions = (
+            [("INTELLIGENT_TIERING", 0)] if intelligent_tiering is True else DEFAULT_TRANSITIONS
+        )
+    if noncurrent_transitions is None:
+        noncurrent_transitions = DEFAULT_NONCURRENT_TRANSITIONS
+    return _Lifecycle(
+        transitions=_check_transitions(
+            problems, "transitions", transitions, expiration_days, "expiration_days"
+        ),
+        noncurrent_transitions=_check_transitions(
+            problems,
+            "noncurrent_transitions",
+            noncurrent_transitions,
+            noncurrent_expiration_days,
+            "noncurrent_expiration_days",
+        ),
+        expiration_days=expiration_days,
+        noncurrent_expiration_days=noncurrent_expiration_days,
+        abort_multipart_days=abort_days,
+        versioned=versioned is True,
+    )
+
+
+def _validate_options(
+    problems: Problems,
+    *,
+    intelligent_tiering: Any,
+    archive_days: Any,
+    deep_archive_days: Any,
+    encryption_key: Any,
+    access_logs_bucket: Any,
+    access_log_retention_days: Any,
+    transfer_acceleration: Any,
+    object_lock_days: Any,
+    object_lock_mode: Any,
+    versioned: Any,
 ) -> None:
-    if not enabled and (archive_days is not None or deep_archive_days is not None):
-        raise ValueError(
+    if intelligent_tiering is not True and (
+        archive_days is not None or deep_archive_days is not None
+    ):
+        problems.add(
             f"archive_access_days / deep_archive_access_days need intelligent_tiering=True, got "
-            f"archive_access_days={archive_days}, deep_archive_access_days={deep_archive_days}"
+            f"archive_access_days={archive_days!r}, deep_archive_access_days={deep_archive_days!r}"
         )
-    if archive_days is not None:
-        check_int("archive_access_days", archive_days, 90, 730, "S3 Intelligent-Tiering's range")
-    if deep_archive_days is not None:
-        check_int(
-            "deep_archive_access_days",
-            deep_archive_days,
-            180,
-            730,
-            "S3 Intelligent-Tiering's range",
+    archive_ok = archive_days is None or problems.integer(
+        "archive_access_days", archive_days, 90, 730, "S3 Intelligent-Tiering's range"
+    )
+    deep_ok = deep_archive_days is not None and problems.integer(
+        "deep_archive_access_days", deep_archive_days, 180, 730, "S3 Intelligent-Tiering's range"
+    )
+    if deep_ok and archive_ok and archive_days is not None and deep_archive_days <= archive_days:
+        problems.add(
+            f"deep_archive_access_days ({deep_archive_days}) must be greater than "
+            f"archive_access_days ({archive_days})"
         )
-        if archive_days is not None and deep_archive_days <= archive_days:
-            raise ValueError(
-                f"deep_archive_access_days ({deep_archive_days}) must be greater than "
-                f"archive_access_days ({archive_days})"
+    if encryption_key is not None:
+        problems.implements(
+            "encryption_key", encryption_key, kms.IKey, "a KMS key (kms.IKey), e.g. kms.Key(...)"
+        )
+    if access_logs_bucket is not None:
+        problems.implements(
+            "access_logs_bucket", access_logs_bucket, s3.IBucket, "an S3 bucket (s3.IBucket)"
+        )
+        if access_log_retention_days is not None:
+            problems.add(
+                "access_log_retention_days applies only to the log bucket TieredBucket creates; "
+                "with access_logs_bucket= set its lifecycle on that bucket"
+            )
+    if access_log_retention_days is not None:
+        problems.integer("access_log_retention_days", access_log_retention_days, 1)
+    problems.flag("transfer_acceleration", transfer_acceleration)
+    if object_lock_mode is not None:
+        problems.choice("object_lock_mode", object_lock_mode, choices(ObjectLockMode))
+        if object_lock_days is None:
+            problems.add(
+                f"object_lock_mode={object_lock_mode!r} needs object_lock_days (the default "
+                f"retention it applies to)"
+            )
+    if object_lock_days is not None:
+        problems.integer("object_lock_days", object_lock_days, 1, 36500)
+        if versioned is False:
+            problems.add(
+                f"object_lock_days={object_lock_days!r} requires versioned=True "
+                f"(S3 object lock works on versions), got versioned=False"
             )

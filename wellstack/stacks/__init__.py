@@ -1,5 +1,6 @@
 """Stacks composed from the constructs."""
 
+from wellstack.stacks._options import StackOptions, StageOptions
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
@@ -9,6 +10,8 @@ __all__ = [
     "AppStack",
     "DataStack",
     "NetworkStack",
+    "StackOptions",
+    "StageOptions",
     "ThreeTierStacks",
     "ThreeTierStage",
     "add_three_tier",

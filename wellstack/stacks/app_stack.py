@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -10,13 +10,21 @@ from constructs import Construct
 
 from wellstack.constructs import AppTier
 from wellstack.settings import EnvironmentSettings
+from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
 
 
 class AppStack(cdk.Stack):
-    """``app_tier`` (:class:`AppTier`) behind the network's ``web`` group, allowed to the
-    database's port and to read the database secret. Output: ``LoadBalancerUrl``."""
+    """``app_tier`` (:class:`~wellstack.constructs.AppTier`) behind the network's ``web`` group,
+    allowed to the database's port and to read the database secret
+    (``database_access``, a managed policy on the instance role). Output: ``LoadBalancerUrl``.
+
+    :param settings: the environment.
+    :param network: the environment's :class:`NetworkStack`.
+    :param data: the environment's :class:`DataStack`.
+    :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
+    """
 
     def __init__(
         self,
@@ -26,12 +34,13 @@ class AppStack(cdk.Stack):
         settings: EnvironmentSettings,
         network: NetworkStack,
         data: DataStack,
-        read_database_secret: bool = True,
-        **kwargs: Any,
+        **kwargs: Unpack[StackOptions],
     ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options("AppStack", scope, construct_id, kwargs, StackOptions)
         super().__init__(scope, construct_id, **kwargs)
-        self.settings = settings
-        self.app_tier = AppTier(
+        self.settings: EnvironmentSettings = settings
+        self.app_tier: AppTier = AppTier(
             self,
             "Web",
             vpc=network.network.vpc,
@@ -47,37 +56,11 @@ class AppStack(cdk.Stack):
         # Already true through the tier groups (app -> database); stated here so the wiring
         # holds even if the database gets a group of its own.
         database.connections.allow_default_port_from(self.app_tier, "From the app instances")
-        # Read the database's master secret (and decrypt it, only through Secrets Manager).
-        # A managed policy written out rather than secret.grant_read(): the RDS-managed secret
-        # belongs to the cluster in the data stack, and a grant would tie that stack back to
-        # this one (and add an inline policy to the role).
-        statements = [
-            iam.PolicyStatement(
-                actions=["kms:Decrypt"],
-                resources=[database.encryption_key.key_arn],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
-                    }
-                },
-            )
-        ]
-        if database.secret is not None and read_database_secret:
-            statements.insert(
-                0,
-                iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    resources=[database.secret.secret_arn],
-                ),
-            )
-        self.database_access = iam.ManagedPolicy(
-            self,
-            "DatabaseSecretAccess",
-            description="App instances: read the database master secret",
-            statements=statements,
-            roles=[self.app_tier.role],
+        #: The instances' read access to the database's master secret (a managed policy).
+        self.database_access: iam.ManagedPolicy | None = database.grant_secret_read(
+            self.app_tier.role
         )
-        self.url_output = cdk.CfnOutput(
+        self.url_output: cdk.CfnOutput = cdk.CfnOutput(
             self,
             "LoadBalancerUrl",
             value=self.app_tier.url,

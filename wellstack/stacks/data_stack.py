@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.constructs import AuroraCluster, TieredBucket
 from wellstack.settings import EnvironmentSettings
+from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.network_stack import NetworkStack
 
 #: Static assets are served by the app, so they stay instantly readable: Standard-IA after a
 #: month, Glacier Instant Retrieval (millisecond reads) after a quarter; never archived.
-ASSET_TRANSITIONS = [
+ASSET_TRANSITIONS: list[tuple[s3.StorageClass | str, int]] = [
     (s3.StorageClass.INFREQUENT_ACCESS, 30),
     (s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, 90),
 ]
 
 
 class DataStack(cdk.Stack):
-    """``assets`` (:class:`TieredBucket`): static assets with their own access-log bucket;
-    ``database`` (:class:`AuroraCluster`): on the isolated subnets behind the database group."""
+    """``assets`` (:class:`~wellstack.constructs.TieredBucket`): static assets with their own
+    access-log bucket; ``database`` (:class:`~wellstack.constructs.AuroraCluster`): on the
+    isolated subnets behind the database group.
+
+    :param settings: the environment.
+    :param network: the environment's :class:`NetworkStack`.
+    :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
+    """
 
     def __init__(
         self,
@@ -33,22 +39,23 @@ class DataStack(cdk.Stack):
         *,
         settings: EnvironmentSettings,
         network: NetworkStack,
-        emulator: bool = False,
-        **kwargs: Any,
+        **kwargs: Unpack[StackOptions],
     ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options("DataStack", scope, construct_id, kwargs, StackOptions)
         super().__init__(scope, construct_id, **kwargs)
-        self.settings = settings
-        self.assets_key = kms.Key(
+        self.settings: EnvironmentSettings = settings
+        self.assets_key: kms.Key = kms.Key(
             self,
             "AssetsKey",
             description="Encrypts the static-assets bucket",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.assets = TieredBucket(
+        self.assets: TieredBucket = TieredBucket(
             self, "Assets", transitions=ASSET_TRANSITIONS, encryption_key=self.assets_key
         )
-        self.database = AuroraCluster(
+        self.database: AuroraCluster = AuroraCluster(
             self,
             "Database",
             vpc=network.network.vpc,
@@ -58,10 +65,3 @@ class DataStack(cdk.Stack):
             backup_retention_days=settings.db_backup_retention_days,
             security_group=network.security_groups.database,
         )
-        if emulator:
-            # moto 5.2.5 looks up a default version for an instance without one and has none
-            # for Aurora engines (KeyError 'aurora-mysql'); real Aurora takes it from the cluster.
-            version = self.database.cluster.engine.engine_version.full_version  # type: ignore[union-attr]
-            for child in self.database.cluster.node.find_all():
-                if isinstance(child, rds.CfnDBInstance):
-                    child.add_property_override("EngineVersion", version)

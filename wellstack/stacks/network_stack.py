@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 import aws_cdk as cdk
 from constructs import Construct
 
 from wellstack.constructs import Network, TierSecurityGroups
+from wellstack.constructs.database import DEFAULT_PORTS
 from wellstack.settings import EnvironmentSettings
-
-DB_PORTS = {"mysql": 3306, "postgresql": 5432}
+from wellstack.stacks._options import StackOptions, check_options, check_settings
 
 
 class NetworkStack(cdk.Stack):
-    """``network`` (:class:`Network`) and ``security_groups`` (:class:`TierSecurityGroups`),
-    built from an environment's settings and handed to the data and app stacks."""
+    """``network`` (:class:`~wellstack.constructs.Network`) and ``security_groups``
+    (:class:`~wellstack.constructs.TierSecurityGroups`), built from an environment's settings and
+    handed to the data and app stacks.
+
+    :param settings: the environment (:func:`wellstack.settings.parse_environment`).
+    :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
+    """
 
     def __init__(
         self,
@@ -23,13 +28,14 @@ class NetworkStack(cdk.Stack):
         construct_id: str,
         *,
         settings: EnvironmentSettings,
-        restrict_default_security_group: bool = True,
-        **kwargs: Any,
+        **kwargs: Unpack[StackOptions],
     ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options("NetworkStack", scope, construct_id, kwargs, StackOptions)
         super().__init__(scope, construct_id, **kwargs)
-        self.settings = settings
-        db_port = DB_PORTS[settings.db_engine]
-        self.network = Network(
+        self.settings: EnvironmentSettings = settings
+        db_port = DEFAULT_PORTS[settings.db_engine]
+        self.network: Network = Network(
             self,
             "Network",
             cidr=settings.cidr,
@@ -40,9 +46,8 @@ class NetworkStack(cdk.Stack):
             isolated_mask=settings.isolated_mask,
             flow_log_retention_days=settings.log_retention_days,
             strict_acls=settings.strict_acls,
-            restrict_default_security_group=restrict_default_security_group,
             db_port=db_port,
         )
-        self.security_groups = TierSecurityGroups(
+        self.security_groups: TierSecurityGroups = TierSecurityGroups(
             self, "SecurityGroups", vpc=self.network.vpc, web_port=80, db_port=db_port
         )

@@ -1,0 +1,102 @@
+"""What exists on AWS: instance families, sizes and the Aurora classes per engine, as plain
+tables (pure Python, no CDK import: the command-line tools read them too).
+
+Keep them current: ``tests/test_catalog.py`` fails when aws-cdk-lib knows an EC2 family this
+table does not (``ec2.InstanceClass``), and the Aurora table follows AWS's "Supported DB engines
+for DB instance classes" page of the Aurora User Guide (checked 2026-11).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+#: EC2 instance families (the part before the dot), as aws-cdk-lib 2.275 knows them. Mac
+#: instances are left out: they run only on dedicated hosts, not in an Auto Scaling group.
+_FAMILY_NAMES = """
+    a1 arm1 c3 c4 c5 c5a c5ad c5d c5n c6a c6g c6gd c6gn c6i c6id c6in c7a c7g c7gd c7gn c7i
+    c7i-flex c8a c8g c8gd c8gn c8i c8i-flex d2 d3 d3en dl1 dl2q f1 f2 fpga1 fpga2 g3 g3s
+    g4ad g4dn g5 g5g g6 g6e g7e gr6 h1 hpc6a hpc6id hpc7a hpc7g i3 i3en i4g i4i i7i i7ie i8g
+    i8ge im4gn inf1 inf2 io3 is4gen m3 m4 m5 m5a m5ad m5d m5dn m5n m5zn m6a m6g m6gd m6i
+    m6id m6idn m6in m7a m7g m7gd m7i m7i-flex m8a m8g m8gd m8i m8i-flex m9g p2 p3 p3dn p4d
+    p4de p5 p5e p5en r3 r4 r5 r5a r5ad r5b r5d r5dn r5n r6a r6g r6gd r6i r6id r6idn r6in r7a
+    r7g r7gd r7i r7iz r8a r8g r8gb r8gd r8gn r8i r8i-flex t2 t3 t3a t4g trn1 trn1n trn2
+    trn2u vt1 x1 x1e x2g x2gd x2idn x2iedn x2iezn x8g z1d
+"""
+EC2_FAMILIES = frozenset(_FAMILY_NAMES.split())
+#: Families AWS no longer sells as current generation (``wellstack review`` flags them).
+_PREVIOUS_NAMES = "t1 t2 m1 m2 m3 m4 c1 c3 c4 r3 r4 i2 g3 g3s p2 x1 x1e d2 h1 f1"
+PREVIOUS_GENERATION = frozenset(_PREVIOUS_NAMES.split())
+#: EC2 sizes: nano ... 48xlarge, metal and metal-NNxl.
+EC2_SIZE = re.compile(
+    r"nano|micro|small|medium|large|xlarge|[1-9][0-9]{0,2}xlarge|metal(-[0-9]+xl)?"
+)
+_GRAVITON = re.compile(r"[a-z]+[0-9]+g[a-z]*")
+
+#: Aurora DB instance class families per engine (``db.`` + family + ``.`` + size), from the
+#: Aurora User Guide, "Supported DB engines for DB instance classes". Optimized Reads classes
+#: (``*d``) are Aurora MySQL 3.04+ and Aurora PostgreSQL 14.9+ features.
+_AURORA_NAMES = "r5 r6g r6gd r6i r6id r7g r7i r8g r8gd x2g t3 t4g"
+AURORA_FAMILIES: dict[str, frozenset[str]] = {
+    "mysql": frozenset(_AURORA_NAMES.split()),
+    "postgresql": frozenset(_AURORA_NAMES.split()),
+}
+#: Aurora accepts burstable classes only in these sizes (t3/t4g .medium and .large).
+AURORA_BURSTABLE_SIZES = frozenset({"medium", "large"})
+AURORA_SIZE = re.compile(r"large|xlarge|[1-9][0-9]?xlarge")
+
+Architecture = Literal["x86_64", "arm64"]
+
+
+def split_instance_type(value: str) -> tuple[str, str] | None:
+    """``"m7g.large"`` -> ``("m7g", "large")``; None when it is not ``family.size``."""
+    match = re.fullmatch(r"([a-z][a-z0-9]*(?:-flex)?)\.([a-z0-9-]+)", value)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def ec2_problem(value: object) -> str | None:
+    """Why ``value`` is not an EC2 instance type this table knows, or None when it is."""
+    if not isinstance(value, str):
+        return "must be an EC2 instance type such as 't3.micro'"
+    parts = split_instance_type(value)
+    if parts is None:
+        return "must be an EC2 instance type written family.size, such as 't3.micro'"
+    family, size = parts
+    if family not in EC2_FAMILIES:
+        return f"has an unknown instance family {family!r} (e.g. t3, t4g, m7g, c7i, r7g)"
+    if not EC2_SIZE.fullmatch(size):
+        return f"has an unknown size {size!r} (e.g. micro, large, 2xlarge)"
+    return None
+
+
+def ec2_architecture(instance_type: str) -> Architecture:
+    """The CPU architecture of a known instance type: Graviton families are arm64."""
+    family = instance_type.split(".", 1)[0]
+    return "arm64" if family == "a1" or _GRAVITON.fullmatch(family) else "x86_64"
+
+
+def aurora_problem(value: object, engine: str) -> str | None:
+    """Why ``value`` (``"r6g.large"`` or ``"db.r6g.large"``) is not an Aurora class of
+    ``engine``, or None when it is."""
+    if not isinstance(value, str):
+        return "must be an Aurora DB instance class such as 'r6g.large'"
+    parts = split_instance_type(value.removeprefix("db."))
+    if parts is None or value.count("db.") > 1:
+        return "must be an Aurora DB instance class written family.size, such as 'r6g.large'"
+    family, size = parts
+    allowed = AURORA_FAMILIES.get(engine, frozenset())
+    if family not in allowed:
+        return (
+            f"is not an Aurora {engine} instance class: family {family!r} is not one of "
+            f"{', '.join(sorted(allowed))} (db.serverless is serverless_v2=True)"
+        )
+    if family.startswith("t") and size not in AURORA_BURSTABLE_SIZES:
+        return (
+            f"is too small or not offered for Aurora: burstable {family} comes only as .medium "
+            f"and .large"
+        )
+    if not family.startswith("t") and not AURORA_SIZE.fullmatch(size):
+        return (
+            f"has a size {size!r} Aurora does not offer for {family} (large, xlarge, 2xlarge ...)"
+        )
+    return None
