@@ -19,14 +19,15 @@ CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 # Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: help setup synth test bench lint format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
+.PHONY: help setup synth test bench fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
 	@echo "make test    set up, then run the whole test suite"
-	@echo "make lint    ruff check + format check"
+	@echo "make lint    ruff check + format check + pyright"
+	@echo "make docs    the API reference from the docstrings (pdoc) into docs/api/"
 	@echo "make sandbox deploy ENV into a local AWS emulator (moto) on localhost:4566; make sandbox-stop"
-	@echo "make deploy  preflight + data guard + cdk diff + cdk deploy (AWS_PROFILE, ENV)"
+	@echo "make deploy  preflight + data guard + cdk diff + cdk deploy (AWS_PROFILE, ENV; SANDBOX=1 for the emulator)"
 	@echo "make clean   remove cdk.out and caches (keeps .venv and node_modules)"
 	@echo "make distclean   also remove .venv and node_modules"
 
@@ -49,31 +50,34 @@ synth: setup
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
 
 SANDBOX_PORT ?= 4566
-DEPLOY_FLAGS := --env $(ENV) $(if $(ALLOW_DATA_LOSS),--allow-data-loss) $(if $(APPROVAL),--approval $(APPROVAL))
+# Deploy-side targets go to real AWS unless SANDBOX=1 says the local emulator: never implied.
+TARGET := $(if $(SANDBOX),--sandbox --port $(SANDBOX_PORT))
+WELLSTACK := $(BIN)/wellstack
+DEPLOY_FLAGS := --env $(ENV) $(TARGET) $(if $(ALLOW_DATA_LOSS),--allow-data-loss)
 
 bootstrap: setup  ## once per account/region (AWS_PROFILE=... ENV=...)
-	$(BIN)/python -m wellstack.deploy bootstrap --env $(ENV)
+	$(WELLSTACK) bootstrap --env $(ENV) $(TARGET)
 
 guard: setup  ## the data guard alone: would a deploy replace or delete stateful resources?
-	$(BIN)/python -m wellstack.deploy guard $(DEPLOY_FLAGS)
+	$(WELLSTACK) guard $(DEPLOY_FLAGS)
 
 deploy: setup  ## preflight, data guard, cdk diff, cdk deploy --all (approval for broadening changes)
-	$(BIN)/python -m wellstack.deploy deploy $(DEPLOY_FLAGS)
+	$(WELLSTACK) deploy $(DEPLOY_FLAGS) $(if $(APPROVAL),--approval $(APPROVAL))
 
 destroy: setup  ## says what it keeps, then cdk destroy --all
-	$(BIN)/python -m wellstack.deploy destroy --env $(ENV)
+	$(WELLSTACK) destroy --env $(ENV) $(TARGET)
 
 sandbox: setup  ## deploy ENV into moto's AWS emulator on localhost:$(SANDBOX_PORT), no account needed
-	$(BIN)/python -m wellstack.sandbox up --port $(SANDBOX_PORT) --env $(ENV)
+	$(WELLSTACK) sandbox up --env $(ENV) --port $(SANDBOX_PORT) $(if $(ALLOW_DATA_LOSS),--allow-data-loss)
 
 sandbox-destroy: setup
-	$(BIN)/python -m wellstack.sandbox destroy --port $(SANDBOX_PORT) --env $(ENV)
+	$(WELLSTACK) sandbox down --env $(ENV) --port $(SANDBOX_PORT)
 
 sandbox-stop:
-	@if [ -x $(BIN)/python ]; then $(BIN)/python -m wellstack.sandbox stop --port $(SANDBOX_PORT); fi
+	@if [ -x $(WELLSTACK) ]; then $(WELLSTACK) sandbox stop --port $(SANDBOX_PORT); fi
 
-acks: synth  ## regenerate the README's list of acknowledged cdk-nag findings
-	$(BIN)/python -m wellstack.audit cdk.out --readme README.md
+acks: synth  ## regenerate the docs' list of acknowledged findings
+	$(WELLSTACK) acks cdk.out --update docs/compliance.md
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -81,9 +85,18 @@ test: setup
 bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
-lint: setup
+lint: setup typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: setup  ## pyright (basic) on the package and the examples, and its type completeness
+	$(CURDIR)/node_modules/.bin/pyright --pythonpath $(BIN)/python wellstack examples
+	PYTHONPATH=$(CURDIR) $(CURDIR)/node_modules/.bin/pyright --pythonpath $(BIN)/python --verifytypes wellstack --ignoreexternal
+
+docs: setup  ## regenerate the docs' generated blocks, and the API reference (pdoc) into docs/api/
+	$(BIN)/python docs/_generate.py
+	rm -rf docs/api
+	PDOC_ALLOW_EXEC=1 $(BIN)/pdoc -o docs/api -d restructuredtext wellstack
 
 format: setup
 	$(BIN)/ruff format .

@@ -94,37 +94,9 @@ def test_real_cdk_synth_fails_on_an_unacknowledged_nag_finding(tmp_path):
     assert "AwsSolutions-S10" in output
 
 
-def test_readme_subnet_plan_matches_the_default_environment(dev_app):
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("<!-- subnet-plan:dev -->\n")[1].split("<!-- /subnet-plan -->")[0]
-    plan = dev_app.built["dev"].network.network.subnet_plan
-    expected = "| tier | AZ | CIDR | addresses | usable |\n|---|---|---|---:|---:|\n" + "".join(
-        f"| {r.tier} | {r.az} | {r.cidr} | {r.addresses} | {r.usable_ips} |\n" for r in plan
-    )
-    assert block == expected
-
-
-def test_readme_lists_the_acknowledgments_of_the_default_app(dev_app):
-    """The README's list is generated from the synthesized templates, so it cannot go stale:
-    regenerate it with `make acks` after `make synth`."""
-    from wellstack.audit import acknowledgments_markdown
-
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("<!-- acknowledgments -->\n")[1].split("<!-- /acknowledgments -->")[0]
-    assert block == acknowledgments_markdown(dev_app.outdir)
-
-
 def test_default_app_runs_both_packs(dev_app):
-    from wellstack.audit import acknowledgments
+    from wellstack.analysis.audit import acknowledgments
 
     rules = {row["rule"] for row in acknowledgments(dev_app.outdir)}
     assert any(rule.startswith("AwsSolutions-") for rule in rules)
     assert any(rule.startswith("NIST.800.53.R5-") for rule in rules)
-
-
-def test_readme_lists_the_emulator_differences():
-    from wellstack.stacks.three_tier import EMULATOR_DIFFERENCES
-
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("<!-- emulator-differences -->\n")[1].split("<!--")[0]
-    assert block == "".join(f"- {difference}\n" for difference in EMULATOR_DIFFERENCES)

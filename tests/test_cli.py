@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import CDK_JSON, ROOT
-from wellstack.audit import acknowledgments
+from wellstack.analysis.audit import acknowledgments
+from wellstack.analysis.cost import tier_fractions
+from wellstack.analysis.review import RULE_PILLARS, rule_pillar
 from wellstack.cli import main
-from wellstack.cost import tier_fractions
-from wellstack.review import RULE_PILLARS, rule_pillar
 from wellstack.settings import ENVIRONMENTS_KEY
 
 
@@ -28,7 +28,21 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "wellstack"
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0
-    assert all(command in result.stdout for command in ("plan", "review", "cost"))
+    listed = {
+        line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()
+    }
+    assert {
+        "plan", "review", "cost", "acks", "bootstrap", "guard", "deploy", "destroy", "sandbox",
+    } <= listed  # fmt: skip
+    sandbox = subprocess.run([str(script), "sandbox", "--help"], capture_output=True, text=True)
+    assert {"up", "down", "stop", "summary"} <= set(sandbox.stdout.split())
+
+
+def test_the_makefile_calls_the_command():
+    makefile = (ROOT / "Makefile").read_text()
+    for command in ("bootstrap", "guard", "deploy", "destroy", "sandbox up", "sandbox down",
+                    "sandbox stop", "acks"):  # fmt: skip
+        assert f"$(WELLSTACK) {command}" in makefile, command
 
 
 # --- plan ---------------------------------------------------------------------------------------
@@ -90,7 +104,7 @@ def test_every_rule_that_fires_has_a_pillar(built_app):
     rules = {row["rule"] for row in acknowledgments(both.outdir)}
     assert rules, "no acknowledged findings found"
     unmapped = sorted(rule for rule in rules if rule_pillar(rule) is None)
-    assert not unmapped, f"map these rules in wellstack.review.RULE_PILLARS: {unmapped}"
+    assert not unmapped, f"map these rules in wellstack.analysis.review.RULE_PILLARS: {unmapped}"
     assert set(RULE_PILLARS.values()) <= {
         "security", "reliability", "performance efficiency", "cost optimization",
         "operational excellence",
@@ -273,8 +287,8 @@ def test_tier_fractions():
     [
         (None, ("cost", "{missing}"), "is not a synthesized cloud assembly"),
         ("small", ("cost", "{out}", "--region", "mars-1"), "no prices for region 'mars-1'"),
-        ("broken", ("cost", "{out}"), "is not a readable JSON template"),
-        ("broken", ("review", "{out}"), "is not a readable JSON template"),
+        ("broken", ("cost", "{out}"), "is not valid JSON"),
+        ("broken", ("review", "{out}"), "is not valid JSON"),
         (None, ("review", "{missing}"), "is not a synthesized cloud assembly"),
         (None, ("plan", "--env", "qa"), "unknown environment 'qa'"),
         (None, ("plan", "--cdk-json", "{missing}"), "not found"),

@@ -11,16 +11,10 @@ import aws_cdk as cdk
 import pytest
 
 from tests.conftest import project_context
+from wellstack.analysis.guard import explain_retained, guard, retained_resources
 from wellstack.constructs import AuroraCluster, Network, TieredBucket
-from wellstack.deploy import (
-    BOOTSTRAP_VERSION_PARAMETER,
-    PreflightError,
-    explain_retained,
-    guard,
-    preflight,
-    retained_resources,
-)
-from wellstack.sandbox import Emulator
+from wellstack.deploy import BOOTSTRAP_VERSION_PARAMETER, PreflightError, Target, aws, preflight
+from wellstack.emulator.server import Emulator
 
 AZS = ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"]
 ENV = cdk.Environment(region="ap-northeast-2")
@@ -126,18 +120,23 @@ def test_preflight_without_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(PreflightError, match=r"No AWS credentials found. Set AWS_PROFILE"):
-        preflight("ap-northeast-2", None)
+        preflight(aws(), "ap-northeast-2", None)
 
 
-def test_preflight_account_and_bootstrap(aws_api, monkeypatch):
-    for key, value in aws_api.environment("ap-northeast-2").items():
-        if key.startswith("AWS_"):
-            monkeypatch.setenv(key, value)
+def test_preflight_refuses_the_wrong_account(aws_api):
+    """A real-AWS target (here pointed at the emulator's API) whose credentials belong to
+    another account than the environment names."""
+    emulator_api = aws_api.target("ap-northeast-2")
+    target = Target("aws", emulator_api.environment, emulator_api.endpoint)
     with pytest.raises(PreflightError, match=r"for account 111122223333, but the credentials"):
-        preflight("ap-northeast-2", "111122223333")
-    with pytest.raises(PreflightError, match=r"not bootstrapped for the CDK: run `make bootstrap`"):
-        preflight("ap-northeast-2", "123456789012")
-    aws_api.client("ssm", "ap-northeast-2").put_parameter(
+        preflight(target, "ap-northeast-2", "111122223333")
+
+
+def test_preflight_account_and_bootstrap(aws_api):
+    target = aws_api.target("ap-northeast-2")
+    with pytest.raises(PreflightError, match=r"not bootstrapped for the CDK: run `wellstack boot"):
+        preflight(target, "ap-northeast-2", "123456789012")
+    target.client("ssm", "ap-northeast-2").put_parameter(
         Name=BOOTSTRAP_VERSION_PARAMETER, Value="30", Type="String"
     )
-    assert preflight("ap-northeast-2", "123456789012") == "123456789012"
+    assert preflight(target, "ap-northeast-2", "123456789012") == "123456789012"

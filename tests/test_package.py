@@ -65,11 +65,14 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
 
 def test_wheel_ships_the_package_and_py_typed(fresh_python, tmp_path):
     probe = (
-        "import importlib.metadata as m, json, pathlib, wellstack, wellstack.constructs as c, "
-        "wellstack.stacks as s\n"
+        "import importlib.metadata as m, json, pathlib, sys\n"
+        "import wellstack, wellstack.constructs as c, wellstack.stacks as s\n"
         "print(json.dumps({'file': wellstack.__file__, 'requires': m.requires('wellstack'), "
         "'typed': (pathlib.Path(wellstack.__file__).parent / 'py.typed').exists(), "
-        "'constructs': sorted(c.__all__), 'stacks': sorted(s.__all__)}))"
+        "'prices': (pathlib.Path(wellstack.__file__).parent / 'analysis/prices.json').exists(), "
+        "'constructs': sorted(c.__all__), 'stacks': sorted(s.__all__), "
+        "'tools_imported': sorted(n for n in ('click', 'rich', 'boto3', 'botocore', 'cfnlint',"
+        " 'moto') if n in sys.modules)}))"
     )
     result = subprocess.run(
         [str(fresh_python), "-c", probe],
@@ -84,10 +87,15 @@ def test_wheel_ships_the_package_and_py_typed(fresh_python, tmp_path):
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout.strip().splitlines()[-1])
     assert info["file"].startswith(str(fresh_python.parents[1])), info["file"]
-    assert info["typed"] is True
-    requires = " ".join(info["requires"])
-    for dependency in ("aws-cdk-lib", "constructs", "cdk-nag"):
-        assert dependency in requires
+    assert info["typed"] is True and info["prices"] is True
+    # A lean install: without extras, only the CDK packages; the tools are behind extras.
+    plain = sorted(r.split(">")[0].split("<")[0] for r in info["requires"] if "extra ==" not in r)
+    assert plain == ["aws-cdk-lib", "cdk-nag", "constructs"]
+    extras = " ".join(r for r in info["requires"] if "extra ==" in r)
+    for tool in ("click", "rich", "boto3", "cfn-lint", "moto"):
+        assert tool in extras
+    # Importing the library never imports the command-line tools or the AWS SDK.
+    assert info["tools_imported"] == []
     assert {"Network", "TierSecurityGroups", "TieredBucket", "AuroraCluster", "AppTier"} <= set(
         info["constructs"]
     )
@@ -96,11 +104,51 @@ def test_wheel_ships_the_package_and_py_typed(fresh_python, tmp_path):
 
 @pytest.mark.cli
 def test_consumer_app_synthesizes_from_the_wheel(fresh_python, tmp_path):
+    """The example app sets a bucket name, a cluster identifier, a load-balancer idle timeout
+    and an extra WAF rule through the override props, from the wheel, under both nag packs."""
     result = run_cdk(
         "synth", "--quiet", "--app", f"{fresh_python} app.py", "-o", str(tmp_path), cwd=CONSUMER
     )
     assert result.returncode == 0, result.stdout + result.stderr
     template = json.loads((tmp_path / "TeamArchive.template.json").read_text())
-    types = {r["Type"] for r in template["Resources"].values()}
-    assert {"AWS::EC2::VPC", "AWS::S3::Bucket", "AWS::EC2::SecurityGroup"} <= types
-    assert "AWS::EC2::NatGateway" not in types
+    by_type: dict[str, list[dict]] = {}
+    for resource in template["Resources"].values():
+        by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
+    bucket_names = {p.get("BucketName") for p in by_type["AWS::S3::Bucket"]}
+    assert "team-archive-example-2026" in bucket_names
+    (cluster,) = by_type["AWS::RDS::DBCluster"]
+    assert cluster["DBClusterIdentifier"] == "team-archive-db"
+    (lb,) = by_type["AWS::ElasticLoadBalancingV2::LoadBalancer"]
+    attributes = {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}
+    assert attributes["idle_timeout.timeout_seconds"] == "300"
+    (acl,) = by_type["AWS::WAFv2::WebACL"]
+    assert [r["Name"] for r in acl["Rules"]][-1] == "BlockAdmin"
+
+
+def test_consumer_is_refused_when_a_prop_would_switch_off_encryption(fresh_python, tmp_path):
+    probe = (
+        "import aws_cdk as cdk\n"
+        "from aws_cdk import aws_s3 as s3\n"
+        "from wellstack.constructs import TieredBucket\n"
+        "app = cdk.App()\n"
+        "stack = cdk.Stack(app, 'S', env=cdk.Environment(region='us-east-1'))\n"
+        "try:\n"
+        "    TieredBucket(stack, 'B', bucket_props={'encryption': "
+        "s3.BucketEncryption.UNENCRYPTED})\n"
+        "except ValueError as err:\n"
+        "    print('REFUSED', err)\n"
+    )
+    result = subprocess.run(
+        [str(fresh_python), "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        },
+    )
+    refused = [line for line in result.stdout.splitlines() if line.startswith("REFUSED")]
+    assert refused, result.stdout + result.stderr
+    assert "S/B: bucket_props['encryption']" in refused[0]
+    assert "would switch off encryption" in refused[0]

@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import CDK_JSON, ROOT
-from wellstack.sandbox import Emulator, down, summary, up
+from wellstack.emulator.sandbox import down, up
+from wellstack.emulator.server import Emulator
+from wellstack.emulator.summary import summary
 from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
 from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets
 
@@ -40,7 +42,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory):
     emulator = Emulator(free_port(), tmp_path_factory.mktemp("sandbox"))
     out = emulator.state_dir / "cdk.out"
     try:
-        up(emulator, ROOT, "dev", REGION, out)
+        assert up(emulator, SETTINGS, out) == 0
         yield {"emulator": emulator, "info": summary(emulator, REGION), "out": out}
     finally:
         emulator.stop()
@@ -109,9 +111,12 @@ def test_load_balancer_and_auto_scaling_group(sandbox):
 def test_make_guard_against_the_deployed_stacks(sandbox, tmp_path):
     """`make guard` end to end: preflight (credentials, account, bootstrap) against the emulator,
     a real synth, the deployed templates read back through CloudFormation, no finding."""
-    env = sandbox["emulator"].environment(REGION)
+    env = sandbox["emulator"].target(REGION).cli_environment()
     result = subprocess.run(
-        [sys.executable, "-m", "wellstack.deploy", "guard", "--env", "dev", "--out", str(tmp_path)],
+        [
+            *(sys.executable, "-m", "wellstack", "guard", "--env", "dev", "--sandbox"),
+            *("--port", str(sandbox["emulator"].port), "--out", str(tmp_path)),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -126,21 +131,22 @@ def test_destroy_removes_the_stacks_and_keeps_the_data(sandbox):
     stack's VPC may outlive the destroy in the emulator; CloudFormation orders deletes and does
     not have that problem. Everything else is asserted."""
     emulator = sandbox["emulator"]
-    s3 = emulator.client("s3", REGION)
+    s3 = emulator.target(REGION).client("s3", REGION)
     before = {b["Name"] for b in s3.list_buckets()["Buckets"]}
-    try:
-        down(emulator, ROOT, "dev", REGION, sandbox["out"])
-    except RuntimeError as err:
-        assert "DevNetwork" in str(err) and "has dependencies" in str(err), err
-    cloudformation = emulator.client("cloudformation", REGION)
+    down(emulator, SETTINGS, sandbox["out"])
+    cloudformation = emulator.target(REGION).client("cloudformation", REGION)
     remaining = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}
     assert not remaining & {"DevApp", "DevData"}
-    assert not emulator.client("elbv2", REGION).describe_load_balancers()["LoadBalancers"]
-    autoscaling = emulator.client("autoscaling", REGION)
+    assert (
+        not emulator.target(REGION)
+        .client("elbv2", REGION)
+        .describe_load_balancers()["LoadBalancers"]
+    )
+    autoscaling = emulator.target(REGION).client("autoscaling", REGION)
     assert not autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
     # Retained: every bucket (assets, its access logs, the ALB's logs) and the KMS keys.
     after = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     ours = {name for name in before if name.startswith(("devdata-", "devapp-"))}
     assert len(ours) == 3 and ours <= after
-    keys = emulator.client("kms", REGION).list_keys()["Keys"]
+    keys = emulator.target(REGION).client("kms", REGION).list_keys()["Keys"]
     assert len(keys) >= 3

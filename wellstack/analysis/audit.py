@@ -1,31 +1,30 @@
-"""The acknowledged cdk-nag findings of a synthesized app, read back from its templates (pure
-Python, no CDK import: used by ``wellstack review`` and the README's generated list)."""
+"""The acknowledged findings of a synthesized app, read back from its templates (pure Python, no
+CDK import): used by ``wellstack review``, ``wellstack acks`` and the generated list in the docs."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
-from wellstack.assembly import load_app
+from wellstack.analysis.template import Assembly
+
+START, END = "<!-- acknowledgments -->\n", "<!-- /acknowledgments -->"
 
 
 def acknowledgments(cdk_out: str | Path) -> list[dict[str, str]]:
     """Every acknowledged finding in a synthesized app (see :func:`acknowledgments_in`)."""
-    return acknowledgments_in(load_app(cdk_out)[0])
+    return acknowledgments_in(Assembly.load(cdk_out))
 
 
-def acknowledgments_in(templates: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
-    """Every acknowledged finding in the templates, read back from their Metadata: rule, reason
-    and where (construct paths, a child collapsed into its acknowledged parent)."""
+def acknowledgments_in(assembly: Assembly) -> list[dict[str, str]]:
+    """Every acknowledged finding, read back from the templates' Metadata: rule, reason and where
+    (construct paths, a child collapsed into its acknowledged parent)."""
     grouped: dict[tuple[str, str], set[str]] = {}
-    for _, template in sorted(templates.items()):
-        for resource in template["Resources"].values():
-            metadata = resource.get("Metadata", {})
-            path = metadata.get("aws:cdk:path", "")
-            path = path.removesuffix("/Resource").removesuffix("/Default")
-            for rule in metadata.get("cdk_nag", {}).get("rules_to_suppress", []):
-                grouped.setdefault((rule["id"], rule["reason"]), set()).add(path)
+    for resource in assembly.resources():
+        path = resource.path.removesuffix("/Resource").removesuffix("/Default")
+        rules = resource.metadata.get("cdk_nag", {})
+        for rule in rules.get("rules_to_suppress", []) if isinstance(rules, dict) else []:
+            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
+                grouped.setdefault((rule["id"], str(rule.get("reason", ""))), set()).add(path)
     rows = []
     for (rule, reason), paths in sorted(grouped.items()):
         owners = sorted(p for p in paths if not any(p.startswith(f"{other}/") for other in paths))
@@ -34,7 +33,7 @@ def acknowledgments_in(templates: dict[str, dict[str, Any]]) -> list[dict[str, s
 
 
 def acknowledgments_markdown(cdk_out: str | Path) -> str:
-    """The table the README shows (generated, so it cannot go stale)."""
+    """The table the docs show (generated, so it cannot go stale)."""
     lines = ["| rule | where | reason |", "|---|---|---|"]
     for row in acknowledgments(cdk_out):
         reason = row["reason"].replace("|", "\\|")
@@ -42,25 +41,14 @@ def acknowledgments_markdown(cdk_out: str | Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(readme: str | Path, cdk_out: str | Path) -> bool:
+def update_document(document: str | Path, cdk_out: str | Path) -> bool:
     """Replace the block between ``<!-- acknowledgments -->`` markers; True if it changed."""
-    path = Path(readme)
+    path = Path(document)
     text = path.read_text()
-    start, end = "<!-- acknowledgments -->\n", "<!-- /acknowledgments -->"
-    head, rest = text.split(start, 1)
-    tail = rest.split(end, 1)[1]
-    new = f"{head}{start}{acknowledgments_markdown(cdk_out)}{end}{tail}"
+    if START not in text or END not in text:
+        raise ValueError(f"{path} has no {START.strip()} ... {END} block")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    new = f"{head}{START}{acknowledgments_markdown(cdk_out)}{END}{tail}"
     path.write_text(new)
     return new != text
-
-
-if __name__ == "__main__":  # python -m wellstack.compliance [cdk.out] [--readme README.md]
-    args = sys.argv[1:]
-    readme = args[args.index("--readme") + 1] if "--readme" in args else None
-    positional = [a for a in args if a != "--readme" and a != readme]
-    out = positional[0] if positional else "cdk.out"
-    if readme:
-        changed = update_readme(readme, out)
-        print(f"{readme}: acknowledgments {'updated' if changed else 'unchanged'}")
-    else:
-        print(acknowledgments_markdown(out), end="")

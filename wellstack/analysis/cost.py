@@ -19,7 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from wellstack.assembly import AssemblyError, load_app
+from wellstack.analysis.template import Assembly, AssemblyError, ref
+from wellstack.errors import WellstackError
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,26 @@ class Assumptions:
     log_bucket_gb: float = 10.0  #: GB in each bucket without a tiering rule (log buckets)
     s3_age_days: int = 365  #: object ages spread evenly over this many days (or to expiration)
     waf_million_requests: float = 1.0  #: requests a month per web ACL, in millions
+
+    def __post_init__(self) -> None:
+        bad = [
+            f"{name} must be a finite number of at least 0, got {value!r}"
+            for name, value in vars(self).items()
+            if isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ]
+        if (
+            not isinstance(self.s3_age_days, int)
+            or isinstance(self.s3_age_days, bool)
+            or (isinstance(self.s3_age_days, int) and self.s3_age_days < 1)
+        ):
+            bad.append(
+                f"s3_age_days must be a whole number of days, at least 1, got {self.s3_age_days!r}"
+            )
+        if bad:
+            raise WellstackError("cost assumptions", bad)
 
 
 @dataclass(frozen=True)
@@ -72,16 +93,7 @@ class Estimate:
 
 
 def price_table() -> dict[str, Any]:
-    return json.loads(resources.files("wellstack").joinpath("prices.json").read_text())
-
-
-def _resources(templates: dict[str, dict[str, Any]], type_: str) -> list[tuple[str, dict]]:
-    return [
-        (stack, resource)
-        for stack, template in templates.items()
-        for resource in template["Resources"].values()
-        if resource.get("Type") == type_
-    ]
+    return json.loads(resources.files("wellstack.analysis").joinpath("prices.json").read_text())
 
 
 def tier_fractions(transitions: list[tuple[str, int]], horizon: int) -> dict[str, float]:
@@ -101,10 +113,15 @@ def estimate(
     cdk_out: str | Path, region: str | None = None, assumptions: Assumptions | None = None
 ) -> Estimate:
     assumptions = assumptions or Assumptions()
-    templates, regions = load_app(cdk_out)
+    assembly = Assembly.load(cdk_out)
+    return estimate_assembly(assembly, region, assumptions)
+
+
+def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assumptions) -> Estimate:
+    """The estimate of templates already read (see :func:`estimate`)."""
     table = price_table()
     if region is None:
-        known = {r for r in regions if r and r != "unknown-region"}
+        known = assembly.concrete_regions()
         if len(known) != 1:
             raise AssemblyError(
                 f"the stacks are in {sorted(known) or 'no concrete region'}; pass --region"
@@ -136,17 +153,17 @@ def estimate(
         lines.append(Line(item, round(quantity, 4), unit, unit_price, note))
 
     # Network
-    nats = len(_resources(templates, "AWS::EC2::NatGateway"))
+    nats = len(assembly.resources("AWS::EC2::NatGateway"))
     add("NAT gateways", nats * hours, "NAT gateway-hours", "nat_gateway_hour", f"{nats} x 730 h")
     if nats:
         add("NAT data processing", assumptions.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
-    load_balancers = _resources(templates, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    load_balancers = assembly.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
     public_lb_ips = sum(
-        len(lb.get("Properties", {}).get("Subnets", []))
-        for _, lb in load_balancers
-        if lb.get("Properties", {}).get("Scheme", "internet-facing") == "internet-facing"
+        len(lb.items("Subnets"))
+        for lb in load_balancers
+        if lb.prop("Scheme", "internet-facing") == "internet-facing"
     )
-    eips = len(_resources(templates, "AWS::EC2::EIP"))
+    eips = len(assembly.resources("AWS::EC2::EIP"))
     add(
         "Public IPv4 addresses",
         (eips + public_lb_ips) * hours,
@@ -165,33 +182,40 @@ def estimate(
     )
 
     # Compute
-    for stack, asg in _resources(templates, "AWS::AutoScaling::AutoScalingGroup"):
-        props = asg.get("Properties", {})
-        count = int(props.get("DesiredCapacity") or props.get("MinSize") or 0)
-        template_ref = props.get("LaunchTemplate", {}).get("LaunchTemplateId", {})
-        launch_template = templates[stack]["Resources"].get(
-            template_ref.get("Ref", "") if isinstance(template_ref, dict) else "", {}
+    for group in assembly.resources("AWS::AutoScaling::AutoScalingGroup"):
+        count = group.number("DesiredCapacity")
+        count = group.number("MinSize", 0) if count is None else count
+        template = assembly.resource(
+            group.stack, ref(group.mapping("LaunchTemplate").get("LaunchTemplateId"))
         )
-        data = launch_template.get("Properties", {}).get("LaunchTemplateData", {})
-        instance_type = data.get("InstanceType", "unknown")
+        data = template.mapping("LaunchTemplateData") if template else {}
+        instance_type = data.get("InstanceType")
+        if not isinstance(instance_type, str) or count is None:
+            lines.append(
+                Line(f"EC2 ({group.stack}/{group.logical_id})", 0, "instance-hours", None,
+                     "instance type or count known only at deploy: not in the total")
+            )  # fmt: skip
+            continue
         add(
             f"EC2 {instance_type}",
             count * hours,
             "instance-hours",
             f"ec2:{instance_type}",
-            f"{count} instance(s) (desired or minimum capacity) x 730 h",
+            f"{count:g} instance(s) (desired or minimum capacity) x 730 h",
         )
-        volume_gb = sum(
-            mapping.get("Ebs", {}).get("VolumeSize", 0)
-            for mapping in data.get("BlockDeviceMappings", [])
-        )
+        volume_gb = 0.0
+        for mapping in data.get("BlockDeviceMappings") or []:
+            size = (
+                (mapping.get("Ebs") or {}).get("VolumeSize", 0) if isinstance(mapping, dict) else 0
+            )
+            volume_gb += size if isinstance(size, int | float) and not isinstance(size, bool) else 0
         add("EBS gp3 root volumes", count * volume_gb, "GB-months", "ebs_gp3_gb_month")
 
     # Database
-    clusters = _resources(templates, "AWS::RDS::DBCluster")
+    clusters = assembly.resources("AWS::RDS::DBCluster")
     by_class: dict[str, int] = {}
-    for _, instance in _resources(templates, "AWS::RDS::DBInstance"):
-        instance_class = instance.get("Properties", {}).get("DBInstanceClass", "unknown")
+    for instance in assembly.resources("AWS::RDS::DBInstance"):
+        instance_class = str(instance.prop("DBInstanceClass", "unknown"))
         by_class[instance_class] = by_class.get(instance_class, 0) + 1
     serverless_instances = by_class.pop("db.serverless", 0)
     for instance_class, count in sorted(by_class.items()):
@@ -202,17 +226,17 @@ def estimate(
             f"aurora:{instance_class}",
             f"{count} instance(s) (writer and readers) x 730 h",
         )
-    for _, cluster in clusters:
-        scaling = cluster.get("Properties", {}).get("ServerlessV2ScalingConfiguration")
+    for cluster in clusters:
+        scaling = cluster.mapping("ServerlessV2ScalingConfiguration")
         if scaling and serverless_instances:
             low, high = scaling.get("MinCapacity", 0.5), scaling.get("MaxCapacity", 1)
             add(
                 "Aurora Serverless v2 capacity",
-                serverless_instances * low * hours,
+                serverless_instances * float(low) * hours,
                 "ACU-hours",
                 "aurora_serverless_v2_acu_hour",
-                f"{serverless_instances} instance(s) at the minimum {low:g} ACU; up to "
-                f"{high:g} ACU each under load",
+                f"{serverless_instances} instance(s) at the minimum {float(low):g} ACU; up to "
+                f"{float(high):g} ACU each under load",
             )
     add(
         "Aurora storage",
@@ -223,13 +247,11 @@ def estimate(
     )
 
     # Keys, secrets, logs
-    add("KMS keys", len(_resources(templates, "AWS::KMS::Key")), "key-months", "kms_key_month")
-    managed_secrets = sum(
-        1 for _, c in clusters if c.get("Properties", {}).get("ManageMasterUserPassword")
-    )
-    secrets = len(_resources(templates, "AWS::SecretsManager::Secret")) + managed_secrets
+    add("KMS keys", len(assembly.resources("AWS::KMS::Key")), "key-months", "kms_key_month")
+    managed_secrets = sum(1 for c in clusters if c.prop("ManageMasterUserPassword") is True)
+    secrets = len(assembly.resources("AWS::SecretsManager::Secret")) + managed_secrets
     add("Secrets Manager secrets", secrets, "secret-months", "secret_month")
-    groups = _resources(templates, "AWS::Logs::LogGroup")
+    groups = assembly.resources("AWS::Logs::LogGroup")
     add(
         "CloudWatch Logs ingestion",
         len(groups) * assumptions.log_gb,
@@ -238,8 +260,8 @@ def estimate(
         f"assumed {assumptions.log_gb:g} GB a month per log group ({len(groups)} groups)",
     )
     stored = sum(
-        assumptions.log_gb * min(g.get("Properties", {}).get("RetentionInDays", 3653), 365) / 30
-        for _, g in groups
+        assumptions.log_gb * min(g.number("RetentionInDays", 3653) or 3653, 365) / 30
+        for g in groups
     )
     add(
         "CloudWatch Logs storage",
@@ -251,13 +273,16 @@ def estimate(
 
     # S3 by tier
     by_tier: dict[str, float] = {}
-    for _, bucket in _resources(templates, "AWS::S3::Bucket"):
-        rules = bucket.get("Properties", {}).get("LifecycleConfiguration", {}).get("Rules", [])
+    for bucket in assembly.resources("AWS::S3::Bucket"):
+        rules = bucket.mapping("LifecycleConfiguration").get("Rules", [])
+        rules = [r for r in rules if isinstance(r, dict)] if isinstance(rules, list) else []
         tiered = next((r for r in rules if r.get("Id") == "Tiering"), None)
         rule = tiered or (rules[0] if rules else {})
         volume = assumptions.s3_gb if tiered else assumptions.log_bucket_gb
         transitions = [
-            (t["StorageClass"], int(t["TransitionInDays"])) for t in rule.get("Transitions", [])
+            (str(t.get("StorageClass")), int(t.get("TransitionInDays", 0)))
+            for t in rule.get("Transitions", [])
+            if isinstance(t, dict)
         ]
         horizon = min(rule.get("ExpirationInDays", math.inf), assumptions.s3_age_days)
         for storage_class, share in tier_fractions(transitions, int(horizon)).items():
@@ -272,8 +297,8 @@ def estimate(
         )
 
     # WAF
-    acls = _resources(templates, "AWS::WAFv2::WebACL")
-    rules_count = sum(len(acl.get("Properties", {}).get("Rules", [])) for _, acl in acls)
+    acls = assembly.resources("AWS::WAFv2::WebACL")
+    rules_count = sum(len(acl.items("Rules")) for acl in acls)
     add("WAF web ACLs", len(acls), "web ACL-months", "waf_web_acl_month")
     add("WAF rules", rules_count, "rule-months", "waf_rule_month")
     add(

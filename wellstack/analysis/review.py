@@ -9,14 +9,14 @@ in :data:`RULE_PILLARS`.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from wellstack.assembly import AssemblyError, load_app
-from wellstack.audit import acknowledgments_in
+from wellstack.analysis.audit import acknowledgments_in
+from wellstack.analysis.template import Assembly, Resource, ref
+from wellstack.catalog import EC2_FAMILIES, PREVIOUS_GENERATION, split_instance_type
 
 PILLARS = (
     "security",
@@ -58,7 +58,6 @@ RULE_PILLARS: dict[str, str] = {
     "CloudFormation-Validate::F3003": OPERATIONS,
     "CloudFormation-Validate::W3010": RELIABILITY,
 }
-_OLD_FAMILIES = ("t1", "t2", "m1", "m2", "m3", "m4", "c1", "c3", "c4", "r3", "r4", "i2")
 
 
 def rule_pillar(rule: str) -> str | None:
@@ -66,66 +65,66 @@ def rule_pillar(rule: str) -> str | None:
     return RULE_PILLARS.get(rule.split("[", 1)[0])
 
 
+Status = Literal["pass", "finding", "unknown"]
+
+
 @dataclass(frozen=True)
 class Check:
     pillar: str
     id: str
     title: str
-    passed: bool
+    status: Status
     detail: str
 
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
 
-Templates = dict[str, dict[str, Any]]
-CHECKS: list[Callable[[Templates], Iterator[Check]]] = []
+
+def judged(passed: bool) -> Status:
+    return "pass" if passed else "finding"
 
 
-def check(function: Callable[[Templates], Iterator[Check]]) -> Callable[..., Iterator[Check]]:
+CHECKS: list[Callable[[Assembly], Iterator[Check]]] = []
+
+
+def check(function: Callable[[Assembly], Iterator[Check]]) -> Callable[..., Iterator[Check]]:
     CHECKS.append(function)
     return function
 
 
-def _all(templates: Templates, type_: str) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (stack, logical_id, resource)
-        for stack, template in templates.items()
-        for logical_id, resource in template["Resources"].items()
-        if resource.get("Type") == type_
-    ]
-
-
-def _props(resource: dict[str, Any]) -> dict[str, Any]:
-    return resource.get("Properties", {})
+def _tier(resource: Resource) -> str:
+    for item in resource.items("Tags"):
+        if isinstance(item, dict) and item.get("Key") == "aws-cdk:subnet-name":
+            return str(item.get("Value", "")).lower()
+    return ""
 
 
 @check
-def _multi_az(templates: Templates) -> Iterator[Check]:
-    azs = {_props(s).get("AvailabilityZone") for _, _, s in _all(templates, "AWS::EC2::Subnet")}
+def _multi_az(assembly: Assembly) -> Iterator[Check]:
+    azs = {s.prop("AvailabilityZone") for s in assembly.resources("AWS::EC2::Subnet")}
     azs.discard(None)
     yield Check(
         RELIABILITY,
         "multi-az",
         "Every tier spans at least two availability zones",
-        len(azs) >= 2,
+        judged(len(azs) >= 2),
         f"subnets in {len(azs)} AZ(s)",
     )
 
 
 @check
-def _nat(templates: Templates) -> Iterator[Check]:
-    nats = len(_all(templates, "AWS::EC2::NatGateway"))
-    private = [
-        s
-        for _, _, s in _all(templates, "AWS::EC2::Subnet")
-        if any(t.get("Value") == "Private" for t in _props(s).get("Tags", []))
-    ]
-    azs = len({_props(s).get("AvailabilityZone") for s in private})
+def _nat(assembly: Assembly) -> Iterator[Check]:
+    nats = len(assembly.resources("AWS::EC2::NatGateway"))
+    private = [s for s in assembly.resources("AWS::EC2::Subnet") if _tier(s) == "private"]
+    azs = len({str(s.prop("AvailabilityZone")) for s in private})
     if not nats:
         return
     yield Check(
         RELIABILITY,
         "nat-per-az",
         "Private subnets keep egress when an AZ fails (a NAT gateway per AZ)",
-        nats >= azs,
+        judged(nats >= azs),
         f"{nats} NAT gateway(s) for private subnets in {azs} AZ(s)"
         + ("" if nats >= azs else ": an outage of the NAT's AZ cuts every private subnet off"),
     )
@@ -133,264 +132,331 @@ def _nat(templates: Templates) -> Iterator[Check]:
         COST,
         "nat-count",
         "No more NAT gateways than AZs",
-        nats <= max(azs, 1),
+        judged(nats <= max(azs, 1)),
         f"{nats} NAT gateway(s) at about 33-43 USD a month each before data",
     )
 
 
 @check
-def _database(templates: Templates) -> Iterator[Check]:
-    clusters = _all(templates, "AWS::RDS::DBCluster")
+def _database(assembly: Assembly) -> Iterator[Check]:
+    clusters = assembly.resources("AWS::RDS::DBCluster")
     if not clusters:
         return
-    instances = _all(templates, "AWS::RDS::DBInstance")
-    azs = {_props(i).get("AvailabilityZone") for _, _, i in instances}
+    instances = assembly.resources("AWS::RDS::DBInstance")
+    azs = {i.prop("AvailabilityZone") for i in instances}
     yield Check(
         RELIABILITY,
         "db-failover",
         "The database has a failover target in another AZ",
-        len(instances) >= 2 and (len(azs - {None}) >= 2 or None in azs),
-        f"{len(instances)} instance(s) in {sorted(a for a in azs if a)}",
+        judged(len(instances) >= 2 and (len(azs - {None}) >= 2 or None in azs)),
+        f"{len(instances)} instance(s) in {sorted(str(a) for a in azs if a)}",
     )
-    for stack, logical_id, cluster in clusters:
-        props = _props(cluster)
-        retention = props.get("BackupRetentionPeriod", 1)
+    for cluster in clusters:
+        name = f"{cluster.stack}/{cluster.logical_id}"
+        retention = cluster.number("BackupRetentionPeriod", 1)
         yield Check(
             RELIABILITY,
             "db-backups",
-            f"{stack}/{logical_id}: automated backups kept at least 7 days",
-            retention >= 7,
-            f"{retention} day(s)",
+            f"{name}: automated backups kept at least 7 days",
+            "unknown" if retention is None else judged(retention >= 7),
+            "set at deploy time" if retention is None else f"{retention:g} day(s)",
         )
+        protected = cluster.prop("DeletionProtection")
         yield Check(
             RELIABILITY,
             "db-deletion",
-            f"{stack}/{logical_id}: deletion protection and a final snapshot",
-            props.get("DeletionProtection") is True
-            and cluster.get("DeletionPolicy") in ("Snapshot", "Retain"),
-            f"DeletionProtection={props.get('DeletionProtection')}, "
-            f"DeletionPolicy={cluster.get('DeletionPolicy')}",
+            f"{name}: deletion protection and a final snapshot",
+            judged(protected is True and cluster.deletion_policy in ("Snapshot", "Retain")),
+            f"DeletionProtection={protected}, DeletionPolicy={cluster.deletion_policy}",
         )
+        encrypted = cluster.prop("StorageEncrypted") is True and "KmsKeyId" in cluster.properties
         yield Check(
             SECURITY,
             "db-encryption",
-            f"{stack}/{logical_id}: storage encrypted with a customer-managed key",
-            props.get("StorageEncrypted") is True and "KmsKeyId" in props,
-            "StorageEncrypted with KmsKeyId" if "KmsKeyId" in props else "no KmsKeyId",
+            f"{name}: storage encrypted with a customer-managed key",
+            judged(encrypted),
+            "StorageEncrypted with KmsKeyId" if encrypted else "no KmsKeyId",
         )
-    plans = _all(templates, "AWS::Backup::BackupSelection")
+    selections = assembly.resources("AWS::Backup::BackupSelection")
     yield Check(
         RELIABILITY,
         "backup-plan",
         "An AWS Backup plan covers the databases",
-        bool(plans),
-        f"{len(plans)} backup selection(s)",
+        judged(bool(selections)),
+        f"{len(selections)} backup selection(s)",
     )
 
 
 @check
-def _buckets(templates: Templates) -> Iterator[Check]:
-    for stack, logical_id, bucket in _all(templates, "AWS::S3::Bucket"):
-        props = _props(bucket)
-        block = props.get("PublicAccessBlockConfiguration", {})
+def _buckets(assembly: Assembly) -> Iterator[Check]:
+    for bucket in assembly.resources("AWS::S3::Bucket"):
+        name = f"{bucket.stack}/{bucket.logical_id}"
+        block = bucket.mapping("PublicAccessBlockConfiguration")
+        encrypted = "BucketEncryption" in bucket.properties
         yield Check(
             SECURITY,
             "s3-private",
-            f"{stack}/{logical_id}: encrypted, all public access blocked",
-            "BucketEncryption" in props and len(block) == 4 and all(block.values()),
-            "encryption and a full public access block"
-            if "BucketEncryption" in props
-            else "no default encryption",
+            f"{name}: encrypted, all public access blocked",
+            judged(encrypted and len(block) == 4 and all(v is True for v in block.values())),
+            "encryption and a full public access block" if encrypted else "no default encryption",
         )
-        rules = props.get("LifecycleConfiguration", {}).get("Rules", [])
+        rules = bucket.mapping("LifecycleConfiguration").get("Rules", [])
+        rules = rules if isinstance(rules, list) else []
         yield Check(
             COST,
             "s3-lifecycle",
-            f"{stack}/{logical_id}: objects move down storage tiers or expire",
-            any("Transitions" in r or "ExpirationInDays" in r for r in rules),
+            f"{name}: objects move down storage tiers or expire",
+            judged(
+                any(
+                    isinstance(r, dict) and ("Transitions" in r or "ExpirationInDays" in r)
+                    for r in rules
+                )
+            ),
             f"{len(rules)} lifecycle rule(s)",
         )
+        versioning = bucket.mapping("VersioningConfiguration").get("Status")
         yield Check(
             RELIABILITY,
             "s3-retain",
-            f"{stack}/{logical_id}: kept when the stack is deleted, versioned",
-            bucket.get("DeletionPolicy") == "Retain"
-            and props.get("VersioningConfiguration", {}).get("Status") == "Enabled",
-            f"DeletionPolicy={bucket.get('DeletionPolicy')}",
+            f"{name}: kept when the stack is deleted, versioned",
+            judged(bucket.deletion_policy == "Retain" and versioning == "Enabled"),
+            f"DeletionPolicy={bucket.deletion_policy}, versioning {versioning or 'off'}",
         )
 
 
 @check
-def _logs(templates: Templates) -> Iterator[Check]:
-    for stack, logical_id, group in _all(templates, "AWS::Logs::LogGroup"):
-        props = _props(group)
+def _logs(assembly: Assembly) -> Iterator[Check]:
+    for group in assembly.resources("AWS::Logs::LogGroup"):
+        name = f"{group.stack}/{group.logical_id}"
+        retention = group.prop("RetentionInDays")
         yield Check(
             OPERATIONS,
             "log-retention",
-            f"{stack}/{logical_id}: log retention is set",
-            "RetentionInDays" in props,
-            f"{props.get('RetentionInDays', 'never expires')} days",
+            f"{name}: log retention is set",
+            judged(retention is not None),
+            f"{retention if retention is not None else 'never expires'} days",
         )
         yield Check(
             SECURITY,
             "log-encryption",
-            f"{stack}/{logical_id}: encrypted with a customer-managed key",
-            "KmsKeyId" in props,
-            "KmsKeyId set" if "KmsKeyId" in props else "CloudWatch Logs' own key",
+            f"{name}: encrypted with a customer-managed key",
+            judged("KmsKeyId" in group.properties),
+            "KmsKeyId set" if "KmsKeyId" in group.properties else "CloudWatch Logs' own key",
         )
-    vpcs = _all(templates, "AWS::EC2::VPC")
-    flow_logs = _all(templates, "AWS::EC2::FlowLog")
+    vpcs = assembly.resources("AWS::EC2::VPC")
+    flow_logs = assembly.resources("AWS::EC2::FlowLog")
     if vpcs:
         yield Check(
             OPERATIONS,
             "flow-logs",
             "VPC flow logs are on",
-            len(flow_logs) >= len(vpcs),
+            judged(len(flow_logs) >= len(vpcs)),
             f"{len(flow_logs)} flow log(s) for {len(vpcs)} VPC(s)",
         )
 
 
+def _instance_families(assembly: Assembly) -> tuple[list[str], list[str]]:
+    """The known instance types in use, and what could not be read (a Ref, an unknown family,
+    a launch template without an instance type)."""
+    known, unreadable = [], []
+    for template in assembly.resources("AWS::EC2::LaunchTemplate"):
+        data = template.mapping("LaunchTemplateData")
+        value = data.get("InstanceType")
+        where = f"{template.stack}/{template.logical_id}"
+        parts = split_instance_type(value) if isinstance(value, str) else None
+        if parts is None or parts[0] not in EC2_FAMILIES:
+            unreadable.append(f"{where}: {value!r}")
+        else:
+            known.append(value)
+    for instance in assembly.resources("AWS::RDS::DBInstance"):
+        value = instance.prop("DBInstanceClass")
+        where = f"{instance.stack}/{instance.logical_id}"
+        if value == "db.serverless":
+            continue
+        parts = split_instance_type(value.removeprefix("db.")) if isinstance(value, str) else None
+        if parts is None or parts[0] not in EC2_FAMILIES:
+            unreadable.append(f"{where}: {value!r}")
+        else:
+            known.append(value.removeprefix("db."))
+    return known, unreadable
+
+
 @check
-def _compute(templates: Templates) -> Iterator[Check]:
-    policies = _all(templates, "AWS::AutoScaling::ScalingPolicy")
-    families = []
-    for stack, logical_id, asg in _all(templates, "AWS::AutoScaling::AutoScalingGroup"):
+def _compute(assembly: Assembly) -> Iterator[Check]:
+    policies = assembly.resources("AWS::AutoScaling::ScalingPolicy")
+    for group in assembly.resources("AWS::AutoScaling::AutoScalingGroup"):
         scaled = [
-            p
-            for _, _, p in policies
-            if _props(p).get("AutoScalingGroupName") == {"Ref": logical_id}
-        ]
+            p for p in policies
+            if p.stack == group.stack and ref(p.prop("AutoScalingGroupName")) == group.logical_id
+        ]  # fmt: skip
+        low, high = group.number("MinSize"), group.number("MaxSize")
+        fixed = low is not None and low == high
         yield Check(
             PERFORMANCE,
             "asg-scaling",
-            f"{stack}/{logical_id}: scales with demand (a scaling policy)",
-            bool(scaled),
-            f"{len(scaled)} scaling polic(ies); health check {_props(asg).get('HealthCheckType')}",
+            f"{group.stack}/{group.logical_id}: scales with demand (a scaling policy)",
+            judged(bool(scaled) or fixed),
+            f"{len(scaled)} scaling polic(ies)" + (" (fixed size by choice)" if fixed else ""),
         )
-    for stack, logical_id, template in _all(templates, "AWS::EC2::LaunchTemplate"):
-        data = _props(template).get("LaunchTemplateData", {})
-        families.append(str(data.get("InstanceType", "")))
+    for template in assembly.resources("AWS::EC2::LaunchTemplate"):
+        data = template.mapping("LaunchTemplateData")
+        where = f"{template.stack}/{template.logical_id}"
+        if not data:
+            yield Check(
+                SECURITY,
+                "imdsv2",
+                f"{where}: IMDSv2 required, encrypted volumes, no key pair",
+                "unknown",
+                "the launch template has no LaunchTemplateData",
+            )
+            continue
+        tokens = (data.get("MetadataOptions") or {}).get("HttpTokens")
+        mappings = data.get("BlockDeviceMappings") or []
+        encrypted = all(
+            isinstance(m, dict) and (m.get("Ebs") or {}).get("Encrypted") is True for m in mappings
+        )
         yield Check(
             SECURITY,
             "imdsv2",
-            f"{stack}/{logical_id}: IMDSv2 required, encrypted volumes, no key pair",
-            data.get("MetadataOptions", {}).get("HttpTokens") == "required"
-            and all(m.get("Ebs", {}).get("Encrypted") for m in data.get("BlockDeviceMappings", []))
-            and "KeyName" not in data,
-            f"HttpTokens={data.get('MetadataOptions', {}).get('HttpTokens')}",
+            f"{where}: IMDSv2 required, encrypted volumes, no key pair",
+            judged(tokens == "required" and encrypted and "KeyName" not in data),
+            f"HttpTokens={tokens}, volumes {'encrypted' if encrypted else 'NOT all encrypted'}",
         )
-    families += [
-        str(_props(i).get("DBInstanceClass", "")).removeprefix("db.")
-        for _, _, i in _all(templates, "AWS::RDS::DBInstance")
-    ]
-    families = [f for f in families if f and f != "serverless"]
-    if families:
-        old = sorted({f for f in families if f.split(".")[0] in _OLD_FAMILIES})
-        yield Check(
-            PERFORMANCE,
-            "instance-generation",
-            "Instances use current-generation families",
-            not old,
-            f"previous generation: {', '.join(old)}" if old else ", ".join(sorted(set(families))),
-        )
-        graviton = [f for f in families if f.split(".")[0].endswith(("g", "gd", "gn"))]
-        yield Check(
-            COST,
-            "graviton",
-            "Instances run on Graviton (about 20% cheaper for the same work)",
-            len(graviton) == len(families),
-            f"{len(graviton)} of {len(families)} instance(s) on Graviton",
-        )
+    known, unreadable = _instance_families(assembly)
+    if not known and not unreadable:
+        return
+    old = sorted({f for f in known if f.split(".")[0] in PREVIOUS_GENERATION})
+    yield Check(
+        PERFORMANCE,
+        "instance-generation",
+        "Instances use current-generation families",
+        "unknown" if unreadable and not old else judged(not old),
+        f"previous generation: {', '.join(old)}" if old
+        else f"cannot judge {', '.join(unreadable)}" if unreadable
+        else ", ".join(sorted(set(known))),
+    )  # fmt: skip
+    graviton = [f for f in known if f.split(".")[0].endswith(("g", "gd", "gn"))]
+    yield Check(
+        COST,
+        "graviton",
+        "Instances run on Graviton (about 20% cheaper for the same work)",
+        "unknown" if unreadable else judged(len(graviton) == len(known)),
+        f"{len(graviton)} of {len(known)} instance(s) on Graviton"
+        + (f"; cannot judge {', '.join(unreadable)}" if unreadable else ""),
+    )
+
+
+def _opens_ssh(rule: dict[str, Any]) -> bool:
+    protocol = str(rule.get("IpProtocol", ""))
+    if protocol in ("-1", "all"):
+        return True
+    low, high = rule.get("FromPort"), rule.get("ToPort")
+    if not isinstance(low, int) or not isinstance(high, int):
+        return protocol in ("tcp", "6")  # a port we cannot read on TCP: count it
+    return protocol in ("tcp", "6") and low <= 22 <= high
 
 
 @check
-def _edge(templates: Templates) -> Iterator[Check]:
-    associations = _all(templates, "AWS::WAFv2::WebACLAssociation")
-    for stack, logical_id, lb in _all(templates, "AWS::ElasticLoadBalancingV2::LoadBalancer"):
-        attributes = {a["Key"]: a["Value"] for a in _props(lb).get("LoadBalancerAttributes", [])}
+def _edge(assembly: Assembly) -> Iterator[Check]:
+    associations = assembly.resources("AWS::WAFv2::WebACLAssociation")
+    for lb in assembly.resources("AWS::ElasticLoadBalancingV2::LoadBalancer"):
+        name = f"{lb.stack}/{lb.logical_id}"
+        attributes = {
+            a.get("Key"): a.get("Value") for a in lb.items("LoadBalancerAttributes")
+            if isinstance(a, dict)
+        }  # fmt: skip
         yield Check(
             OPERATIONS,
             "alb-access-logs",
-            f"{stack}/{logical_id}: access logs are kept",
-            attributes.get("access_logs.s3.enabled") == "true",
+            f"{name}: access logs are kept",
+            judged(attributes.get("access_logs.s3.enabled") == "true"),
             f"access_logs.s3.enabled={attributes.get('access_logs.s3.enabled', 'false')}",
         )
-        if _props(lb).get("Scheme", "internet-facing") == "internet-facing":
+        if lb.prop("Scheme", "internet-facing") == "internet-facing":
             yield Check(
                 SECURITY,
                 "waf",
-                f"{stack}/{logical_id}: a WAF web ACL screens internet traffic",
-                bool(associations),
+                f"{name}: a WAF web ACL screens internet traffic",
+                judged(bool(associations)),
                 f"{len(associations)} web ACL association(s)",
             )
-    for _, _, group in _all(templates, "AWS::EC2::SecurityGroup"):
-        for rule in _props(group).get("SecurityGroupIngress", []):
-            if rule.get("FromPort", 0) <= 22 <= rule.get("ToPort", -1):
-                yield Check(SECURITY, "no-ssh", "No security group opens SSH", False, str(rule))
-                return
-    yield Check(SECURITY, "no-ssh", "No security group opens SSH (port 22)", True, "none does")
-    endpoints = _all(templates, "AWS::EC2::VPCEndpoint")
-    if _all(templates, "AWS::EC2::NatGateway"):
+    ssh = []
+    for group in assembly.resources("AWS::EC2::SecurityGroup"):
+        for rule in group.items("SecurityGroupIngress"):
+            if isinstance(rule, dict) and _opens_ssh(rule):
+                ssh.append(f"{group.stack}/{group.logical_id}")
+    for rule in assembly.resources("AWS::EC2::SecurityGroupIngress"):
+        if _opens_ssh(dict(rule.properties)):
+            ssh.append(f"{rule.stack}/{rule.logical_id}")
+    yield Check(
+        SECURITY,
+        "no-ssh",
+        "No security group opens SSH (port 22)",
+        judged(not ssh),
+        f"SSH open in {', '.join(ssh)}" if ssh else "none does (inline and standalone rules)",
+    )
+    endpoints = assembly.resources("AWS::EC2::VPCEndpoint")
+    if assembly.resources("AWS::EC2::NatGateway"):
         yield Check(
             COST,
             "gateway-endpoints",
             "S3 and DynamoDB traffic bypasses the NAT (gateway endpoints)",
-            len(endpoints) >= 1,
+            judged(len(endpoints) >= 1),
             f"{len(endpoints)} endpoint(s)",
         )
 
 
-def run_checks(templates: Templates) -> list[Check]:
-    return [result for function in CHECKS for result in function(templates)]
+def run_checks(assembly: Assembly) -> list[Check]:
+    return [result for function in CHECKS for result in function(assembly)]
 
 
-def nag_findings(cdk_out: Path) -> list[dict[str, Any]]:
+def nag_findings(assembly: Assembly) -> list[dict[str, Any]]:
     """Unacknowledged findings from the validation report (present when a synth failed)."""
-    report_file = cdk_out / "validation-report.json"
-    if not report_file.exists():
-        return []
-    try:
-        report = json.loads(report_file.read_text())
-    except json.JSONDecodeError as err:
-        raise AssemblyError(f"{report_file} is not valid JSON ({err})") from None
     findings = []
-    for plugin in report.get("pluginReports", []):
-        for violation in plugin.get("violations", []):
+    report = assembly.report or {}
+    for plugin in report.get("pluginReports", []) or []:
+        for violation in (plugin.get("violations", []) if isinstance(plugin, dict) else []) or []:
+            if not isinstance(violation, dict):
+                continue
+            rule = str(violation.get("ruleName", "unknown"))
             findings.append(
                 {
-                    "rule": violation["ruleName"],
-                    "pillar": rule_pillar(violation["ruleName"]) or "unmapped",
-                    "description": violation.get("description", ""),
+                    "rule": rule,
+                    "pillar": rule_pillar(rule) or "unmapped",
+                    "description": str(violation.get("description", "")),
                     "where": [
-                        c.get("constructPath") for c in violation.get("violatingConstructs", [])
+                        c.get("constructPath")
+                        for c in violation.get("violatingConstructs", []) or []
+                        if isinstance(c, dict)
                     ],
-                    "severity": violation.get("severity", "error"),
+                    "severity": str(violation.get("severity", "error")),
                 }
             )
     return findings
 
 
 def review(cdk_out: str | Path) -> dict[str, Any]:
-    out = Path(cdk_out)
-    templates, _ = load_app(out)
-    checks = run_checks(templates)
-    findings = nag_findings(out)
+    assembly = Assembly.load(cdk_out)
+    checks = run_checks(assembly)
+    findings = nag_findings(assembly)
     acknowledged = [
         {**row, "pillar": rule_pillar(row["rule"]) or "unmapped"}
-        for row in acknowledgments_in(templates)
+        for row in acknowledgments_in(assembly)
     ]
     pillars = {}
     for pillar in PILLARS:
         mine = [c for c in checks if c.pillar == pillar]
+        judged_checks = [c for c in mine if c.status != "unknown"]
         pillars[pillar] = {
-            "passed": [asdict(c) for c in mine if c.passed],
-            "findings": [asdict(c) for c in mine if not c.passed]
+            "passed": [asdict(c) for c in mine if c.status == "pass"],
+            "findings": [asdict(c) for c in mine if c.status == "finding"]
             + [f for f in findings if f["pillar"] == pillar],
+            "unknown": [asdict(c) for c in mine if c.status == "unknown"],
             "acknowledged": [a for a in acknowledged if a["pillar"] == pillar],
-            "score": f"{sum(c.passed for c in mine)}/{len(mine)}",
+            "score": f"{sum(c.passed for c in judged_checks)}/{len(judged_checks)}",
         }
     return {
-        "stacks": sorted(templates),
+        "stacks": sorted(assembly.templates),
         "pillars": pillars,
         "unmapped": [a["rule"] for a in acknowledged if a["pillar"] == "unmapped"]
         + [f["rule"] for f in findings if f["pillar"] == "unmapped"],

@@ -1,0 +1,38 @@
+"""What the deploy-side commands share: the environment, the target, the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wellstack.cli._common import environment, make_target
+
+
+def resolve(env_name: str, cdk_json: Path, sandbox: bool, port: int) -> tuple[Any, Any, Any]:
+    """(settings, target, build) for a deploy-side command; says where it is going."""
+    from wellstack.deploy.flow import Build
+
+    settings = environment(env_name, cdk_json)
+    target = make_target(sandbox, port, settings.region)
+    if sandbox:
+        from wellstack.emulator.sandbox import emulator_build
+
+        build = emulator_build(settings)
+    else:
+        build = Build(environment_names=(settings.name,))
+    click.echo(
+        f"target: {target.describe()}, environment {settings.name} ({settings.region})", err=True
+    )
+    return settings, target, build
+
+
+def out_option(default: str) -> Any:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path(default),
+        show_default=True,
+        help="where to synthesize the cloud assembly",
+    )

@@ -1,0 +1,112 @@
+"""``wellstack sandbox up|down|stop|summary``: the environment in a local AWS emulator (moto's
+server on loopback), with no AWS account."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from wellstack.cli._common import emit_json, env_option, environment, one_line_errors
+
+STATE = Path(".sandbox")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def port_option(function: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--port",
+        type=click.IntRange(1, 65535),
+        default=4566,
+        show_default=True,
+        envvar="SANDBOX_PORT",
+        help="the emulator's port on localhost",
+    )(function)
+
+
+@click.group("sandbox")
+def command() -> None:
+    """The environment deployed into moto's AWS emulator on localhost (no account needed)."""
+
+
+@command.command("up")
+@env_option
+@port_option
+@click.option("--allow-data-loss", is_flag=True, help="deploy even when the data guard refuses")
+@click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
+@one_line_errors
+def up(env_name: str, cdk_json: Path, port: int, allow_data_loss: bool, as_json: bool) -> None:
+    """Start the emulator (if needed), bootstrap, data guard, deploy every stack; then a summary
+    read back through the AWS API."""
+    from wellstack.emulator import sandbox
+    from wellstack.emulator.server import Emulator
+    from wellstack.emulator.summary import render, summary
+
+    settings = environment(env_name, cdk_json)
+    emulator = Emulator(port, STATE)
+    code = sandbox.up(emulator, settings, STATE / "cdk.out", allow_data_loss=allow_data_loss)
+    info = summary(emulator, settings.region)
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(render(info))
+    click.echo(
+        f"sandbox: running on {emulator.endpoint} (pid {emulator.running_pid()}); "
+        f"`wellstack sandbox stop` ends it",
+        err=True,
+    )
+    sys.exit(code)
+
+
+@command.command("down")
+@env_option
+@port_option
+@one_line_errors
+def down(env_name: str, cdk_json: Path, port: int) -> None:
+    """Destroy the environment's stacks in the emulator (it keeps running)."""
+    from wellstack.analysis.guard import explain_retained
+    from wellstack.emulator import sandbox
+    from wellstack.emulator.server import Emulator
+
+    settings = environment(env_name, cdk_json)
+    emulator = Emulator(port, STATE)
+    emulator.require_running()
+    out = STATE / "cdk.out"
+    if (out / "manifest.json").exists():
+        click.echo(explain_retained(out))
+    sys.exit(sandbox.down(emulator, settings, out))
+
+
+@command.command("stop")
+@port_option
+@one_line_errors
+def stop(port: int) -> None:
+    """Stop the emulator this sandbox started (its state is lost)."""
+    from wellstack.emulator.server import Emulator
+
+    stopped = Emulator(port, STATE).stop()
+    click.echo("sandbox: stopped" if stopped else "sandbox: was not running")
+
+
+@command.command("summary")
+@env_option
+@port_option
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@one_line_errors
+def show(env_name: str, cdk_json: Path, port: int, as_json: bool) -> None:
+    """What the emulator holds, read back through the AWS API."""
+    from wellstack.emulator.server import Emulator
+    from wellstack.emulator.summary import render, summary
+
+    settings = environment(env_name, cdk_json)
+    emulator = Emulator(port, STATE)
+    emulator.require_running()
+    info = summary(emulator, settings.region)
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(render(info))
