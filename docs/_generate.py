@@ -182,6 +182,25 @@ def cli_commands() -> str:
     return "\n".join(rows) + "\n"
 
 
+def alarm_thresholds() -> str:
+    from wellstack.constructs.monitoring import THRESHOLDS
+
+    rows = ["| alarm | threshold | for | why |", "|---|---|---|---|"]
+    for name, rule in THRESHOLDS.items():
+        window = f"{rule.datapoints} of {rule.periods} x {rule.period_minutes} min"
+        rows.append(f"| `{name}` | {rule.value:g} {rule.unit} | {window} | {_cell(rule.why)} |")
+    return "\n".join(rows) + "\n"
+
+
+def moto_fixes() -> str:
+    from wellstack.emulator.moto_fixes import MOTO_FIXES
+
+    return "".join(
+        f"- **{_cell(what)}** — {_cell(behaviour)}. Reproduction: {_cell(repro)}.\n"
+        for what, behaviour, repro in MOTO_FIXES
+    )
+
+
 def generators() -> dict[str, Callable[[], str]]:
     """Block name -> what it should hold."""
     from wellstack import constructs
@@ -190,6 +209,8 @@ def generators() -> dict[str, Callable[[], str]]:
         "settings-keys": settings_keys,
         "emulator-differences": emulator_differences,
         "cli-commands": cli_commands,
+        "alarm-thresholds": alarm_thresholds,
+        "moto-fixes": moto_fixes,
     }
     for name in ("dev", "prod"):
         found[f"subnet-plan:{name}"] = lambda name=name: subnet_plan(name)

@@ -131,7 +131,9 @@ def test_postgres_tls_and_logs(clusters):
     entry = clusters["postgres"]
     props = cluster_props(entry)["Properties"]
     group = entry["json"]["Resources"][ref(props["DBClusterParameterGroupName"])]
-    assert group["Properties"]["Parameters"] == {"rds.force_ssl": "1"}
+    parameters = group["Properties"]["Parameters"]
+    assert parameters["rds.force_ssl"] == "1"
+    assert parameters["log_min_duration_statement"] == "1000"
     assert props["EnableCloudwatchLogsExports"] == ["postgresql"]
     assert "BacktrackWindow" not in props
     # r7g supports Performance Insights: on, encrypted with the cluster's key.

@@ -8,6 +8,7 @@ for DB instance classes" page of the Aurora User Guide (checked 2026-11).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal
 
@@ -100,3 +101,48 @@ def aurora_problem(value: object, engine: str) -> str | None:
             f"has a size {size!r} Aurora does not offer for {family} (large, xlarge, 2xlarge ...)"
         )
     return None
+
+
+def _vcpus(size: str) -> int:
+    if size in ("medium", "large"):
+        return 2
+    if size == "xlarge":
+        return 4
+    multiple = size.removesuffix("xlarge")
+    return 4 * int(multiple) if multiple.isdigit() else 2
+
+
+def aurora_memory_gib(instance_class: str, max_acu: float | None = None) -> float:
+    """Memory of an Aurora instance: burstable t3/t4g have 4 GiB (medium) or 8 (large); the r
+    families 8 GiB per vCPU and x2g 16; Serverless v2 (``"serverless"``) about 2 GiB per ACU at
+    its maximum capacity. (Aurora User Guide, "Hardware specifications for DB instance
+    classes".)"""
+    if instance_class.removeprefix("db.") == "serverless":
+        return 2.0 * (max_acu or 1)
+    family, _, size = instance_class.removeprefix("db.").partition(".")
+    if family.startswith("t"):
+        return 4.0 if size == "medium" else 8.0
+    return float(_vcpus(size) * (16 if family.startswith("x2") else 8))
+
+
+#: Aurora MySQL's default max_connections by size (Aurora User Guide, "Maximum connections to
+#: an Aurora MySQL DB instance"); burstable classes are t3/t4g.
+_MYSQL_MAX_CONNECTIONS = {
+    "t-medium": 90, "t-large": 135, "large": 1000, "xlarge": 2000, "2xlarge": 3000,
+    "4xlarge": 4000, "8xlarge": 5000, "12xlarge": 6000, "16xlarge": 6000, "24xlarge": 7000,
+}  # fmt: skip
+
+
+def aurora_max_connections(engine: str, instance_class: str, max_acu: float | None = None) -> int:
+    """The default ``max_connections`` of an Aurora instance. MySQL: AWS's table by class;
+    PostgreSQL: ``LEAST(DBInstanceClassMemory/9531392, 5000)`` with DBInstanceClassMemory taken
+    as 90% of the class's memory (RDS keeps the rest for the OS)."""
+    memory = aurora_memory_gib(instance_class, max_acu) * 2**30
+    if engine == "postgresql":
+        return int(min(memory * 0.9 / 9531392, 5000))
+    name = instance_class.removeprefix("db.")
+    if name == "serverless":
+        return max(90, int(min(1000 * math.log2(max(memory * 0.9 / 8187281408, 1)) + 1000, 16000)))
+    family, _, size = name.partition(".")
+    key = f"t-{size}" if family.startswith("t") else size
+    return _MYSQL_MAX_CONNECTIONS.get(key, 7000)

@@ -30,6 +30,7 @@ MAX_READERS = 15
 
 _ACCOUNT = r"[0-9]{12}"
 _ENV_NAME = r"[a-z][a-z0-9-]{0,19}"
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class EnvironmentSettings:
     log_retention_days: int = 30
     #: Production: stack termination protection and load balancer deletion protection.
     production: bool = False
+    #: Where the alarms are sent by email (confirm the subscription AWS mails). Default: nobody
+    #: (subscribe your endpoints to the alarm topic).
+    alarm_email: str | None = None
     #: Cost-allocation tags on every taggable resource (with ``project`` and ``environment``).
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -167,6 +171,10 @@ def _retention(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
     return p.log_retention(k, v)
 
 
+def _email(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return v is None or p.text(k, v, _EMAIL, "an email address", max_length=254)
+
+
 def _tags(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
     return p.tags(k, v)
 
@@ -192,6 +200,7 @@ CHECKS: dict[str, KeyCheck] = {
     "app_desired_capacity": _desired,
     "log_retention_days": _retention,
     "production": _flag,
+    "alarm_email": _email,
     "tags": _tags,
 }
 if set(CHECKS) != set(_KEYS):  # a key without a check (or a check without a key) is a bug

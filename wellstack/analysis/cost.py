@@ -296,6 +296,33 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
             "stated volume spread over the lifecycle waterfall",
         )
 
+    # Monitoring: alarms (each metric an alarm reads), dashboards, S3 request metrics
+    alarms = assembly.resources("AWS::CloudWatch::Alarm")
+    alarm_metrics = sum(_alarm_metric_count(alarm) for alarm in alarms)
+    add(
+        "CloudWatch alarms",
+        alarm_metrics,
+        "alarm metric-months",
+        "cloudwatch_alarm_metric_month",
+        f"{len(alarms)} alarms reading {alarm_metrics} metrics",
+    )
+    add(
+        "CloudWatch dashboards",
+        len(assembly.resources("AWS::CloudWatch::Dashboard")),
+        "dashboard-months",
+        "cloudwatch_dashboard_month",
+    )
+    request_filters = sum(
+        len(b.items("MetricsConfigurations")) for b in assembly.resources("AWS::S3::Bucket")
+    )
+    add(
+        "S3 request metrics",
+        request_filters * S3_REQUEST_METRICS,
+        "metric-months",
+        "cloudwatch_metric_month",
+        f"{request_filters} filter(s) x {S3_REQUEST_METRICS} request metrics",
+    )
+
     # WAF
     acls = assembly.resources("AWS::WAFv2::WebACL")
     rules_count = sum(len(acl.items("Rules")) for acl in acls)
@@ -309,6 +336,19 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         "assumed volume",
     )
     return Estimate(region=region, lines=lines, assumptions=assumptions, sources=used_sources)
+
+
+#: S3 publishes 16 request metrics per metrics filter (AllRequests, GetRequests ... 5xxErrors,
+#: FirstByteLatency, TotalRequestLatency), billed as custom CloudWatch metrics.
+S3_REQUEST_METRICS = 16
+
+
+def _alarm_metric_count(alarm: Any) -> int:
+    """A plain alarm reads one metric; a metric-math alarm each metric its expression uses."""
+    queries = alarm.items("Metrics")
+    if not queries:
+        return 1
+    return sum(1 for q in queries if isinstance(q, dict) and "MetricStat" in q) or 1
 
 
 def compare(base: Estimate, other: Estimate) -> list[dict[str, Any]]:

@@ -57,6 +57,25 @@ RULE_PILLARS: dict[str, str] = {
     "CloudFormation-Validate::F3002": OPERATIONS,
     "CloudFormation-Validate::F3003": OPERATIONS,
     "CloudFormation-Validate::W3010": RELIABILITY,
+    # AWS Control Tower's proactive controls (their cfn-guard rule names)
+    "CloudFormation-Validate::alb_http_to_https_redirection_check": SECURITY,
+    "CloudFormation-Validate::autoscaling_mixed_instances_policy_multiple_instance_types_check": (
+        RELIABILITY
+    ),
+    "CloudFormation-Validate::autoscaling_multiple_az_check": RELIABILITY,
+    "CloudFormation-Validate::cloudwatch_log_group_retention_period_check": OPERATIONS,
+    "CloudFormation-Validate::elbv2_deletion_protection_enabled_check": RELIABILITY,
+    "CloudFormation-Validate::kms_create_grant_aws_service_check": SECURITY,
+    "CloudFormation-Validate::lambda_inside_vpc_check": SECURITY,
+    "CloudFormation-Validate::rds_cluster_logging_enabled_check": OPERATIONS,
+    "CloudFormation-Validate::rds_instance_automatic_minor_version_upgrade_enabled_check": (
+        SECURITY
+    ),
+    "CloudFormation-Validate::s3_bucket_default_encryption_kms_check": SECURITY,
+    "CloudFormation-Validate::s3_bucket_logging_enabled_check": SECURITY,
+    "CloudFormation-Validate::s3_bucket_object_lock_enabled_check": RELIABILITY,
+    "CloudFormation-Validate::s3_event_notifications_enabled_check": OPERATIONS,
+    "NIST.800.53.R5-RDSLoggingEnabled": OPERATIONS,
 }
 
 
@@ -253,6 +272,60 @@ def _logs(assembly: Assembly) -> Iterator[Check]:
             judged(len(flow_logs) >= len(vpcs)),
             f"{len(flow_logs)} flow log(s) for {len(vpcs)} VPC(s)",
         )
+
+
+#: What the alarms must cover, by the namespace of the metrics they read.
+ALARM_COVERAGE = {
+    "AWS/ApplicationELB": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS/AutoScaling": "AWS::AutoScaling::AutoScalingGroup",
+    "AWS/RDS": "AWS::RDS::DBCluster",
+    "AWS/NATGateway": "AWS::EC2::NatGateway",
+}
+
+
+def _alarm_namespaces(alarm: Resource) -> set[str]:
+    found = {alarm.prop("Namespace")} if alarm.prop("Namespace") else set()
+    for query in alarm.items("Metrics"):
+        stat = (query.get("MetricStat") or {}) if isinstance(query, dict) else {}
+        namespace = (stat.get("Metric") or {}).get("Namespace")
+        if namespace:
+            found.add(namespace)
+    return {str(n) for n in found}
+
+
+@check
+def _alarms(assembly: Assembly) -> Iterator[Check]:
+    alarms = assembly.resources("AWS::CloudWatch::Alarm")
+    watched = set().union(*(_alarm_namespaces(a) for a in alarms)) if alarms else set()
+    missing = [
+        namespace
+        for namespace, resource_type in ALARM_COVERAGE.items()
+        if assembly.resources(resource_type) and namespace not in watched
+    ]
+    yield Check(
+        OPERATIONS,
+        "alarms",
+        "Alarms watch every tier (load balancer, instances, database, NAT)",
+        judged(bool(alarms) and not missing),
+        f"{len(alarms)} alarm(s)" + (f"; nothing watches {', '.join(missing)}" if missing else ""),
+    )
+    silent = [f"{a.stack}/{a.logical_id}" for a in alarms if not a.items("AlarmActions")]
+    if alarms:
+        yield Check(
+            OPERATIONS,
+            "alarms-notify",
+            "Every alarm notifies someone (an alarm action)",
+            judged(not silent),
+            f"without an action: {', '.join(silent)}" if silent else "all have actions",
+        )
+    dashboards = assembly.resources("AWS::CloudWatch::Dashboard")
+    yield Check(
+        OPERATIONS,
+        "dashboard",
+        "A dashboard shows the golden signals",
+        judged(bool(dashboards)),
+        f"{len(dashboards)} dashboard(s)",
+    )
 
 
 def _instance_families(assembly: Assembly) -> tuple[list[str], list[str]]:

@@ -2,6 +2,7 @@
 
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster
+from wellstack.constructs.monitoring import Monitoring
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.constructs.storage import TieredBucket, validate_transitions
@@ -14,6 +15,7 @@ __all__ = [
     "AuroraCluster",
     "Engine",
     "IpAddressType",
+    "Monitoring",
     "NatStrategy",
     "Network",
     "ObjectLockMode",

@@ -10,8 +10,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from wellstack.compliance import acknowledge
+from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs._checks import log_retention
+from wellstack.constructs._keys import customer_key
+
+#: Control Tower (CT.CLOUDWATCH.PR.2) asks log groups to keep a year; shorter is a choice.
+A_YEAR = 365
 
 REPLICATION_REASON = (
     "Cross-region replication is a disaster-recovery choice left to the caller (it needs a "
@@ -22,39 +26,40 @@ REPLICATION_REASON = (
 
 def logs_key(scope: Construct, construct_id: str, description: str) -> kms.Key:
     """A rotating KMS key that CloudWatch Logs may use for this account's log groups."""
-    stack = cdk.Stack.of(scope)
-    key = kms.Key(
-        scope,
-        construct_id,
-        description=description,
-        enable_key_rotation=True,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
-    )
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="CloudWatchLogsUse",
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-            actions=[
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            resources=["*"],
-            conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="*",
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                }
-            },
-        )
-    )
+    key = customer_key(scope, construct_id, description)
+    allow_cloudwatch_logs(key)
     return key
+
+
+def allow_cloudwatch_logs(key: kms.Key) -> None:
+    """Let CloudWatch Logs use ``key`` for this account's log groups in the stack's region (the
+    key-policy statement of "Encrypt log data in CloudWatch Logs using AWS KMS")."""
+    key.add_to_resource_policy(cloudwatch_logs_statement(cdk.Stack.of(key)))
+
+
+def cloudwatch_logs_statement(stack: cdk.Stack) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid="CloudWatchLogsUse",
+        principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        actions=[
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+        ],
+        resources=["*"],
+        conditions={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name="*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            }
+        },
+    )
 
 
 def encrypted_log_group(
@@ -64,16 +69,29 @@ def encrypted_log_group(
     retention_days: int,
     key: kms.IKey | kms.Key,
     log_group_name: str | None = None,
+    retention_setting: str = "log_retention_days",
 ) -> logs.LogGroup:
-    """A log group kept ``retention_days`` (validated by the caller), encrypted, RETAINed."""
-    return logs.LogGroup(
+    """A log group kept ``retention_days`` (validated by the caller), encrypted, RETAINed. Less
+    than a year is acknowledged for Control Tower with the setting that chose it."""
+    group = logs.LogGroup(
         scope,
         construct_id,
         log_group_name=log_group_name,
         retention=log_retention(retention_days),
-        encryption_key=key,
+        encryption_key=key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
+    if retention_days < A_YEAR:
+        acknowledge(
+            group,
+            {
+                CONTROL_TOWER + "cloudwatch_log_group_retention_period_check": (
+                    f"{retention_setting}={retention_days} was chosen (a shorter-lived "
+                    f"environment); production settings keep {A_YEAR} days or more"
+                )
+            },
+        )
+    return group
 
 
 def log_bucket(
@@ -111,20 +129,48 @@ def log_bucket(
         ],
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
+    send_events_to_eventbridge(bucket)
     end_of_chain = (
         f"This bucket receives {delivered_by} logs; logging it into another bucket would only "
         "move the question (and into itself would loop)"
     )
+    sse_s3 = (
+        f"{delivered_by} delivers logs only to buckets encrypted with SSE-S3 (AES-256), not SSE-KMS"
+    )
     acknowledge(
         bucket,
-        {
-            "AwsSolutions-S1": end_of_chain,
-            "NIST.800.53.R5-S3BucketLoggingEnabled": end_of_chain,
-            "NIST.800.53.R5-S3DefaultEncryptionKMS": (
-                f"{delivered_by} delivers logs only to buckets encrypted with SSE-S3 (AES-256), "
-                "not SSE-KMS"
-            ),
+        same_reason(
+            end_of_chain,
+            "AwsSolutions-S1",
+            "NIST.800.53.R5-S3BucketLoggingEnabled",
+            CONTROL_TOWER + "s3_bucket_logging_enabled_check",
+            CHECKOV + "CKV_AWS_18",
+        )
+        | same_reason(
+            sse_s3,
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            CONTROL_TOWER + "s3_bucket_default_encryption_kms_check",
+        )
+        | {
             "NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON,
+            CONTROL_TOWER + "s3_bucket_object_lock_enabled_check": (
+                f"Logs expire after {retention_days} days by the lifecycle rule; S3 Object Lock "
+                "would keep expired log objects past that (and their cost); versioning and "
+                "RETAIN protect them until then"
+            ),
         },
     )
     return bucket
+
+
+def send_events_to_eventbridge(bucket: s3.Bucket) -> None:
+    """S3 event notifications to Amazon EventBridge, set on the CloudFormation resource (CDK's
+    ``event_bridge_enabled`` goes through a Lambda-backed custom resource instead). AWS service
+    events on the default event bus cost nothing until a rule matches them."""
+    resource = bucket.node.default_child
+    if isinstance(resource, s3.CfnBucket):
+        resource.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+                event_bridge_enabled=True
+            )
+        )

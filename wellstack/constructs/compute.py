@@ -21,11 +21,12 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from wellstack.catalog import ec2_architecture, ec2_problem
-from wellstack.compliance import acknowledge
+from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.security import TierSecurityGroups
+from wellstack.errors import WellstackError
 from wellstack.types import Architecture, choices
 
 ARCHITECTURES = choices(Architecture)
@@ -104,6 +105,8 @@ AUTO_SCALING_GROUP_OVERRIDES = _props.OverrideRules(
         "instance_monitoring": "launch_template_props",
         "spot_price": "launch_template_props (spot_options)",
         "allow_all_outbound": "security_groups",
+        "signals": "signal_timeout_minutes",
+        "update_policy": "signal_timeout_minutes",
     },
     protected={
         "vpc_subnets": _props.Protect(
@@ -164,6 +167,34 @@ HEALTH_CHECK_OVERRIDES = _props.OverrideRules(
 )
 
 
+_IMDS_TOKEN = (
+    "TOKEN=$(curl -s -X PUT http://169.254.169.254/latest/api/token "
+    "-H 'X-aws-ec2-metadata-token-ttl-seconds: 300')"
+)
+
+
+def signal_commands(
+    web_port: int, health_check_path: str, stack_name: str, logical_id: str, region: str
+) -> list[str]:
+    """Wait until the web server answers ``health_check_path`` (up to 10 minutes), then tell
+    CloudFormation: SUCCESS lets a rolling update go on, FAILURE (or no signal before the
+    timeout) rolls it back with the old instances still serving. AWS CLI v2 ships with Amazon
+    Linux 2023; the instance role may signal its own stack only."""
+    return [
+        _IMDS_TOKEN,
+        'INSTANCE_ID=$(curl -s -H "X-aws-ec2-metadata-token: $TOKEN" '
+        "http://169.254.169.254/latest/meta-data/instance-id)",
+        "STATUS=FAILURE",
+        "for attempt in $(seq 1 120); do",
+        f"  if curl -sf -o /dev/null http://127.0.0.1:{web_port}{health_check_path}; then "
+        "STATUS=SUCCESS; break; fi",
+        "  sleep 5",
+        "done",
+        f"aws cloudformation signal-resource --region {region} --stack-name {stack_name} "
+        f'--logical-resource-id {logical_id} --unique-id "$INSTANCE_ID" --status "$STATUS"',
+    ]
+
+
 def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
     """nginx from Amazon Linux 2023's own repository, serving a small page and the health path."""
     health_file = health_check_path + ("index.html" if health_check_path.endswith("/") else "")
@@ -173,8 +204,7 @@ def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
         "dnf install -y nginx",
         f"sed -i 's/listen       80;/listen       {web_port};/; "
         f"s/listen       \\[::\\]:80;/listen       [::]:{web_port};/' /etc/nginx/nginx.conf",
-        "TOKEN=$(curl -s -X PUT http://169.254.169.254/latest/api/token "
-        "-H 'X-aws-ec2-metadata-token-ttl-seconds: 60')",
+        _IMDS_TOKEN,
         'AZ=$(curl -s -H "X-aws-ec2-metadata-token: $TOKEN" '
         "http://169.254.169.254/latest/meta-data/placement/availability-zone)",
         'echo "<h1>wellstack</h1><p>served from $(hostname) in $AZ</p>" '
@@ -217,7 +247,12 @@ class AppTier(Construct):
     :param cpu_target: target-tracking CPU utilization, percent. Default 60. A group with
         ``min_capacity == max_capacity`` has a fixed size and no scaling policy.
     :param user_data: a script (str) or ``ec2.UserData``. Default: nginx serving a small page
-        and ``health_check_path`` on the web port.
+        and ``health_check_path`` on the web port. Either way the instance then waits for its
+        health path to answer and signals CloudFormation (see ``signal_timeout_minutes``).
+    :param signal_timeout_minutes: how long a new instance has to answer its health path and
+        signal (1-60). Creation waits for ``min_capacity`` signals; a rolling update replaces
+        one instance at a time, keeps ``min_capacity`` in service, waits for each new one's
+        signal and rolls back if it fails. Default 15.
     :param health_check_path: what the target group checks. Default ``/health``.
     :param health_check_props: ``elbv2.HealthCheck`` keyword arguments merged over wellstack's
         (every 15 s, healthy after 2, unhealthy after 3, HTTP 200).
@@ -265,6 +300,7 @@ class AppTier(Construct):
         desired_capacity: int | None = None,
         cpu_target: int = 60,
         user_data: str | ec2.UserData | None = None,
+        signal_timeout_minutes: int = 15,
         health_check_path: str = "/health",
         health_check_props: Mapping[str, Any] | None = None,
         web_port: int | None = None,
@@ -333,6 +369,7 @@ class AppTier(Construct):
                 problems, "health_check_props", health_check_props, HEALTH_CHECK_OVERRIDES
             ),
         )
+        problems.integer("signal_timeout_minutes", signal_timeout_minutes, 1, 60, "PT1H at most")
         problems.done()
         super().__init__(scope, construct_id)
         self._path = problems.path
@@ -345,16 +382,21 @@ class AppTier(Construct):
         self.web_port: int = port
         #: The instances' role (SSM managed instance core only); attach your policies here.
         self.role: iam.Role = self._instance_role()
+        #: The Auto Scaling bounds.
+        self.min_capacity: int = min_capacity
+        self.max_capacity: int = max_capacity
+        #: The instances' boot script (yours or the default), followed by the health signal.
+        self.user_data: ec2.UserData = _user_data(user_data, port, health_check_path)
         #: The launch template (IMDSv2, encrypted gp3, no key pair).
         self.launch_template: ec2.LaunchTemplate = self._launch_template(
-            type_name, arch, machine_image, user_data, health_check_path, root_volume_gb,
-            overrides.launch_template,
-        )  # fmt: skip
+            type_name, arch, machine_image, root_volume_gb, overrides.launch_template
+        )
         #: The Auto Scaling group in the private subnets.
         self.auto_scaling_group: autoscaling.AutoScalingGroup = self._auto_scaling_group(
-            vpc, min_capacity, max_capacity, desired_capacity, cpu_target,
-            overrides.auto_scaling_group,
+            vpc, (min_capacity, max_capacity, desired_capacity), cpu_target,
+            signal_timeout_minutes, overrides.auto_scaling_group,
         )  # fmt: skip
+        self._signal_when_healthy(health_check_path)
         #: The internet-facing Application Load Balancer in the public subnets.
         self.load_balancer: elbv2.ApplicationLoadBalancer = self._load_balancer(
             vpc, deletion_protection, overrides.load_balancer
@@ -432,15 +474,9 @@ class AppTier(Construct):
         instance_type: str,
         arch: Architecture,
         machine_image: ec2.IMachineImage | None,
-        user_data: str | ec2.UserData | None,
-        health_check_path: str,
         root_volume_gb: int,
         overrides: dict[str, Any],
     ) -> ec2.LaunchTemplate:
-        if isinstance(user_data, str):
-            script = ec2.UserData.for_linux()
-            script.add_commands(user_data)
-            user_data = script
         image = machine_image or ec2.MachineImage.latest_amazon_linux2023(
             cpu_type=ec2.AmazonLinuxCpuType.ARM_64
             if arch == "arm64"
@@ -452,9 +488,11 @@ class AppTier(Construct):
             "require_imdsv2": True,
             "http_put_response_hop_limit": 1,
             "detailed_monitoring": True,
-            "role": self.role,
+            # CDK's own grants (e.g. for the creation signals) would add an inline policy: the
+            # permissions the tier needs come as managed policies instead (SignalPolicy).
+            "role": self.role.without_policy_updates(),
             "security_group": self.security_groups.app,
-            "user_data": user_data or default_user_data(self.web_port, health_check_path),
+            "user_data": self.user_data,
             "block_devices": [
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
@@ -478,12 +516,13 @@ class AppTier(Construct):
     def _auto_scaling_group(
         self,
         vpc: ec2.IVpc,
-        min_capacity: int,
-        max_capacity: int,
-        desired_capacity: int | None,
+        capacity: tuple[int, int, int | None],
         cpu_target: int,
+        signal_timeout_minutes: int,
         overrides: dict[str, Any],
     ) -> autoscaling.AutoScalingGroup:
+        min_capacity, max_capacity, desired_capacity = capacity
+        timeout = cdk.Duration.minutes(signal_timeout_minutes)
         defaults: dict[str, Any] = {
             "vpc": vpc,
             "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
@@ -495,11 +534,28 @@ class AppTier(Construct):
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
                 grace_period=cdk.Duration.minutes(5),
             ),
-            # Keep min_capacity in service while rolling, but stay below max: CloudFormation
-            # rejects MinInstancesInService >= MaxSize (e.g. min == max == 2).
+            # Creation waits for min_capacity healthy instances (none to wait for at 0).
+            "signals": autoscaling.Signals.wait_for_min_capacity(timeout=timeout)
+            if min_capacity
+            else None,
+            # One instance at a time; keep min_capacity in service, but stay below max:
+            # CloudFormation rejects MinInstancesInService >= MaxSize (e.g. min == max == 2).
+            # Each new instance must signal within the timeout, or the update rolls back.
             "update_policy": autoscaling.UpdatePolicy.rolling_update(
-                min_instances_in_service=min(min_capacity, max_capacity - 1)
+                max_batch_size=1,
+                min_instances_in_service=min(min_capacity, max_capacity - 1),
+                pause_time=timeout,
+                wait_on_resource_signals=True,
+                suspend_processes=[
+                    autoscaling.ScalingProcess.HEALTH_CHECK,
+                    autoscaling.ScalingProcess.REPLACE_UNHEALTHY,
+                    autoscaling.ScalingProcess.AZ_REBALANCE,
+                    autoscaling.ScalingProcess.ALARM_NOTIFICATION,
+                    autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
+                ],
             ),
+            # GroupInServiceInstances & co. for the alarms and the dashboard (free, 1 minute).
+            "group_metrics": [autoscaling.GroupMetrics.all()],
         }
         props = _props.merge(defaults, overrides)
         group = _props.build(
@@ -510,16 +566,55 @@ class AppTier(Construct):
         )
         if min_capacity != max_capacity:  # a fixed-size group has nothing to scale
             group.scale_on_cpu_utilization("CpuTarget", target_utilization_percent=cpu_target)
-        acknowledge(
-            group,
-            {
-                "AwsSolutions-AS3": (
-                    "Scaling events are recorded in the group's activity history and CloudWatch "
-                    "metrics; nobody subscribes to per-event notifications in this design"
-                ),
-            },
-        )
+        reasons = {
+            "AwsSolutions-AS3": (
+                "Scaling events are recorded in the group's activity history and CloudWatch "
+                "metrics; nobody subscribes to per-event notifications in this design"
+            ),
+            CONTROL_TOWER + "autoscaling_mixed_instances_policy_multiple_instance_types_check": (
+                "One instance type (instance_type=) keeps capacity, cost and the image's "
+                "architecture predictable; the group spreads over every AZ of the private tier "
+                "for availability"
+            ),
+        }
+        if _state_availability_zones(group, vpc):
+            reasons["CloudFormation-Validate::W3010"] = (
+                "The group states the AZs of its subnets (the network's explicit "
+                "availability_zones, which keep synthesis offline) for Control Tower's "
+                "CT.AUTOSCALING.PR.1; they can only be those of the subnets"
+            )
+        else:
+            reasons[CONTROL_TOWER + "autoscaling_multiple_az_check"] = (
+                "The group's AZs come from its subnets (VPCZoneIdentifier), which span every AZ "
+                "of the private tier; their names are not known at synth to state them too"
+            )
+        acknowledge(group, reasons)
         return group
+
+    def _signal_when_healthy(self, health_check_path: str) -> None:
+        """Append the health signal to the boot script; let the role signal this stack only."""
+        stack = cdk.Stack.of(self)
+        group = self.auto_scaling_group.node.default_child
+        if not isinstance(group, cdk.CfnResource):
+            raise WellstackError(self._path, ["the Auto Scaling group has no CfnResource"])
+        self.user_data.add_commands(
+            *signal_commands(
+                self.web_port, health_check_path, stack.stack_name, stack.get_logical_id(group),
+                stack.region,
+            )
+        )  # fmt: skip
+        iam.ManagedPolicy(
+            self,
+            "SignalPolicy",
+            description="App instances: report their health to this stack's update",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["cloudformation:SignalResource"],
+                    resources=[cdk.Aws.STACK_ID],
+                )
+            ],
+            roles=[self.role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        )
 
     def _load_balancer(
         self, vpc: ec2.IVpc, deletion_protection: bool, overrides: dict[str, Any]
@@ -679,7 +774,33 @@ class AppTier(Construct):
             ],
         )
         logging.node.add_dependency(group)
+        logging.node.add_dependency(self._waf_log_policy(group))
         return acl, group
+
+    def _waf_log_policy(self, group: logs.LogGroup) -> logs.ResourcePolicy:
+        """WAF's log delivery may write to this log group only: its own resource policy, so WAF
+        need not extend the account-wide AWSWAF-LOGS policy (5,120 characters, shared by every
+        web ACL of the account). A region holds at most 10 such policies per account: one per
+        environment here ("Logging web ACL traffic: CloudWatch Logs permissions")."""
+        stack = cdk.Stack.of(self)
+        return logs.ResourcePolicy(
+            self,
+            "WafLogPolicy",
+            policy_statements=[
+                iam.PolicyStatement(
+                    sid="WafLogDelivery",
+                    principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"{group.log_group_arn}"],
+                    conditions={
+                        "ArnLike": {
+                            "aws:SourceArn": stack.format_arn(service="logs", resource="*")
+                        },
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                    },
+                )
+            ],
+        )
 
     def _acknowledge(self, tls: bool, deletion_protection: bool, waf: bool) -> None:
         if not tls:
@@ -692,13 +813,18 @@ class AppTier(Construct):
                 {
                     "NIST.800.53.R5-ALBHttpToHttpsRedirection": plain_http,
                     "NIST.800.53.R5-ELBv2ACMCertificateRequired": plain_http,
+                    CONTROL_TOWER + "alb_http_to_https_redirection_check": plain_http,
+                    CHECKOV + "CKV_AWS_2": plain_http,
+                    CHECKOV + "CKV_AWS_103": plain_http,
                 },
             )
         reasons = {}
         if not deletion_protection:
-            reasons["NIST.800.53.R5-ELBDeletionProtectionEnabled"] = (
+            reasons |= same_reason(
                 "deletion_protection=False was chosen (non-production settings: the load "
-                "balancer holds no data and is recreated by a deploy)"
+                "balancer holds no data and is recreated by a deploy)",
+                "NIST.800.53.R5-ELBDeletionProtectionEnabled",
+                CONTROL_TOWER + "elbv2_deletion_protection_enabled_check",
             )
         if not waf:
             reasons["NIST.800.53.R5-ALBWAFEnabled"] = "waf=False was chosen explicitly"
@@ -932,3 +1058,30 @@ def _check_rule_priorities(problems: Problems, managed: int, rules: Sequence[Any
             problems.add(f"{where} priority {priority} is also the priority of {seen[priority]!r}")
         else:
             seen[priority] = str(name)
+
+
+def _user_data(
+    user_data: str | ec2.UserData | None, web_port: int, health_path: str
+) -> ec2.UserData:
+    if isinstance(user_data, ec2.UserData):
+        return user_data
+    if isinstance(user_data, str):
+        script = ec2.UserData.for_linux()
+        script.add_commands(user_data)
+        return script
+    return default_user_data(web_port, health_path)
+
+
+def _state_availability_zones(group: autoscaling.AutoScalingGroup, vpc: ec2.IVpc) -> bool:
+    """State the group's AZs (``AvailabilityZones``) next to its subnets when their names are
+    known at synth: Control Tower's CT.AUTOSCALING.PR.1 reads that property. CloudFormation
+    requires the subnets to lie in those AZs, which they do by construction."""
+    resource = group.node.default_child
+    subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    azs = list(dict.fromkeys(subnets.availability_zones))
+    if not isinstance(resource, autoscaling.CfnAutoScalingGroup) or len(azs) < 2:
+        return False
+    if any(is_token(az) for az in azs):
+        return False
+    resource.availability_zones = azs
+    return True

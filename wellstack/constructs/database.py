@@ -15,15 +15,18 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from wellstack.catalog import aurora_problem
-from wellstack.compliance import acknowledge
+from wellstack.compliance import CONTROL_TOWER, acknowledge
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, implements, is_token
 from wellstack.constructs._grants import grant
+from wellstack.constructs._keys import customer_key
+from wellstack.constructs._logs import encrypted_log_group, logs_key
 from wellstack.errors import WellstackError
 from wellstack.types import Engine, choices
 
@@ -37,13 +40,62 @@ DEFAULT_PORTS: dict[str, int] = {"mysql": 3306, "postgresql": 5432}
 MAX_READERS = 15
 #: RDS's port range for Aurora DB clusters (CreateDBCluster: "Valid Values: 1150-65535").
 MIN_PORT = 1150
-LOG_EXPORTS = {"mysql": ["audit", "error", "general", "slowquery"], "postgresql": ["postgresql"]}
-#: Cluster parameters wellstack sets: TLS required, audit logging on. ``parameters=`` merges over
-#: them; the TLS ones cannot be switched off.
+#: The logs Aurora can export to CloudWatch Logs, per engine; the default exports.
+LOG_TYPES: dict[str, tuple[str, ...]] = {
+    "mysql": ("audit", "error", "general", "slowquery"),
+    "postgresql": ("postgresql",),
+}
+#: Every log by default: NIST 800-53 (RDSLoggingEnabled) and Control Tower (CT.RDS.PR.25) ask
+#: for each one, and each is switched on so that it holds what its name says.
+DEFAULT_LOG_EXPORTS: dict[str, tuple[str, ...]] = LOG_TYPES
+#: Cluster parameters wellstack sets: TLS required. ``parameters=`` merges over them; the TLS
+#: one cannot be switched off. The logging parameters follow the exported logs (see
+#: :func:`logging_parameters`).
 DEFAULT_PARAMETERS: dict[str, dict[str, str]] = {
-    "mysql": {"require_secure_transport": "ON", "server_audit_logging": "1"},
+    "mysql": {"require_secure_transport": "ON"},
     "postgresql": {"rds.force_ssl": "1"},
 }
+#: Aurora MySQL advanced auditing: log connections, grants and schema changes (not every row
+#: read or written: QUERY_DML would log the whole workload). The audit log stays empty unless
+#: server_audit_events names events ("Using Advanced Auditing with an Amazon Aurora MySQL DB
+#: cluster"); rdsadmin is RDS's own monitoring user.
+AUDIT_EVENTS = "CONNECT,QUERY_DCL,QUERY_DDL"
+#: A query slower than this many seconds goes to the slow-query log.
+SLOW_QUERY_SECONDS = 1
+#: Aurora MySQL long-term-support minor versions (3.04, 3.10): the release notes advise against
+#: automatic minor upgrades on them, which can move a cluster to a non-LTS minor.
+MYSQL_LTS_MINORS = ("3.04.", "3.10.")
+
+
+def logging_parameters(engine: str, exports: Sequence[str]) -> dict[str, str]:
+    """Cluster parameters that make each exported log hold what its name says."""
+    parameters: dict[str, str] = {}
+    if engine == "mysql":
+        if "audit" in exports:
+            parameters |= {
+                "server_audit_logging": "1",
+                "server_audit_events": AUDIT_EVENTS,
+                "server_audit_excl_users": "rdsadmin",
+            }
+        if "slowquery" in exports:
+            parameters |= {
+                "slow_query_log": "1",
+                "long_query_time": str(SLOW_QUERY_SECONDS),
+                "log_output": "FILE",
+            }
+        if "general" in exports:
+            parameters |= {"general_log": "1", "log_output": "FILE"}
+    elif "postgresql" in exports:
+        parameters |= {
+            "log_min_duration_statement": str(SLOW_QUERY_SECONDS * 1000),
+            "log_statement": "ddl",
+            "log_lock_waits": "1",
+            "log_connections": "1",
+            "log_disconnections": "1",
+        }
+    return parameters
+
+
 _TLS_PARAMETERS = {
     "mysql": ("require_secure_transport", "ON"),
     "postgresql": ("rds.force_ssl", "1"),
@@ -103,7 +155,10 @@ CLUSTER_OVERRIDES = _props.OverrideRules(
         "parameter_group": "parameters",
         "enable_performance_insights": "performance_insights",
         "performance_insight_encryption_key": "encryption_key",
-        "cloudwatch_logs_exports": "the cluster's log exports (always on)",
+        "cloudwatch_logs_exports": "log_exports",
+        "cloudwatch_logs_retention": "log_retention_days",
+        "cloudwatch_logs_retention_role": "log_retention_days",
+        "auto_minor_version_upgrade": "auto_minor_version_upgrade",
     },
     protected={
         "storage_encrypted": _props.Protect(lambda v: v is True, "store the data unencrypted"),
@@ -320,7 +375,19 @@ class AuroraCluster(Construct):
         the cluster's key. Default on.
     :param monitoring_interval_seconds: enhanced monitoring: 0, 1, 5, 10, 15, 30 or 60.
         Default 60.
-    :param performance_insights: Default: on where the class supports it (not burstable t*).
+    :param performance_insights: Default: on where Aurora supports it (every class but db.t3
+        and the smallest db.t4g), KMS-encrypted, 7 days (free).
+    :param auto_minor_version_upgrade: let RDS apply minor versions in the maintenance window.
+        Default off on Aurora MySQL's long-term-support lines (3.04, 3.10: an automatic upgrade
+        can move the cluster off LTS), on otherwise.
+    :param log_exports: the logs exported to CloudWatch Logs. Default all: ``audit``,
+        ``error``, ``general`` and ``slowquery`` for MySQL, ``postgresql`` for PostgreSQL. The
+        parameters that fill each one are switched on to match (audit events, every statement
+        for ``general`` — its volume is billed as log ingestion; leave it out to save that —,
+        slow-query threshold 1 s, DDL statements for PostgreSQL).
+    :param log_retention_days: retention of those log groups, which the construct creates
+        (``/aws/rds/cluster/<identifier>/<log>``) encrypted with the cluster's key, before
+        RDS would create them unencrypted and kept forever. Default 30.
     :param deletion_protection: Default on.
     :param encryption_key: Default: a new customer-managed key with rotation on.
     :param master_username: the master user RDS creates (its password is generated, stored and
@@ -362,6 +429,9 @@ class AuroraCluster(Construct):
         backup_plan: bool = True,
         monitoring_interval_seconds: int = 60,
         performance_insights: bool | None = None,
+        auto_minor_version_upgrade: bool | None = None,
+        log_exports: Sequence[str] | None = None,
+        log_retention_days: int = 30,
         deletion_protection: bool = True,
         encryption_key: kms.IKey | kms.Key | None = None,
         master_username: str = MASTER_USERNAME,
@@ -399,7 +469,12 @@ class AuroraCluster(Construct):
             encryption_key=encryption_key,
             master_username=(master_username, engine),
         )
-        merged_parameters = _check_parameters(problems, parameters, engine)
+        exports = _check_log_exports(problems, log_exports, engine, log_retention_days)
+        if auto_minor_version_upgrade is not None:
+            problems.flag("auto_minor_version_upgrade", auto_minor_version_upgrade)
+        merged_parameters = _check_parameters(
+            problems, parameters, engine, logging_parameters(str(engine), exports)
+        )
         overrides = _props.check_overrides(
             problems, "cluster_props", cluster_props, CLUSTER_OVERRIDES
         )
@@ -409,18 +484,27 @@ class AuroraCluster(Construct):
         super().__init__(scope, construct_id)
 
         #: ``mysql`` or ``postgresql``.
-
         self.engine: Engine = plan.engine
         #: The database port.
         self.port: int = plan.port
-        #: The key for storage, the secret, backups and Performance Insights.
-        self.encryption_key: kms.IKey | kms.Key = encryption_key or kms.Key(
-            self,
-            "Key",
-            description=f"Aurora {engine} storage, secret, backups and Performance Insights",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+        #: Readers besides the writer.
+        self.readers: int = plan.readers
+        #: The writer's class without ``db.`` (``"r6g.large"``), or ``"serverless"``.
+        self.instance_class: str = (
+            "serverless" if plan.writer_type is None else str(plan.writer_type.to_string())
         )
+        #: Serverless v2 maximum ACUs (``None`` for provisioned instances).
+        self.max_acu: float | None = (max_capacity or 4) if plan.serverless else None
+        #: The key for storage, the secret, backups and Performance Insights.
+        self.encryption_key: kms.IKey | kms.Key = encryption_key or customer_key(
+            self, "Key", f"Aurora {engine} storage, secret, backups, logs, Performance Insights"
+        )
+        #: The identifier RDS knows the cluster by (it names the log groups).
+        self.cluster_identifier: str = _identifier(self, overrides)
+        self._exports = exports
+        self._auto_minor = _auto_minor(auto_minor_version_upgrade, plan)
+        #: The log groups of the exported logs, by log type.
+        self.log_groups: dict[str, logs.LogGroup] = self._log_groups(exports, log_retention_days)
         #: The DB subnet group (the isolated subnets).
         self.subnet_group: rds.SubnetGroup = rds.SubnetGroup(
             self,
@@ -440,6 +524,8 @@ class AuroraCluster(Construct):
             maintenance_window=preferred_maintenance_window,
             monitoring_interval_seconds=monitoring_interval_seconds,
             performance_insights=performance_insights,
+            auto_minor_version_upgrade=self._auto_minor,
+            exports=exports,
             deletion_protection=deletion_protection,
             master_username=master_username,
             parameters=merged_parameters,
@@ -453,6 +539,11 @@ class AuroraCluster(Construct):
             if reader_autoscaling is not None
             else None
         )
+        #: The AWS Backup vault and its name (both ``None`` with ``backup_plan=False``); the
+        #: name is the literal one in the template, so it can be used elsewhere without a
+        #: cross-stack reference.
+        self.backup_vault: backup.BackupVault | None = None
+        self.backup_vault_name: str | None = None
         #: The AWS Backup plan (``None`` with ``backup_plan=False``).
         self.backup_plan: backup.BackupPlan | None = self._backup_plan() if backup_plan else None
         self._acknowledge(plan, pinned=len(plan.azs) >= 2)
@@ -507,6 +598,8 @@ class AuroraCluster(Construct):
         maintenance_window: str,
         monitoring_interval_seconds: int,
         performance_insights: bool | None,
+        auto_minor_version_upgrade: bool,
+        exports: list[str],
         deletion_protection: bool,
         master_username: str,
         parameters: dict[str, str],
@@ -515,7 +608,7 @@ class AuroraCluster(Construct):
         def insights(type_: ec2.InstanceType | None) -> bool:
             if performance_insights is not None:
                 return performance_insights
-            return type_ is None or not str(type_.to_string()).startswith("t")
+            return type_ is None or supports_performance_insights(str(type_.to_string()))
 
         def instance(name: str, type_: ec2.InstanceType | None, **props: Any) -> Any:
             common = {
@@ -523,7 +616,7 @@ class AuroraCluster(Construct):
                 "performance_insight_encryption_key": self.encryption_key
                 if insights(type_)
                 else None,
-                "auto_minor_version_upgrade": True,
+                "auto_minor_version_upgrade": auto_minor_version_upgrade,
                 "publicly_accessible": False,
             }
             if type_ is None:
@@ -571,7 +664,8 @@ class AuroraCluster(Construct):
             ),
             "preferred_maintenance_window": maintenance_window,
             "copy_tags_to_snapshot": True,
-            "cloudwatch_logs_exports": LOG_EXPORTS[plan.engine],
+            "cluster_identifier": self.cluster_identifier,
+            "cloudwatch_logs_exports": exports,
             "monitoring_interval": cdk.Duration.seconds(monitoring_interval_seconds)
             if monitoring_interval_seconds
             else None,
@@ -580,12 +674,33 @@ class AuroraCluster(Construct):
             else None,
         }
         props = _props.merge(defaults, overrides)
-        return _props.build(
+        cluster = _props.build(
             path,
             "cluster_props",
             bool(overrides),
             lambda: rds.DatabaseCluster(self, "Resource", **props),
         )
+        # RDS creates a log group on the first export unless it exists: create ours first.
+        for group in self.log_groups.values():
+            cluster.node.add_dependency(group)
+        return cluster
+
+    def _log_groups(self, exports: list[str], retention_days: int) -> dict[str, logs.LogGroup]:
+        key = self.encryption_key
+        if not (isinstance(key, kms.Key) and key.add_to_resource_policy(
+            _cloudwatch_logs_statement(key)
+        ).statement_added):  # fmt: skip
+            key = logs_key(self, "LogKey", "Encrypts the database's log groups")
+        return {
+            log_type: encrypted_log_group(
+                self,
+                f"Log{log_type.capitalize()}",
+                retention_days=retention_days,
+                key=key,
+                log_group_name=f"/aws/rds/cluster/{self.cluster_identifier}/{log_type}",
+            )
+            for log_type in exports
+        }
 
     def _master_secret(self) -> secretsmanager.ISecret:
         secret = self.cluster.secret
@@ -613,15 +728,20 @@ class AuroraCluster(Construct):
         return target
 
     def _backup_plan(self) -> backup.BackupPlan:
-        vault = backup.BackupVault(
+        self.backup_vault = vault = backup.BackupVault(
             self,
             "BackupVault",
             encryption_key=self.encryption_key,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        resource = vault.node.default_child
+        if isinstance(resource, backup.CfnBackupVault):
+            self.backup_vault_name = resource.backup_vault_name
         plan = backup.BackupPlan(
             self,
             "BackupPlan",
+            # Unique in the account and region: two environments in one account both have one.
+            backup_plan_name=cdk.Names.unique_resource_name(self, max_length=50, separator="-"),
             backup_vault=vault,
             backup_plan_rules=[
                 backup.BackupPlanRule(
@@ -674,6 +794,35 @@ class AuroraCluster(Construct):
                 else "Backtrack was turned off explicitly (backtrack_window_hours=0); "
                 "point-in-time restore and the AWS Backup plan still cover recovery"
             )
+        left_out = [t for t in LOG_TYPES[plan.engine] if t not in self._exports]
+        chosen = f"log_exports={self._exports!r} was chosen explicitly (it leaves {left_out} out)"
+        for log_type in left_out:
+            reasons[f"NIST.800.53.R5-RDSLoggingEnabled[LogExport::{log_type}]"] = chosen
+        if left_out:
+            # Control Tower reports this control against the stack, not the cluster: it is the
+            # only place that can hold the acknowledgment.
+            acknowledge(
+                cdk.Stack.of(self),
+                {
+                    CONTROL_TOWER
+                    + "rds_cluster_logging_enabled_check": f"{self.node.path}: {chosen}"
+                },
+            )
+        if not self._auto_minor:
+            for instance in self.cluster.node.find_all():
+                if isinstance(instance, rds.CfnDBInstance):
+                    acknowledge(
+                        instance,
+                        {
+                            CONTROL_TOWER
+                            + "rds_instance_automatic_minor_version_upgrade_enabled_check": (
+                                "The cluster runs an Aurora MySQL long-term-support minor version "
+                                "(3.04/3.10): AWS's release notes advise against automatic minor "
+                                "upgrades there, which can move the cluster off LTS; minor "
+                                "upgrades are planned (auto_minor_version_upgrade=True opts in)"
+                            )
+                        },
+                    )
         if pinned:
             reasons["CloudFormation-Validate::W3010"] = (
                 "Instances are pinned to AZs on purpose: the writer to the first AZ and each "
@@ -902,9 +1051,11 @@ def _check_reader_autoscaling(problems: Problems, bounds: Any, readers: Any) -> 
         )
 
 
-def _check_parameters(problems: Problems, parameters: Any, engine: Any) -> dict[str, str]:
+def _check_parameters(
+    problems: Problems, parameters: Any, engine: Any, logging: dict[str, str]
+) -> dict[str, str]:
     """wellstack's cluster parameters with ``parameters`` on top; the TLS one stays on."""
-    base = dict(DEFAULT_PARAMETERS.get(engine, {}))
+    base = {**DEFAULT_PARAMETERS.get(engine, {}), **logging}
     if parameters is None:
         return base
     if not problems.mapping("parameters", parameters):
@@ -921,3 +1072,64 @@ def _check_parameters(problems: Problems, parameters: Any, engine: Any) -> dict[
         )
         return base
     return {**base, **parameters}
+
+
+def _check_log_exports(
+    problems: Problems, exports: Any, engine: Any, retention_days: Any
+) -> list[str]:
+    problems.log_retention("log_retention_days", retention_days)
+    if engine not in LOG_TYPES:
+        return []
+    if exports is None:
+        return list(DEFAULT_LOG_EXPORTS[engine])
+    allowed = LOG_TYPES[engine]
+    if (
+        isinstance(exports, str | bytes)
+        or not isinstance(exports, Sequence)
+        or not all(isinstance(e, str) and e in allowed for e in exports)
+    ):
+        problems.add(
+            f"log_exports must be a list of Aurora {engine} logs ({', '.join(allowed)}), got "
+            f"{exports!r}"
+        )
+        return []
+    if len(set(exports)) != len(exports):
+        problems.add(f"log_exports lists a log twice: {list(exports)!r}")
+    return list(dict.fromkeys(exports))
+
+
+def supports_performance_insights(instance_class: str) -> bool:
+    """Aurora offers Performance Insights on every class but db.t2, db.t3 and db.t4g.micro/small
+    ("Amazon Aurora DB engine, Region, and instance class support for Database Insights")."""
+    family, _, size = instance_class.removeprefix("db.").partition(".")
+    if family in ("t2", "t3"):
+        return False
+    return not (family == "t4g" and size in ("micro", "small"))
+
+
+def _auto_minor(chosen: bool | None, plan: _Plan) -> bool:
+    if chosen is not None:
+        return chosen
+    version = plan.cluster_engine.engine_version
+    full = version.full_version if version else ""
+    lts = plan.engine == "mysql" and any(
+        str(full).removeprefix("8.0.mysql_aurora.").startswith(m) for m in MYSQL_LTS_MINORS
+    )
+    return not lts
+
+
+def _identifier(cluster: Construct, overrides: Mapping[str, Any]) -> str:
+    """``cluster_props['cluster_identifier']``, or one derived from the construct path: stable,
+    unique in the account, 63 characters at most (RDS keeps it in lowercase)."""
+    given = overrides.get("cluster_identifier")
+    if isinstance(given, str):
+        return given.lower()
+    name = cdk.Names.unique_resource_name(cluster, max_length=63, separator="-").lower()
+    name = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "", name)).strip("-")
+    return name if name[:1].isalpha() else f"db-{name}"[:63].rstrip("-")
+
+
+def _cloudwatch_logs_statement(key: kms.Key) -> iam.PolicyStatement:
+    from wellstack.constructs._logs import cloudwatch_logs_statement
+
+    return cloudwatch_logs_statement(cdk.Stack.of(key))

@@ -20,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from wellstack.compliance import acknowledge
+from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, logs_key
@@ -215,6 +215,12 @@ class Network(Construct):
         self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
         #: The isolated subnets (the database), one per AZ, no route out.
         self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
+        #: The NAT gateways, in AZ order (none with ``nat="none"``).
+        self.nat_gateways: list[ec2.CfnNatGateway] = [
+            gateway
+            for subnet in self.public_subnets
+            if isinstance(gateway := subnet.node.try_find_child("NATGateway"), ec2.CfnNatGateway)
+        ]
         #: The flow-log key, log group and flow log (all ``None`` with ``flow_logs=False``).
         self.flow_log_key: kms.IKey | kms.Key | None = None
         self.flow_log_group: logs.LogGroup | None = None
@@ -348,6 +354,24 @@ class Network(Construct):
         return acl
 
     def _acknowledge(self, flow_logs: bool, restrict_default_security_group: bool) -> None:
+        provider = cdk.Stack.of(self).node.try_find_child(
+            "Custom::VpcRestrictDefaultSGCustomResourceProvider"
+        )
+        handler = provider.node.try_find_child("Handler") if provider else None
+        if restrict_default_security_group and isinstance(handler, cdk.CfnResource):
+            acknowledge(
+                handler,
+                same_reason(
+                    "CDK's provider for restrict_default_security_group: it runs only during a "
+                    "deployment and only calls the EC2 API to revoke the default group's rules; "
+                    "inside the VPC it would need NAT or an EC2 endpoint for that one call, and "
+                    "it takes no events to need concurrency limits or a dead-letter queue",
+                    CONTROL_TOWER + "lambda_inside_vpc_check",
+                    CHECKOV + "CKV_AWS_115",
+                    CHECKOV + "CKV_AWS_116",
+                    CHECKOV + "CKV_AWS_117",
+                ),
+            )
         if not restrict_default_security_group:
             acknowledge(
                 self.vpc,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from wellstack.compliance import acknowledge
+from wellstack.compliance import CHECKOV, acknowledge, same_reason
 from wellstack.constructs._checks import Problems, is_token
 
 
@@ -100,7 +100,7 @@ class TierSecurityGroups(Construct):
                 f"{web_ingress_cidr} is the design; the app and database groups accept traffic "
                 f"only from the group in front of them."
             )
-            acknowledge(self.web, {"AwsSolutions-EC23": reason})
+            acknowledge(self.web, same_reason(reason, "AwsSolutions-EC23", CHECKOV + "CKV_AWS_260"))
 
     @property
     def groups(self) -> dict[str, ec2.SecurityGroup]:

@@ -19,11 +19,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from wellstack.compliance import acknowledge
+from wellstack.compliance import CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import INT32_MAX, Problems
 from wellstack.constructs._grants import grant
-from wellstack.constructs._logs import REPLICATION_REASON, log_bucket
+from wellstack.constructs._logs import REPLICATION_REASON, log_bucket, send_events_to_eventbridge
 from wellstack.errors import WellstackError
 from wellstack.types import ObjectLockMode, choices
 
@@ -321,6 +321,9 @@ class TieredBucket(Construct):
     :param object_lock_days: write-once-read-many default retention in days. Default none.
     :param object_lock_mode: with ``object_lock_days``: ``"governance"`` (default; privileged
         users may shorten it) or ``"compliance"`` (nobody can, not even root).
+    :param event_bridge: send the bucket's events (object created, deleted, restored ...) to
+        Amazon EventBridge's default bus, for consumers to subscribe with rules. Default on: AWS
+        service events cost nothing until a rule matches them.
     :param bucket_props: keyword arguments of ``s3.Bucket`` merged over wellstack's (e.g.
         ``{"bucket_name": "team-archive"}``). Keys owned by the keywords above are refused with a
         pointer to the keyword; a key that would weaken a protection (encryption, public access,
@@ -347,6 +350,7 @@ class TieredBucket(Construct):
         transfer_acceleration: bool = False,
         object_lock_days: int | None = None,
         object_lock_mode: ObjectLockMode | None = None,
+        event_bridge: bool = True,
         bucket_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "TieredBucket")
@@ -373,6 +377,7 @@ class TieredBucket(Construct):
             object_lock_mode=object_lock_mode,
             versioned=versioned,
         )
+        problems.flag("event_bridge", event_bridge)
         overrides = _props.check_overrides(problems, "bucket_props", bucket_props, BUCKET_OVERRIDES)
         problems.done()
         super().__init__(scope, construct_id)
@@ -416,7 +421,9 @@ class TieredBucket(Construct):
         )
         if access_logs_bucket is None:
             self._deliver_access_logs(log_prefix)
-        self._acknowledge()
+        if event_bridge:
+            send_events_to_eventbridge(self.bucket)
+        self._acknowledge(locked=object_lock_days is not None, events=event_bridge)
 
     # --- steps ---------------------------------------------------------------------------------
 
@@ -517,12 +524,24 @@ class TieredBucket(Construct):
             )
         )
 
-    def _acknowledge(self) -> None:
+    def _acknowledge(self, *, locked: bool, events: bool) -> None:
         reasons = {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
         if self.encryption_key is None:
-            reasons["NIST.800.53.R5-S3DefaultEncryptionKMS"] = (
+            reasons |= same_reason(
                 "SSE-S3 (AES-256) was chosen: no encryption_key was given; pass a KMS key for "
-                "SSE-KMS"
+                "SSE-KMS",
+                "NIST.800.53.R5-S3DefaultEncryptionKMS",
+                CONTROL_TOWER + "s3_bucket_default_encryption_kms_check",
+            )
+        if not locked:
+            reasons[CONTROL_TOWER + "s3_bucket_object_lock_enabled_check"] = (
+                "S3 Object Lock (WORM) is an explicit choice (object_lock_days=): locked objects "
+                "cannot be deleted or overwritten, not even by the lifecycle rules; versioning "
+                "and RETAIN protect the data without it"
+            )
+        if not events:
+            reasons[CONTROL_TOWER + "s3_event_notifications_enabled_check"] = (
+                "event_bridge=False was chosen explicitly: nothing consumes this bucket's events"
             )
         acknowledge(self.bucket, reasons)
 

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from wellstack.constructs import AppTier
+from wellstack.constructs import AppTier, Monitoring
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.data_stack import DataStack
@@ -60,6 +60,17 @@ class AppStack(cdk.Stack):
         self.database_access: iam.ManagedPolicy | None = database.grant_secret_read(
             self.app_tier.role
         )
+        #: Alarms on every tier of the environment, to one encrypted topic, and a dashboard.
+        self.monitoring: Monitoring = Monitoring(
+            self,
+            "Monitoring",
+            alarm_email=settings.alarm_email,
+            dashboard_name=f"wellstack-{settings.name}",
+        )
+        self.monitoring.watch_network(network.network)
+        self.monitoring.watch_app_tier(self.app_tier)
+        self.monitoring.watch_database(database)
+        self.monitoring.watch_bucket(data.assets)
         self.url_output: cdk.CfnOutput = cdk.CfnOutput(
             self,
             "LoadBalancerUrl",

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.constructs import AuroraCluster, TieredBucket
+from wellstack.constructs._keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.network_stack import NetworkStack
@@ -45,12 +46,8 @@ class DataStack(cdk.Stack):
         check_options("DataStack", scope, construct_id, kwargs, StackOptions)
         super().__init__(scope, construct_id, **kwargs)
         self.settings: EnvironmentSettings = settings
-        self.assets_key: kms.Key = kms.Key(
-            self,
-            "AssetsKey",
-            description="Encrypts the static-assets bucket",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+        self.assets_key: kms.Key = customer_key(
+            self, "AssetsKey", "Encrypts the static-assets bucket"
         )
         self.assets: TieredBucket = TieredBucket(
             self, "Assets", transitions=ASSET_TRANSITIONS, encryption_key=self.assets_key
@@ -64,4 +61,5 @@ class DataStack(cdk.Stack):
             instance_type=settings.db_instance_type,
             backup_retention_days=settings.db_backup_retention_days,
             security_group=network.security_groups.database,
+            log_retention_days=settings.log_retention_days,
         )
