@@ -4,7 +4,8 @@ suite fails when one differs).
 
 Blocks: ``props:CLASS`` and ``attributes:CLASS`` (a construct's keyword arguments and attributes,
 from its signature and docstring), ``settings-keys`` (every cdk.json key with its default),
-``subnet-plan:ENV``, ``emulator-differences``, ``cli-commands``. The ``acknowledgments`` block
+``subnet-plan:ENV``, ``emulator-differences``, ``read-back-gaps``, ``moto-fixes``,
+``cli-commands``, ``alarm-thresholds``. The ``acknowledgments`` block
 needs a synthesized app and is rebuilt by ``wellstack acks cdk.out --update docs/compliance.md``.
 """
 
@@ -168,6 +169,14 @@ def emulator_differences() -> str:
     return "".join(f"- {difference}\n" for difference in EMULATOR_DIFFERENCES)
 
 
+def read_back_gaps() -> str:
+    from wellstack.emulator.summary import NOT_MODELLED, READ_BACK_GAPS
+
+    rows = ["| resource type | what the sandbox lacks |", "|---|---|"]
+    rows += [f"| `{kind}` | {_cell(gap)} |" for kind, gap in sorted(NOT_MODELLED.items())]
+    return "\n".join(rows) + "\n\n" + "".join(f"- {gap}\n" for gap in READ_BACK_GAPS)
+
+
 def cli_commands() -> str:
     from wellstack.cli import main
 
@@ -197,7 +206,7 @@ def moto_fixes() -> str:
 
     return "".join(
         f"- **{_cell(what)}** — {_cell(behaviour)}. Reproduction: {_cell(repro)}.\n"
-        for what, behaviour, repro in MOTO_FIXES
+        for _, what, behaviour, repro in MOTO_FIXES
     )
 
 
@@ -211,6 +220,7 @@ def generators() -> dict[str, Callable[[], str]]:
         "cli-commands": cli_commands,
         "alarm-thresholds": alarm_thresholds,
         "moto-fixes": moto_fixes,
+        "read-back-gaps": read_back_gaps,
     }
     for name in ("dev", "prod"):
         found[f"subnet-plan:{name}"] = lambda name=name: subnet_plan(name)

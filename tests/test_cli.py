@@ -306,3 +306,79 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, setup, args, message):
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- deploy-side commands: the environment and the emulator, one line each -----------------------
+
+
+def run_errors(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sandbox", "up"),
+        ("sandbox", "down"),
+        ("sandbox", "summary"),
+        ("guard",),
+        ("guard", "--sandbox"),
+        ("deploy",),
+        ("deploy", "--sandbox"),
+        ("destroy",),
+        ("bootstrap",),
+    ],
+)
+def test_unknown_environment_lists_the_known_ones(command):
+    result = run_errors(*command, "--env", "nope")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "unknown environment 'nope'" in result.stderr
+    assert "defines dev, prod" in result.stderr
+    assert result.stdout == ""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("sandbox", "down"), ("sandbox", "summary"), ("guard", "--sandbox"), ("destroy", "--sandbox")],
+)
+def test_emulator_not_running_says_how_to_start_it(command):
+    """No server on the port: one line with the next step, before anything else is printed
+    (no "what a destroy keeps" list, no botocore traceback)."""
+    result = run_errors(*command, "--port", str(free_port()))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "the sandbox emulator is not running on port" in result.stderr
+    assert "make sandbox" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_stale_pid_file_points_at_the_log(tmp_path):
+    from wellstack.emulator.server import Emulator, EmulatorError
+
+    emulator = Emulator(free_port(), tmp_path)
+    emulator.pid_file.write_text("999999")  # a process that does not exist
+    with pytest.raises(EmulatorError, match=r"it stopped; its log is .*moto\.log"):
+        emulator.require_running()
+    assert not emulator.pid_file.exists()
+
+
+def test_a_port_another_process_holds_asks_for_another(tmp_path):
+    import socket
+
+    from wellstack.emulator.server import Emulator, EmulatorError
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        emulator = Emulator(holder.getsockname()[1], tmp_path)
+        with pytest.raises(EmulatorError, match=r"is taken by another process.*SANDBOX_PORT"):
+            emulator.start(timeout=5)

@@ -96,7 +96,17 @@ def test_destroy_explains_what_it_keeps(dev_app):
     assert ("AWS::S3::Bucket", "Retain") in types
     assert ("AWS::KMS::Key", "Retain") in types
     text = explain_retained(dev_app.outdir)
-    assert "final snapshot" in text and "deletion protection" in text
+    assert "final snapshot" in text
+    assert "Deletion protection is on for DevData/Database" in text
+
+
+def test_destroy_mentions_deletion_protection_only_when_it_is_on():
+    from wellstack.analysis.template import Assembly
+
+    cluster = {"Type": "AWS::RDS::DBCluster", "DeletionPolicy": "Snapshot", "Properties": {}}
+    text = explain_retained(Assembly.from_templates({"S": {"Resources": {"Db": cluster}}}))
+    assert "S  " in text and "final snapshot" in text
+    assert "Deletion protection" not in text
 
 
 # --- preflight, against the emulator ------------------------------------------------------------

@@ -64,11 +64,14 @@ class GuardFinding:
     action: str  # "delete" | "replace"
     reason: str
     consequence: str = ""
+    #: The deployed resource's name or id (vpc-..., a bucket name), when the guard read it.
+    physical_id: str = ""
 
     def __str__(self) -> str:
+        name = f" {self.physical_id}" if self.physical_id else ""
         text = (
-            f"{self.stack}/{self.logical_id} ({self.resource_type}) would be {self.action}d: "
-            f"{self.reason}"
+            f"{self.stack}/{self.logical_id} ({self.resource_type}{name}) would be "
+            f"{self.action}d: {self.reason}"
         )
         return f"{text}; {self.consequence}" if self.consequence else text
 
@@ -80,6 +83,7 @@ class GuardFinding:
             "action": self.action,
             "reason": self.reason,
             "consequence": self.consequence,
+            "physical_id": self.physical_id,
         }
 
 
@@ -192,24 +196,37 @@ def guard_assemblies(deployed: Assembly, new: Assembly) -> list[GuardFinding]:
     return findings
 
 
-def retained_resources(cdk_out: str | Path) -> list[tuple[str, str, str, str]]:
-    """(stack, logical id, type, policy) of everything a ``cdk destroy`` leaves behind."""
+def retained_resources(cdk_out: str | Path | Assembly) -> list[tuple[str, str, str, str]]:
+    """(stack, logical id, type, policy) of everything a ``cdk destroy`` leaves behind (of a
+    cloud assembly folder, or of templates read back from a deployment)."""
+    assembly = cdk_out if isinstance(cdk_out, Assembly) else Assembly.load(cdk_out)
     kept = []
-    for resource in Assembly.load(cdk_out).resources():
+    for resource in assembly.resources():
         if resource.deletion_policy in ("Retain", "Snapshot", "RetainExceptOnCreate"):
             kept.append((resource.stack, resource.logical_id, resource.type,
                          resource.deletion_policy))  # fmt: skip
     return kept
 
 
-def explain_retained(cdk_out: str | Path) -> str:
+def explain_retained(cdk_out: str | Path | Assembly) -> str:
+    """What a destroy keeps, resource by resource, and what stands in its way."""
+    assembly = cdk_out if isinstance(cdk_out, Assembly) else Assembly.load(cdk_out)
     lines = ["What a destroy keeps (deleting the stacks never deletes data):"]
-    for stack, logical_id, resource_type, policy in retained_resources(cdk_out):
+    for stack, logical_id, resource_type, policy in retained_resources(assembly):
         what = "final snapshot" if policy == "Snapshot" else "kept"
         lines.append(f"  {stack:<14} {resource_type:<28} {logical_id:<48} {what}")
+    protected = [
+        f"{r.stack}/{r.logical_id}"
+        for r in assembly.resources("AWS::RDS::DBCluster", "AWS::RDS::DBInstance")
+        if r.properties.get("DeletionProtection") is True
+    ]
+    if protected:
+        lines.append(
+            f"Deletion protection is on for {', '.join(protected)}: turn it off (a deploy with "
+            "deletion_protection=False) before a destroy can remove them."
+        )
     lines.append(
-        "Database clusters have deletion protection: turn it off (a deploy with "
-        "deletion_protection=False) before a destroy can remove them. Retained buckets, keys and "
-        "log groups must be emptied and deleted by hand if you really want them gone."
+        "Retained buckets, keys and log groups must be emptied and deleted by hand if you really "
+        "want them gone."
     )
     return "\n".join(lines)

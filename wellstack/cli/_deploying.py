@@ -12,16 +12,16 @@ from wellstack.cli._common import environment, make_target
 
 def resolve(env_name: str, cdk_json: Path, sandbox: bool, port: int) -> tuple[Any, Any, Any]:
     """(settings, target, build) for a deploy-side command; says where it is going."""
-    from wellstack.deploy.flow import Build
+    from wellstack.deploy.flow import aws_build
 
     settings = environment(env_name, cdk_json)
     target = make_target(sandbox, port, settings.region)
     if sandbox:
         from wellstack.emulator.sandbox import emulator_build
 
-        build = emulator_build(settings)
+        build = emulator_build(settings, cdk_json.parent)
     else:
-        build = Build(environment_names=(settings.name,))
+        build = aws_build(settings, cdk_json.parent)
     click.echo(
         f"target: {target.describe()}, environment {settings.name} ({settings.region})", err=True
     )

@@ -48,7 +48,13 @@ def up(env_name: str, cdk_json: Path, port: int, allow_data_loss: bool, as_json:
 
     settings = environment(env_name, cdk_json)
     emulator = Emulator(port, STATE)
-    code = sandbox.up(emulator, settings, STATE / "cdk.out", allow_data_loss=allow_data_loss)
+    code = sandbox.up(
+        emulator,
+        settings,
+        STATE / "cdk.out",
+        allow_data_loss=allow_data_loss,
+        build=sandbox.emulator_build(settings, cdk_json.parent),
+    )
     info = summary(emulator, settings.region)
     if as_json:
         emit_json(info)
@@ -67,18 +73,30 @@ def up(env_name: str, cdk_json: Path, port: int, allow_data_loss: bool, as_json:
 @port_option
 @one_line_errors
 def down(env_name: str, cdk_json: Path, port: int) -> None:
-    """Destroy the environment's stacks in the emulator (it keeps running)."""
-    from wellstack.analysis.guard import explain_retained
+    """Destroy the environment's stacks in the emulator (it keeps running); exit 1, listing what
+    is left, when anything could not be removed."""
     from wellstack.emulator import sandbox
     from wellstack.emulator.server import Emulator
 
     settings = environment(env_name, cdk_json)
-    emulator = Emulator(port, STATE)
-    emulator.require_running()
-    out = STATE / "cdk.out"
-    if (out / "manifest.json").exists():
-        click.echo(explain_retained(out))
-    sys.exit(sandbox.down(emulator, settings, out))
+    code, left = sandbox.down(
+        Emulator(port, STATE),
+        settings,
+        STATE / "cdk.out",
+        build=sandbox.emulator_build(settings, cdk_json.parent),
+    )
+    for item in left:
+        click.echo(f"sandbox: left behind: {item}", err=True)
+    if code or left:
+        click.echo(
+            "sandbox: the destroy did not finish"
+            + (f" ({len(left)} item(s) left above)" if left else "")
+            + f"; see {STATE / 'moto.log'}, or start over with `wellstack sandbox stop` "
+            "(make sandbox-stop), which drops all of the emulator's state",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("sandbox: destroyed; the emulator holds only what the templates retain")
 
 
 @command.command("stop")

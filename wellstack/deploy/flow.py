@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,17 +25,41 @@ GUARD_REFUSED = 3
 
 @dataclass(frozen=True)
 class Build:
-    """How to synthesize what gets deployed: the app command (``None``: cdk.json's) and extra
-    CLI arguments (context) for synth, and extra arguments for deploy."""
+    """How to synthesize what gets deployed: the app's folder (its cdk.json), the app command
+    (``None``: cdk.json's), extra CLI arguments (context) for synth, and extra arguments for
+    deploy."""
 
     app: str | None = None
     synth_args: Sequence[str] = ()
     deploy_args: Sequence[str] = ()
     environment_names: Sequence[str] = field(default_factory=tuple)
+    directory: Path = Path(".")
+
+    def cdk(self, args: Sequence[str], env: dict[str, str]) -> int:
+        """Run the CDK CLI in the app's folder; its exit code."""
+        return run_cdk(args, env=env, cwd=self.directory.resolve()).returncode
 
     def context(self) -> list[str]:
         names = ",".join(self.environment_names)
         return [*(("-c", f"env={names}") if names else ()), *self.synth_args]
+
+
+#: A real deploy adopts what an earlier destroy kept under the same name (the Aurora log groups
+#: /aws/rds/cluster/<id>/<type>, the WAF log group, the backup vault: RETAINed, with names the
+#: template fixes) instead of failing with "already exists". CloudFormation imports a resource
+#: automatically only when it has a static custom name, DeletionPolicy Retain and belongs to no
+#: other stack: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/import-resources-automatically.html
+ADOPT_KEPT_RESOURCES = "--import-existing-resources"
+
+
+def aws_build(settings: EnvironmentSettings, directory: Path = Path(".")) -> Build:
+    """The build a real deploy uses: the app of ``directory``'s cdk.json, one environment, kept
+    resources adopted (see :data:`ADOPT_KEPT_RESOURCES`)."""
+    return Build(
+        environment_names=(settings.name,),
+        deploy_args=(ADOPT_KEPT_RESOURCES,),
+        directory=directory,
+    )
 
 
 def deployed_template(target: Target, stack: str, region: str) -> dict[str, Any] | None:
@@ -52,19 +76,35 @@ def deployed_template(target: Target, stack: str, region: str) -> dict[str, Any]
 
 
 def guard_assembly(target: Target, assembly: Assembly, region: str) -> list[GuardFinding]:
-    """The data guard: each stack of ``assembly`` against what ``target`` has deployed."""
+    """The data guard: each stack of ``assembly`` against what ``target`` has deployed, each
+    finding naming the deployed resource (vpc-..., the bucket's name)."""
     findings = []
     for stack, new in sorted(assembly.templates.items()):
         stack_region = assembly.regions.get(stack) or region
         if stack_region in ("", "unknown-region"):
             stack_region = region
-        findings += guard(stack, deployed_template(target, stack, stack_region), new)
+        found = guard(stack, deployed_template(target, stack, stack_region), new)
+        if found:
+            names = physical_ids(target, stack, stack_region)
+            found = [replace(f, physical_id=names.get(f.logical_id, "")) for f in found]
+        findings += found
     return findings
+
+
+def physical_ids(target: Target, stack: str, region: str) -> dict[str, str]:
+    """logical id -> physical id of a deployed stack's resources."""
+    client = target.client("cloudformation", region)
+    return {
+        resource["LogicalResourceId"]: resource.get("PhysicalResourceId", "")
+        for page in client.get_paginator("list_stack_resources").paginate(StackName=stack)
+        for resource in page["StackResourceSummaries"]
+        if "LogicalResourceId" in resource  # moto lists some without one
+    }
 
 
 def synth(build: Build, out: Path, env: dict[str, str]) -> int:
     app = ("--app", build.app) if build.app else ()
-    return run_cdk(["synth", "--quiet", *app, *build.context(), "-o", str(out)], env=env).returncode
+    return build.cdk(["synth", "--quiet", *app, *build.context(), "-o", str(out.resolve())], env)
 
 
 def report_guard(findings: list[GuardFinding], allow_data_loss: bool) -> bool:
@@ -124,14 +164,14 @@ def run_deploy(
     findings = guard_assembly(target, Assembly.load(out), settings.region)
     if not report_guard(findings, allow_data_loss):
         return GUARD_REFUSED
+    assembly = str(out.resolve())
     if show_diff:
-        run_cdk(["diff", "--app", str(out)], env=env)
-    result = run_cdk(
-        ["deploy", "--all", "--app", str(out), "--require-approval", approval,
-         *build.deploy_args],
-        env=env,
-    )  # fmt: skip
-    return 0 if result.returncode == 0 else 1
+        build.cdk(["diff", "--app", assembly], env)
+    code = build.cdk(
+        ["deploy", "--all", "--app", assembly, "--require-approval", approval, *build.deploy_args],
+        env,
+    )
+    return 0 if code == 0 else 1
 
 
 def run_destroy(target: Target, settings: EnvironmentSettings, build: Build, out: Path) -> int:
@@ -140,7 +180,7 @@ def run_destroy(target: Target, settings: EnvironmentSettings, build: Build, out
     if synth(build, out, env):
         return 1
     print(explain_retained(out))
-    return 0 if run_cdk(["destroy", "--all", "--app", str(out)], env=env).returncode == 0 else 1
+    return 0 if build.cdk(["destroy", "--all", "--app", str(out.resolve())], env) == 0 else 1
 
 
 def run_bootstrap(target: Target, settings: EnvironmentSettings) -> int:

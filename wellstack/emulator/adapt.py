@@ -25,8 +25,11 @@ EMULATOR_DIFFERENCES = (
     "Cross-stack references are CloudFormation exports (Fn::ImportValue) instead of "
     "Fn::GetStackOutput, which moto does not resolve "
     "(-c @aws-cdk/core:defaultCrossStackReferences=strong).",
-    "Stacks are created with `cdk deploy --method=direct`: moto drops a stack's outputs when "
-    "it is created through a change set.",
+    "Stacks are deployed with `cdk deploy --method=direct --no-previous-parameters`: moto drops "
+    "a stack's outputs when it is created through a change set, and its update_stack fails "
+    "(KeyError 'BootstrapVersion') when the CLI reuses a previous parameter value. The direct "
+    "method cannot pass `--import-existing-resources`, which a real deploy uses to adopt the "
+    "log groups an earlier destroy kept; a moto fix adopts them instead.",
 )
 #: Context the emulator build adds on the CDK CLI's command line.
 EMULATOR_CONTEXT = ("-c", "@aws-cdk/core:defaultCrossStackReferences=strong")

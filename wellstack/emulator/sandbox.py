@@ -6,26 +6,45 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from wellstack.deploy.flow import Build, run_deploy
+from wellstack.analysis.guard import explain_retained
+from wellstack.analysis.template import Assembly
+from wellstack.deploy.flow import Build, deployed_template, run_deploy, synth
 from wellstack.deploy.runner import run_cdk
-from wellstack.deploy.target import SANDBOX_ACCOUNT
+from wellstack.deploy.target import SANDBOX_ACCOUNT, Target
 from wellstack.emulator.adapt import EMULATOR_CONTEXT
 from wellstack.emulator.server import Emulator, EmulatorError
-from wellstack.emulator.summary import detach_role_policies
+from wellstack.emulator.summary import BOOTSTRAP_STACK, leftovers
+from wellstack.errors import WellstackError
 from wellstack.settings import EnvironmentSettings
 
 
-def emulator_build(settings: EnvironmentSettings) -> Build:
-    """The emulator build of ``settings``' environment (see :mod:`wellstack.emulator.adapt`)."""
+def emulator_build(
+    settings: EnvironmentSettings, directory: Path = Path("."), app: str | None = None
+) -> Build:
+    """The emulator build of ``settings``' environment (see :mod:`wellstack.emulator.adapt`), of
+    the app whose cdk.json is in ``directory``; ``app`` replaces the emulator app's command."""
     return Build(
-        app=f"{sys.executable} -m wellstack.emulator.app",
+        app=app or f"{sys.executable} -m wellstack.emulator.app",
         synth_args=EMULATOR_CONTEXT,
-        deploy_args=("--method=direct",),
+        # --method=direct: moto drops a stack's outputs when it is created through a change
+        # set. --no-previous-parameters: on an update the CLI would reuse the previous value of
+        # the bootstrap-version parameter, and moto's update_stack fails on that
+        # (KeyError 'BootstrapVersion').
+        deploy_args=("--method=direct", "--no-previous-parameters"),
         environment_names=(settings.name,),
+        directory=directory,
     )
 
 
 def bootstrap(emulator: Emulator, region: str) -> None:
+    """``cdk bootstrap`` the emulator's account and ``region``, unless it is (the emulator's
+    state lives as long as its process, and the CLI pinned in package.json does not change
+    under a running sandbox)."""
+    client = emulator.target(region).client("cloudformation", region)
+    stacks = client.describe_stacks()["Stacks"]
+    if any(s["StackName"] == BOOTSTRAP_STACK and s["StackStatus"].endswith("_COMPLETE")
+           and "ROLLBACK" not in s["StackStatus"] for s in stacks):  # fmt: skip
+        return
     # Bootstrap outside the app folder: with an explicit environment it needs no app, and in
     # the app folder the CLI would synthesize the whole app first.
     result = run_cdk(
@@ -44,34 +63,67 @@ def up(
     out: Path,
     *,
     allow_data_loss: bool = False,
+    build: Build | None = None,
 ) -> int:
     """Start the emulator (if needed), bootstrap it, run the data guard and deploy every stack
-    of the environment. Returns the exit code of the deploy flow."""
+    of the environment (``build``: default the emulator build of cdk.json in the current
+    folder). Returns the exit code of the deploy flow (3: the data guard refused)."""
     emulator.start()
     bootstrap(emulator, settings.region)
-    return run_deploy(
+    code = run_deploy(
         emulator.target(settings.region),
         settings,
-        emulator_build(settings),
+        build or emulator_build(settings),
         out,
         allow_data_loss=allow_data_loss,
         approval="never",
         show_diff=False,
     )
+    if code and not emulator.responding():
+        raise EmulatorError(
+            f"the sandbox emulator stopped during the deploy (its log is {emulator.log_file}); "
+            "run `make sandbox` again to start a new one (its state is lost)"
+        )
+    return code
 
 
-def down(emulator: Emulator, settings: EnvironmentSettings, out: Path) -> int:
-    """Destroy the environment's stacks (the emulator keeps running)."""
+def down(
+    emulator: Emulator, settings: EnvironmentSettings, out: Path, *, build: Build | None = None
+) -> tuple[int, list[str]]:
+    """Destroy the environment's stacks (the emulator keeps running): say what the destroy keeps
+    (from the deployed templates), ``cdk destroy --all`` (with the assembly ``up`` left in
+    ``out`` when it is this environment's, else a new synth), then read back what is left.
+    Returns the CLI's exit code and the leftovers (empty when the emulator is clean)."""
     emulator.require_running()
-    region = settings.region
-    detach_role_policies(emulator, region)
-    env = emulator.target(region).cli_environment()
-    # The assembly `up` deployed, when it is there: no second synth.
-    build = emulator_build(settings)
-    app = (
-        ["--app", str(out)]
-        if (out / "manifest.json").exists()
-        else ["--app", str(build.app), *build.context(), "-o", str(out)]
-    )
-    result = run_cdk(["destroy", "--all", "--force", *app], env=env)
-    return 0 if result.returncode == 0 else 1
+    build = build or emulator_build(settings)
+    target = emulator.target(settings.region)
+    env = target.cli_environment()
+    deployed = deployed_stacks(target, settings)
+    if deployed.templates:
+        print(explain_retained(deployed))
+    if not _assembly_of(out, settings) and synth(build, out, env):
+        return 1, []
+    code = build.cdk(["destroy", "--all", "--force", "--app", str(out.resolve())], env)
+    return code, leftovers(emulator, settings.region)
+
+
+def deployed_stacks(target: Target, settings: EnvironmentSettings) -> Assembly:
+    """The environment's stacks as deployed (each stack's description starts with
+    ``wellstack <environment>:``)."""
+    client = target.client("cloudformation", settings.region)
+    names = [
+        stack["StackName"]
+        for stack in client.describe_stacks()["Stacks"]
+        if stack.get("Description", "").startswith(f"wellstack {settings.name}:")
+    ]
+    templates = {name: deployed_template(target, name, settings.region) or {} for name in names}
+    return Assembly.from_templates(templates)
+
+
+def _assembly_of(out: Path, settings: EnvironmentSettings) -> bool:
+    """Whether ``out`` holds a cloud assembly with only ``settings``' environment's stacks."""
+    try:
+        names = Assembly.load(out).templates
+    except WellstackError:
+        return False
+    return bool(names) and all(name.startswith(settings.stack_prefix) for name in names)

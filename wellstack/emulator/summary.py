@@ -1,44 +1,82 @@
 """What the sandbox holds, read back through the AWS API (never through our own templates):
-stacks and outputs, the VPC, subnets per tier and AZ, default routes per tier, security groups,
-the load balancer and the Auto Scaling group."""
+stacks and outputs, each VPC with its subnets (tier, AZ, CIDR, where the default route goes and,
+for a NAT gateway, in which AZ it is), NAT gateways, security groups, the load balancer and the
+Auto Scaling group; and, after a destroy, what is left."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from wellstack.emulator.server import Emulator
 
+#: The bootstrap stack: not the environment's, never destroyed by ``sandbox down``.
+BOOTSTRAP_STACK = "CDKToolkit"
 
-def detach_role_policies(emulator: Emulator, region: str) -> int:
-    """moto deletes a stack's roles without detaching their managed policies first and then
-    refuses ("must detach all policies first"); CloudFormation does detach them. Detach them
-    through the IAM API before a destroy. Returns how many were detached."""
-    cloudformation = emulator.target(region).client("cloudformation", region)
-    iam = emulator.target(region).client("iam", region)
-    detached = 0
-    for stack in cloudformation.describe_stacks()["Stacks"]:
-        if stack["StackName"] == "CDKToolkit":
-            continue
-        for page in cloudformation.get_paginator("list_stack_resources").paginate(
-            StackName=stack["StackName"]
-        ):
-            for resource in page["StackResourceSummaries"]:
-                if resource.get("ResourceType") != "AWS::IAM::Role":
-                    continue
-                role = resource["PhysicalResourceId"]
-                for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
-                    iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
-                    detached += 1
-    return detached
+#: Resource types of wellstack's templates that moto (5.2.5) accepts but does not create, and
+#: what the read-back therefore cannot show. A test checks this against moto's model map and the
+#: synthesized templates.
+NOT_MODELLED: dict[str, str] = {
+    "AWS::RDS::DBCluster": "no Aurora cluster: the writer and readers read back as standalone "
+    "instances, and a destroy takes no final snapshot",
+    "AWS::RDS::DBClusterParameterGroup": "no cluster parameters (TLS, log exports)",
+    "AWS::EC2::SecurityGroupEgress": "no egress rules: every security group reads back with "
+    "AWS's default allow-all egress (the templates' egress is checked offline)",
+    "AWS::CloudWatch::Alarm": "no alarms",
+    "AWS::AutoScaling::ScalingPolicy": "no scaling policies",
+    "AWS::Backup::BackupVault": "no backup vault",
+    "AWS::Backup::BackupPlan": "no backup plan",
+    "AWS::Backup::BackupSelection": "no backup selection",
+    "AWS::S3::BucketPolicy": "no bucket policies (TLS-only access, log delivery)",
+    "AWS::SNS::TopicPolicy": "no topic policy",
+    "AWS::WAFv2::WebACL": "no web ACL",
+    "AWS::WAFv2::WebACLAssociation": "the load balancer reads back without a web ACL",
+    "AWS::WAFv2::LoggingConfiguration": "no WAF logging",
+    "AWS::CDK::Metadata": "CDK's version report; nothing to model",
+}
+#: What else the sandbox's read-back cannot show, beyond :data:`NOT_MODELLED`.
+READ_BACK_GAPS = (
+    "Stopping or restarting the emulator loses everything: moto keeps its state in memory "
+    "(`make sandbox-stop`; the next `make sandbox` starts from nothing).",
+    "No rolling update: when the Auto Scaling group changes (a new launch template version, "
+    "new subnets) moto re-creates it, with a new name and new instances, and waits for no "
+    "cfn-signal; a real update replaces instances one batch at a time.",
+    "Nothing runs: instances have no user data executed, the load balancer answers no "
+    "requests, NAT gateways route nothing; the read-back checks wiring (ids, CIDRs, routes, "
+    "rules), not traffic.",
+    "A destroy keeps RETAINed buckets, KMS keys and log groups, as in AWS; buckets are emptied "
+    "by nobody and keys are not scheduled for deletion.",
+)
 
 
 def summary(emulator: Emulator, region: str) -> dict[str, Any]:
     """What the emulator holds, read back through the AWS API."""
-    cloudformation = emulator.target(region).client("cloudformation", region)
-    ec2 = emulator.target(region).client("ec2", region)
-    stacks = {
+    target = emulator.target(region)
+    ec2 = target.client("ec2", region)
+    autoscaling = target.client("autoscaling", region)
+    return {
+        "stacks": _stacks(target.client("cloudformation", region)),
+        "vpcs": [_vpc(ec2, vpc) for vpc in ec2.describe_vpcs()["Vpcs"] if not vpc.get("IsDefault")],
+        "load_balancers": [
+            {"name": lb["LoadBalancerName"], "scheme": lb["Scheme"], "dns": lb["DNSName"]}
+            for lb in target.client("elbv2", region).describe_load_balancers()["LoadBalancers"]
+        ],
+        "auto_scaling_groups": [
+            {
+                "name": group["AutoScalingGroupName"],
+                "min": group["MinSize"],
+                "max": group["MaxSize"],
+                "subnets": group["VPCZoneIdentifier"].split(","),
+                "launch_template_version": (group.get("LaunchTemplate") or {}).get("Version"),
+                "instance_types": sorted({i["InstanceType"] for i in group["Instances"]}),
+            }
+            for group in autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+        ],
+    }
+
+
+def _stacks(cloudformation: Any) -> dict[str, Any]:
+    return {
         stack["StackName"]: {
             "status": stack["StackStatus"],
             "outputs": {
@@ -48,124 +86,110 @@ def summary(emulator: Emulator, region: str) -> dict[str, Any]:
             },
         }
         for stack in cloudformation.describe_stacks()["Stacks"]
-        if stack["StackName"] != "CDKToolkit"
+        if stack["StackName"] != BOOTSTRAP_STACK
     }
-    associated = _cloudformation_associations(cloudformation)
-    vpcs = []
+
+
+def _vpc(ec2: Any, vpc: Mapping[str, Any]) -> dict[str, Any]:
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
+    zone_of = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
+    nat_gateways = [
+        {"id": n["NatGatewayId"], "subnet": n["SubnetId"], "az": zone_of.get(n["SubnetId"])}
+        for n in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
+        if n["State"] not in ("deleted", "deleting", "failed")
+    ]
+    default_route = _default_routes(ec2.describe_route_tables(Filters=in_vpc)["RouteTables"])
+    nat_zone = {n["id"]: n["az"] for n in nat_gateways}
+    return {
+        "id": vpc["VpcId"],
+        "cidr": vpc["CidrBlock"],
+        "subnets": sorted(
+            (
+                {
+                    "id": s["SubnetId"],
+                    "tier": _tag(s, "aws-cdk:subnet-name").lower(),
+                    "az": s["AvailabilityZone"],
+                    "cidr": s["CidrBlock"],
+                    "default_route": default_route.get(s["SubnetId"]),
+                    "default_route_az": nat_zone.get(default_route.get(s["SubnetId"]) or ""),
+                }
+                for s in subnets
+            ),
+            key=lambda s: (s["tier"], s["az"]),
+        ),
+        "nat_gateways": nat_gateways,
+        "security_groups": {
+            group["GroupId"]: {"name": group["GroupName"], "ingress": _ingress(group)}
+            for group in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
+        },
+    }
+
+
+def _tag(resource: Mapping[str, Any], key: str) -> str:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}.get(key, "?")
+
+
+def _default_routes(tables: list[dict[str, Any]]) -> dict[str, str | None]:
+    """subnet id -> the target of its 0.0.0.0/0 route (igw-..., nat-..., None), through the
+    route table EC2 says the subnet is associated with."""
+    result: dict[str, str | None] = {}
+    for table in tables:
+        target = next(
+            (
+                route.get("NatGatewayId") or route.get("GatewayId")
+                for route in table["Routes"]
+                if route.get("DestinationCidrBlock") == "0.0.0.0/0"
+            ),
+            None,
+        )
+        for association in table.get("Associations", []):
+            if association.get("SubnetId"):
+                result[association["SubnetId"]] = target
+    return result
+
+
+def _ingress(group: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "port": permission.get("FromPort"),
+            "protocol": permission.get("IpProtocol"),
+            "from": [r["CidrIp"] for r in permission.get("IpRanges", [])]
+            + [p["GroupId"] for p in permission.get("UserIdGroupPairs", [])],
+        }
+        for permission in group["IpPermissions"]
+    ]
+
+
+def leftovers(emulator: Emulator, region: str) -> list[str]:
+    """What a destroy should have removed but the emulator still holds, read back through the
+    API: stacks (other than the bootstrap stack), exports, and every VPC but the default one with
+    what is in it. Resources the templates RETAIN (buckets, keys, log groups) are not listed:
+    keeping them is the point."""
+    target = emulator.target(region)
+    cloudformation = target.client("cloudformation", region)
+    ec2 = target.client("ec2", region)
+    left = [
+        f"stack {s['StackName']} ({s['StackStatus']})"
+        for s in cloudformation.describe_stacks()["Stacks"]
+        if s["StackName"] != BOOTSTRAP_STACK
+    ]
+    left += [f"export {e['Name']}" for e in cloudformation.list_exports()["Exports"]]
     for vpc in ec2.describe_vpcs()["Vpcs"]:
         if vpc.get("IsDefault"):
             continue
-        vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-        subnets = ec2.describe_subnets(Filters=vpc_filter)["Subnets"]
-        tiers = {
-            s["SubnetId"]: {t["Key"]: t["Value"] for t in s.get("Tags", [])}.get(
-                "aws-cdk:subnet-name", "?"
-            ).lower()
-            for s in subnets
-        }
-        routes: dict[str, set[str]] = {}
-        for table in ec2.describe_route_tables(Filters=vpc_filter)["RouteTables"]:
-            associations = [a for a in table.get("Associations", []) if a.get("SubnetId")] or [
-                {"SubnetId": subnet}
-                for subnet, table_id in associated.items()
-                if table_id == table["RouteTableId"]
-            ]
-            targets = {
-                "igw"
-                if r.get("GatewayId", "").startswith("igw-")
-                else "nat"
-                if r.get("NatGatewayId")
-                else "other"
-                for r in table["Routes"]
-                if r.get("DestinationCidrBlock") == "0.0.0.0/0"
-            } or {"none"}
-            for association in associations:
-                if association.get("SubnetId") in tiers:
-                    routes.setdefault(tiers[association["SubnetId"]], set()).update(targets)
-        groups = {}
-        for group in ec2.describe_security_groups(Filters=vpc_filter)["SecurityGroups"]:
-            rules = []
-            for permission in group["IpPermissions"]:
-                sources = [r["CidrIp"] for r in permission.get("IpRanges", [])] + [
-                    p["GroupId"] for p in permission.get("UserIdGroupPairs", [])
-                ]
-                rules.append(
-                    {
-                        "port": permission.get("FromPort"),
-                        "protocol": permission.get("IpProtocol"),
-                        "from": sources,
-                    }
-                )
-            groups[group["GroupId"]] = {"name": group["GroupName"], "ingress": rules}
-        vpcs.append(
-            {
-                "id": vpc["VpcId"],
-                "cidr": vpc["CidrBlock"],
-                "subnets": sorted(
-                    (
-                        {
-                            "tier": tiers[s["SubnetId"]],
-                            "az": s["AvailabilityZone"],
-                            "cidr": s["CidrBlock"],
-                        }
-                        for s in subnets
-                    ),
-                    key=lambda s: (s["tier"], s["az"]),
-                ),
-                "default_routes": {tier: sorted(t) for tier, t in sorted(routes.items())},
-                "nat_gateways": len(ec2.describe_nat_gateways(Filters=vpc_filter)["NatGateways"]),
-                "security_groups": groups,
-            }
+        info = _vpc(ec2, vpc)
+        left.append(
+            f"VPC {info['id']} {info['cidr']} with {len(info['subnets'])} subnet(s), "
+            f"{len(info['nat_gateways'])} NAT gateway(s), "
+            f"{len(info['security_groups'])} security group(s)"
         )
-    elbv2 = emulator.target(region).client("elbv2", region)
-    autoscaling = emulator.target(region).client("autoscaling", region)
-    return {
-        "stacks": stacks,
-        "vpcs": vpcs,
-        "load_balancers": [
-            {"name": lb["LoadBalancerName"], "scheme": lb["Scheme"], "dns": lb["DNSName"]}
-            for lb in elbv2.describe_load_balancers()["LoadBalancers"]
-        ],
-        "auto_scaling_groups": [
-            {
-                "name": group["AutoScalingGroupName"],
-                "min": group["MinSize"],
-                "max": group["MaxSize"],
-                "subnets": group["VPCZoneIdentifier"].split(","),
-            }
-            for group in autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
-        ],
-    }
-
-
-def _cloudformation_associations(cloudformation: Any) -> dict[str, str]:
-    """subnet id -> route table id, from the stacks' AWS::EC2::SubnetRouteTableAssociation
-    resources. moto creates these associations but does not show them in
-    DescribeRouteTables; AWS does, and the EC2 answer is used first."""
-    result = {}
-    for stack in cloudformation.describe_stacks()["Stacks"]:
-        name = stack["StackName"]
-        if name == "CDKToolkit":  # the bootstrap stack (YAML, no subnets)
-            continue
-        template = cloudformation.get_template(StackName=name)["TemplateBody"]
-        template = template if isinstance(template, dict) else json.loads(template)
-        physical = {
-            r["LogicalResourceId"]: r.get("PhysicalResourceId")
-            for page in cloudformation.get_paginator("list_stack_resources").paginate(
-                StackName=name
-            )
-            for r in page["StackResourceSummaries"]
-            if "LogicalResourceId" in r
-        }
-        for resource in template.get("Resources", {}).values():
-            if resource["Type"] != "AWS::EC2::SubnetRouteTableAssociation":
-                continue
-            props = resource["Properties"]
-            subnet = physical.get(props["SubnetId"].get("Ref", ""))
-            table = physical.get(props["RouteTableId"].get("Ref", ""))
-            if subnet and table:
-                result[subnet] = table
-    return result
+    left += [
+        f"Elastic IP {a['PublicIp']}"
+        for a in ec2.describe_addresses()["Addresses"]
+        if a.get("AllocationId")
+    ]
+    return left
 
 
 def render(info: Mapping[str, Any]) -> str:
@@ -175,11 +199,15 @@ def render(info: Mapping[str, Any]) -> str:
         for key, value in stack["outputs"].items():
             lines.append(f"  {key} = {value}")
     for vpc in info["vpcs"]:
-        lines.append(f"VPC {vpc['id']} {vpc['cidr']}, {vpc['nat_gateways']} NAT gateway(s)")
+        lines.append(f"VPC {vpc['id']} {vpc['cidr']}, {len(vpc['nat_gateways'])} NAT gateway(s)")
         for subnet in vpc["subnets"]:
-            lines.append(f"  {subnet['tier']:<9} {subnet['az']:<16} {subnet['cidr']}")
-        for tier, targets in vpc["default_routes"].items():
-            lines.append(f"  default route of {tier} subnets -> {', '.join(targets)}")
+            route = subnet["default_route"] or "no default route"
+            if subnet["default_route_az"]:
+                route += f" (in {subnet['default_route_az']})"
+            lines.append(
+                f"  {subnet['tier']:<9} {subnet['az']:<16} {subnet['cidr']:<15} "
+                f"{subnet['id']:<25} -> {route}"
+            )
         for group in vpc["security_groups"].values():
             rules = "; ".join(
                 f"{r['protocol']}:{r['port']} from {', '.join(r['from'])}" for r in group["ingress"]
@@ -188,8 +216,10 @@ def render(info: Mapping[str, Any]) -> str:
     for lb in info["load_balancers"]:
         lines.append(f"load balancer {lb['name']} ({lb['scheme']}): {lb['dns']}")
     for group in info["auto_scaling_groups"]:
+        types = ", ".join(group["instance_types"]) or "no instances"
         lines.append(
             f"auto scaling group {group['name']}: {group['min']}-{group['max']} instances in "
-            f"{len(group['subnets'])} subnets"
+            f"{len(group['subnets'])} subnets ({types}, launch template version "
+            f"{group['launch_template_version']})"
         )
     return "\n".join(lines)
