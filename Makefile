@@ -35,6 +35,7 @@ PYTEST_ARGS ?= -n auto --dist loadfile
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
 	@echo "make test    set up, then run the whole test suite"
+	@echo "make fuzz    the property-based tests with many more random examples (a few minutes)"
 	@echo "make lint    ruff check + format check + pyright"
 	@echo "make docs    the API reference from the docstrings (pdoc) into docs/api/"
 	@echo "make sandbox deploy ENV into a local AWS emulator (moto) on localhost:4566; make sandbox-stop"
@@ -107,6 +108,9 @@ acks: synth  ## regenerate the docs' list of acknowledged findings
 
 test: setup $(STAMPS)/checkov
 	$(WITH_NODE) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: setup  ## the property-based tests with 25x the examples, drawn at random (about 3 minutes)
+	WELLSTACK_FUZZ=1 $(WITH_NODE) $(BIN)/python -m pytest tests/test_properties.py -n auto -q $(FUZZ_ARGS)
 
 bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -152,8 +152,8 @@ def _int(low: int, high: int | None = None, why: str = "") -> KeyCheck:
 
 def _db_class(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
     engine = raw.get("db_engine", "mysql")
-    if engine not in choices(Engine):
-        return True  # reported under db_engine
+    if engine not in choices(Engine):  # the engine is reported under db_engine
+        return p.check(isinstance(v, str), f"{k} must be an Aurora instance class, got {v!r}")
     problem = aurora_problem(v, engine)
     return p.check(problem is None, f"{k} {problem}, got {v!r}")
 

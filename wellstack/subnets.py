@@ -78,9 +78,10 @@ def plan_subnets(
         needed_prefix = 32 - math.ceil(math.log2(offset))
         raise ValueError(
             f"cidr {cidr} holds {network.num_addresses} addresses but the subnet plan needs "
-            f"{offset}: {reserved_azs} AZ slots per tier of public /{masks['public']}, "
-            f"private /{masks['private']} and isolated /{masks['isolated']}; use a "
-            f"/{needed_prefix} or larger cidr, longer masks, or fewer reserved_azs"
+            f"{offset}: reserved_azs={reserved_azs} slots per tier of public_mask="
+            f"{masks['public']}, private_mask={masks['private']} and isolated_mask="
+            f"{masks['isolated']}; use a /{needed_prefix} or larger cidr, longer masks, or fewer "
+            f"reserved_azs"
         )
     rows = []
     base = int(network.network_address)

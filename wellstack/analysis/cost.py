@@ -22,6 +22,12 @@ from typing import Any
 from wellstack.analysis.template import Assembly, AssemblyError, ref
 from wellstack.errors import WellstackError
 
+#: The largest volume an assumption may state (GB, LCUs, millions of requests): far beyond
+#: any real app, and small enough that no cost overflows.
+MAX_ASSUMPTION = 1e9
+#: The longest object age spread (``s3_age_days``): a hundred years.
+MAX_AGE_DAYS = 36500
+
 
 @dataclass(frozen=True)
 class Assumptions:
@@ -36,20 +42,17 @@ class Assumptions:
 
     def __post_init__(self) -> None:
         bad = [
-            f"{name} must be a finite number of at least 0, got {value!r}"
+            f"{name} must be a number from 0 to {MAX_ASSUMPTION:g}, got {value!r}"
             for name, value in vars(self).items()
             if isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
-            or value < 0
+            or not 0 <= value <= MAX_ASSUMPTION
         ]
-        if (
-            not isinstance(self.s3_age_days, int)
-            or isinstance(self.s3_age_days, bool)
-            or (isinstance(self.s3_age_days, int) and self.s3_age_days < 1)
-        ):
+        age = self.s3_age_days
+        if not isinstance(age, int) or isinstance(age, bool) or not 1 <= age <= MAX_AGE_DAYS:
             bad.append(
-                f"s3_age_days must be a whole number of days, at least 1, got {self.s3_age_days!r}"
+                f"s3_age_days must be a whole number of days from 1 to {MAX_AGE_DAYS}, got {age!r}"
             )
         if bad:
             raise WellstackError("cost assumptions", bad)
@@ -120,6 +123,14 @@ def estimate(
 def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assumptions) -> Estimate:
     """The estimate of templates already read (see :func:`estimate`)."""
     table = price_table()
+    region = _region(assembly, region, table)
+    bill = _Bill(table["regions"][region], table["hours_per_month"], assumptions)
+    for part in (_network, _compute, _database, _keys_and_logs, _storage, _monitoring, _waf):
+        part(assembly, bill)
+    return Estimate(region=region, lines=bill.lines, assumptions=assumptions, sources=bill.sources)
+
+
+def _region(assembly: Assembly, region: str | None, table: dict[str, Any]) -> str:
     if region is None:
         known = assembly.concrete_regions()
         if len(known) != 1:
@@ -131,32 +142,46 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         raise AssemblyError(
             f"no prices for region {region!r}; the price table has {', '.join(table['regions'])}"
         )
-    prices = table["regions"][region]
-    hours = table["hours_per_month"]
-    used_sources: dict[str, str] = {}
+    return region
 
-    def price(key: str) -> float | None:
-        entry = prices.get(key)
+
+class _Bill:
+    """The lines of an estimate, priced from one region's table (and the sources used)."""
+
+    def __init__(self, prices: dict[str, Any], hours: float, assumptions: Assumptions) -> None:
+        self.prices = prices
+        self.hours = hours
+        self.assumptions = assumptions
+        self.lines: list[Line] = []
+        self.sources: dict[str, str] = {}
+
+    def price(self, key: str) -> float | None:
+        entry = self.prices.get(key)
         if entry is None:
             return None
-        used_sources[key] = f"{entry['source']} ({entry['as_of']})"
+        self.sources[key] = f"{entry['source']} ({entry['as_of']})"
         return entry["usd"]
 
-    lines: list[Line] = []
-
-    def add(item: str, quantity: float, unit: str, key: str, note: str = "") -> None:
+    def add(self, item: str, quantity: float, unit: str, key: str, note: str = "") -> None:
         if quantity <= 0:
             return
-        unit_price = price(key)
+        unit_price = self.price(key)
         if unit_price is None:
-            note = f"{note}; no price for {key} in {region}: not in the total".lstrip("; ")
-        lines.append(Line(item, round(quantity, 4), unit, unit_price, note))
+            note = f"{note}; no price for {key} in the region: not in the total".lstrip("; ")
+        self.lines.append(Line(item, round(quantity, 4), unit, unit_price, note))
 
-    # Network
+    def unpriced(self, item: str, unit: str, why: str) -> None:
+        self.lines.append(Line(item, 0, unit, None, f"{why}: not in the total"))
+
+
+def _network(assembly: Assembly, bill: _Bill) -> None:
+    hours, assumed = bill.hours, bill.assumptions
     nats = len(assembly.resources("AWS::EC2::NatGateway"))
-    add("NAT gateways", nats * hours, "NAT gateway-hours", "nat_gateway_hour", f"{nats} x 730 h")
+    bill.add(
+        "NAT gateways", nats * hours, "NAT gateway-hours", "nat_gateway_hour", f"{nats} x 730 h"
+    )
     if nats:
-        add("NAT data processing", assumptions.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
+        bill.add("NAT data processing", assumed.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
     load_balancers = assembly.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
     public_lb_ips = sum(
         len(lb.items("Subnets"))
@@ -164,7 +189,7 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         if lb.prop("Scheme", "internet-facing") == "internet-facing"
     )
     eips = len(assembly.resources("AWS::EC2::EIP"))
-    add(
+    bill.add(
         "Public IPv4 addresses",
         (eips + public_lb_ips) * hours,
         "address-hours",
@@ -172,46 +197,48 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         f"{eips} Elastic IP(s) + {public_lb_ips} load balancer address(es)",
     )
     albs = len(load_balancers)
-    add("Application Load Balancers", albs * hours, "ALB-hours", "alb_hour", f"{albs} x 730 h")
-    add(
+    bill.add("Application Load Balancers", albs * hours, "ALB-hours", "alb_hour", f"{albs} x 730 h")
+    bill.add(
         "Load balancer capacity units",
-        albs * assumptions.alb_lcu * hours,
+        albs * assumed.alb_lcu * hours,
         "LCU-hours",
         "alb_lcu_hour",
-        f"assumed {assumptions.alb_lcu:g} LCU average",
+        f"assumed {assumed.alb_lcu:g} LCU average",
     )
 
-    # Compute
+
+def _compute(assembly: Assembly, bill: _Bill) -> None:
     for group in assembly.resources("AWS::AutoScaling::AutoScalingGroup"):
         count = group.number("DesiredCapacity")
         count = group.number("MinSize", 0) if count is None else count
         template = assembly.resource(
             group.stack, ref(group.mapping("LaunchTemplate").get("LaunchTemplateId"))
         )
-        data = template.mapping("LaunchTemplateData") if template else {}
-        instance_type = data.get("InstanceType")
-        if not isinstance(instance_type, str) or count is None:
-            lines.append(
-                Line(f"EC2 ({group.stack}/{group.logical_id})", 0, "instance-hours", None,
-                     "instance type or count known only at deploy: not in the total")
-            )  # fmt: skip
+        instance_type = template.at("LaunchTemplateData", "InstanceType") if template else None
+        if template is None or not isinstance(instance_type, str) or count is None:
+            bill.unpriced(
+                f"EC2 ({group.stack}/{group.logical_id})",
+                "instance-hours",
+                "instance type or count known only at deploy",
+            )
             continue
-        add(
+        bill.add(
             f"EC2 {instance_type}",
-            count * hours,
+            count * bill.hours,
             "instance-hours",
             f"ec2:{instance_type}",
             f"{count:g} instance(s) (desired or minimum capacity) x 730 h",
         )
         volume_gb = 0.0
-        for mapping in data.get("BlockDeviceMappings") or []:
-            size = (
-                (mapping.get("Ebs") or {}).get("VolumeSize", 0) if isinstance(mapping, dict) else 0
-            )
-            volume_gb += size if isinstance(size, int | float) and not isinstance(size, bool) else 0
-        add("EBS gp3 root volumes", count * volume_gb, "GB-months", "ebs_gp3_gb_month")
+        mappings = template.at("LaunchTemplateData", "BlockDeviceMappings", kind=list) or []
+        for index in range(len(mappings)):
+            path = ("LaunchTemplateData", "BlockDeviceMappings", index, "Ebs", "VolumeSize")
+            size = template.as_number(template.at(*path), ".".join(map(str, path)))
+            volume_gb += size or 0
+        bill.add("EBS gp3 root volumes", count * volume_gb, "GB-months", "ebs_gp3_gb_month")
 
-    # Database
+
+def _database(assembly: Assembly, bill: _Bill) -> None:
     clusters = assembly.resources("AWS::RDS::DBCluster")
     by_class: dict[str, int] = {}
     for instance in assembly.resources("AWS::RDS::DBInstance"):
@@ -219,51 +246,57 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         by_class[instance_class] = by_class.get(instance_class, 0) + 1
     serverless_instances = by_class.pop("db.serverless", 0)
     for instance_class, count in sorted(by_class.items()):
-        add(
+        bill.add(
             f"Aurora {instance_class}",
-            count * hours,
+            count * bill.hours,
             "instance-hours",
             f"aurora:{instance_class}",
             f"{count} instance(s) (writer and readers) x 730 h",
         )
     for cluster in clusters:
         scaling = cluster.mapping("ServerlessV2ScalingConfiguration")
-        if scaling and serverless_instances:
-            low, high = scaling.get("MinCapacity", 0.5), scaling.get("MaxCapacity", 1)
-            add(
-                "Aurora Serverless v2 capacity",
-                serverless_instances * float(low) * hours,
-                "ACU-hours",
-                "aurora_serverless_v2_acu_hour",
-                f"{serverless_instances} instance(s) at the minimum {float(low):g} ACU; up to "
-                f"{float(high):g} ACU each under load",
-            )
-    add(
+        if not (scaling and serverless_instances):
+            continue
+        name = "ServerlessV2ScalingConfiguration"
+        low = cluster.as_number(cluster.at(name, "MinCapacity") or 0.5, f"{name}.MinCapacity")
+        high = cluster.as_number(cluster.at(name, "MaxCapacity") or 1, f"{name}.MaxCapacity")
+        if low is None or high is None:
+            bill.unpriced("Aurora Serverless v2 capacity", "ACU-hours", "capacity set at deploy")
+            continue
+        bill.add(
+            "Aurora Serverless v2 capacity",
+            serverless_instances * low * bill.hours,
+            "ACU-hours",
+            "aurora_serverless_v2_acu_hour",
+            f"{serverless_instances} instance(s) at the minimum {low:g} ACU; up to "
+            f"{high:g} ACU each under load",
+        )
+    bill.add(
         "Aurora storage",
-        len(clusters) * assumptions.db_storage_gb,
+        len(clusters) * bill.assumptions.db_storage_gb,
         "GB-months",
         "aurora_storage_gb_month",
-        f"assumed {assumptions.db_storage_gb:g} GB per cluster",
+        f"assumed {bill.assumptions.db_storage_gb:g} GB per cluster",
     )
 
-    # Keys, secrets, logs
-    add("KMS keys", len(assembly.resources("AWS::KMS::Key")), "key-months", "kms_key_month")
+
+def _keys_and_logs(assembly: Assembly, bill: _Bill) -> None:
+    log_gb = bill.assumptions.log_gb
+    bill.add("KMS keys", len(assembly.resources("AWS::KMS::Key")), "key-months", "kms_key_month")
+    clusters = assembly.resources("AWS::RDS::DBCluster")
     managed_secrets = sum(1 for c in clusters if c.prop("ManageMasterUserPassword") is True)
     secrets = len(assembly.resources("AWS::SecretsManager::Secret")) + managed_secrets
-    add("Secrets Manager secrets", secrets, "secret-months", "secret_month")
+    bill.add("Secrets Manager secrets", secrets, "secret-months", "secret_month")
     groups = assembly.resources("AWS::Logs::LogGroup")
-    add(
+    bill.add(
         "CloudWatch Logs ingestion",
-        len(groups) * assumptions.log_gb,
+        len(groups) * log_gb,
         "GB",
         "logs_ingest_gb",
-        f"assumed {assumptions.log_gb:g} GB a month per log group ({len(groups)} groups)",
+        f"assumed {log_gb:g} GB a month per log group ({len(groups)} groups)",
     )
-    stored = sum(
-        assumptions.log_gb * min(g.number("RetentionInDays", 3653) or 3653, 365) / 30
-        for g in groups
-    )
-    add(
+    stored = sum(log_gb * min(g.number("RetentionInDays", 3653) or 3653, 365) / 30 for g in groups)
+    bill.add(
         "CloudWatch Logs storage",
         stored,
         "GB-months",
@@ -271,24 +304,35 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         "steady state: monthly volume x retention (capped at a year)",
     )
 
-    # S3 by tier
+
+def _storage(assembly: Assembly, bill: _Bill) -> None:
+    """S3 by tier: each bucket's volume spread over its lifecycle waterfall."""
     by_tier: dict[str, float] = {}
     for bucket in assembly.resources("AWS::S3::Bucket"):
-        rules = bucket.mapping("LifecycleConfiguration").get("Rules", [])
-        rules = [r for r in rules if isinstance(r, dict)] if isinstance(rules, list) else []
-        tiered = next((r for r in rules if r.get("Id") == "Tiering"), None)
-        rule = tiered or (rules[0] if rules else {})
-        volume = assumptions.s3_gb if tiered else assumptions.log_bucket_gb
-        transitions = [
-            (str(t.get("StorageClass")), int(t.get("TransitionInDays", 0)))
-            for t in rule.get("Transitions", [])
-            if isinstance(t, dict)
-        ]
-        horizon = min(rule.get("ExpirationInDays", math.inf), assumptions.s3_age_days)
-        for storage_class, share in tier_fractions(transitions, int(horizon)).items():
+        rules = bucket.at("LifecycleConfiguration", "Rules", kind=list) or []
+        ids = [bucket.at("LifecycleConfiguration", "Rules", i, "Id") for i in range(len(rules))]
+        tiered = "Tiering" in ids
+        rule = ("LifecycleConfiguration", "Rules", ids.index("Tiering") if tiered else 0)
+        volume = bill.assumptions.s3_gb if tiered else bill.assumptions.log_bucket_gb
+        transitions = []
+        steps = (bucket.at(*rule, "Transitions", kind=list) or []) if rules else []
+        for index in range(len(steps)):
+            day_path = (*rule, "Transitions", index, "TransitionInDays")
+            day = bucket.as_number(bucket.at(*day_path) or 0, ".".join(map(str, day_path)))
+            if day is not None:
+                storage_class = bucket.at(*rule, "Transitions", index, "StorageClass")
+                transitions.append((str(storage_class), int(day)))
+        expiration_path = (*rule, "ExpirationInDays")
+        expiration = (
+            bucket.as_number(bucket.at(*expiration_path), ".".join(map(str, expiration_path)))
+            if rules
+            else None
+        )
+        horizon = int(min(expiration or math.inf, bill.assumptions.s3_age_days))
+        for storage_class, share in tier_fractions(transitions, horizon).items():
             by_tier[storage_class] = by_tier.get(storage_class, 0) + volume * share
     for storage_class, gb in sorted(by_tier.items()):
-        add(
+        bill.add(
             f"S3 {storage_class}",
             gb,
             "GB-months",
@@ -296,17 +340,19 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
             "stated volume spread over the lifecycle waterfall",
         )
 
-    # Monitoring: alarms (each metric an alarm reads), dashboards, S3 request metrics
+
+def _monitoring(assembly: Assembly, bill: _Bill) -> None:
+    """Alarms (each metric an alarm reads), dashboards, S3 request metrics."""
     alarms = assembly.resources("AWS::CloudWatch::Alarm")
     alarm_metrics = sum(_alarm_metric_count(alarm) for alarm in alarms)
-    add(
+    bill.add(
         "CloudWatch alarms",
         alarm_metrics,
         "alarm metric-months",
         "cloudwatch_alarm_metric_month",
         f"{len(alarms)} alarms reading {alarm_metrics} metrics",
     )
-    add(
+    bill.add(
         "CloudWatch dashboards",
         len(assembly.resources("AWS::CloudWatch::Dashboard")),
         "dashboard-months",
@@ -315,7 +361,7 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
     request_filters = sum(
         len(b.items("MetricsConfigurations")) for b in assembly.resources("AWS::S3::Bucket")
     )
-    add(
+    bill.add(
         "S3 request metrics",
         request_filters * S3_REQUEST_METRICS,
         "metric-months",
@@ -323,19 +369,19 @@ def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assum
         f"{request_filters} filter(s) x {S3_REQUEST_METRICS} request metrics",
     )
 
-    # WAF
+
+def _waf(assembly: Assembly, bill: _Bill) -> None:
     acls = assembly.resources("AWS::WAFv2::WebACL")
     rules_count = sum(len(acl.items("Rules")) for acl in acls)
-    add("WAF web ACLs", len(acls), "web ACL-months", "waf_web_acl_month")
-    add("WAF rules", rules_count, "rule-months", "waf_rule_month")
-    add(
+    bill.add("WAF web ACLs", len(acls), "web ACL-months", "waf_web_acl_month")
+    bill.add("WAF rules", rules_count, "rule-months", "waf_rule_month")
+    bill.add(
         "WAF requests",
-        len(acls) * assumptions.waf_million_requests,
+        len(acls) * bill.assumptions.waf_million_requests,
         "million requests",
         "waf_million_requests",
         "assumed volume",
     )
-    return Estimate(region=region, lines=lines, assumptions=assumptions, sources=used_sources)
 
 
 #: S3 publishes 16 request metrics per metrics filter (AllRequests, GetRequests ... 5xxErrors,

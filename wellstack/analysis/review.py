@@ -119,39 +119,55 @@ def _tier(resource: Resource) -> str:
     return ""
 
 
+def _zones(resources: list[Resource]) -> tuple[set[str], int]:
+    """The AZs ``resources`` name literally, and how many do not (no AZ, or one resolved only at
+    deploy time: ``Fn::Select`` of ``Fn::GetAZs``, a parameter)."""
+    named = {r.prop("AvailabilityZone") for r in resources}
+    zones = {z for z in named if isinstance(z, str)}
+    unresolved = sum(1 for r in resources if not isinstance(r.prop("AvailabilityZone"), str))
+    return zones, unresolved
+
+
 @check
 def _multi_az(assembly: Assembly) -> Iterator[Check]:
-    azs = {s.prop("AvailabilityZone") for s in assembly.resources("AWS::EC2::Subnet")}
-    azs.discard(None)
+    subnets = assembly.resources("AWS::EC2::Subnet")
+    if not subnets:
+        return
+    zones, unresolved = _zones(subnets)
     yield Check(
         RELIABILITY,
         "multi-az",
         "Every tier spans at least two availability zones",
-        judged(len(azs) >= 2),
-        f"subnets in {len(azs)} AZ(s)",
+        "unknown" if unresolved and len(zones) < 2 else judged(len(zones) >= 2),
+        f"subnets in {len(zones)} AZ(s)"
+        + (f"; {unresolved} subnet(s) get their AZ at deploy time" if unresolved else ""),
     )
 
 
 @check
 def _nat(assembly: Assembly) -> Iterator[Check]:
     nats = len(assembly.resources("AWS::EC2::NatGateway"))
-    private = [s for s in assembly.resources("AWS::EC2::Subnet") if _tier(s) == "private"]
-    azs = len({str(s.prop("AvailabilityZone")) for s in private})
     if not nats:
         return
+    private = [s for s in assembly.resources("AWS::EC2::Subnet") if _tier(s) == "private"]
+    zones, unresolved = _zones(private)
+    azs = len(zones)
+    unknown = not private or unresolved
     yield Check(
         RELIABILITY,
         "nat-per-az",
         "Private subnets keep egress when an AZ fails (a NAT gateway per AZ)",
-        judged(nats >= azs),
-        f"{nats} NAT gateway(s) for private subnets in {azs} AZ(s)"
+        "unknown" if unknown else judged(nats >= azs),
+        "no subnet tagged as the private tier (aws-cdk:subnet-name)" if not private
+        else f"{unresolved} private subnet(s) get their AZ at deploy time" if unresolved
+        else f"{nats} NAT gateway(s) for private subnets in {azs} AZ(s)"
         + ("" if nats >= azs else ": an outage of the NAT's AZ cuts every private subnet off"),
-    )
+    )  # fmt: skip
     yield Check(
         COST,
         "nat-count",
         "No more NAT gateways than AZs",
-        judged(nats <= max(azs, 1)),
+        "unknown" if unknown else judged(nats <= max(azs, 1)),
         f"{nats} NAT gateway(s) at about 33-43 USD a month each before data",
     )
 
@@ -162,14 +178,18 @@ def _database(assembly: Assembly) -> Iterator[Check]:
     if not clusters:
         return
     instances = assembly.resources("AWS::RDS::DBInstance")
-    azs = {i.prop("AvailabilityZone") for i in instances}
+    zones, unresolved = _zones(instances)
     yield Check(
         RELIABILITY,
         "db-failover",
         "The database has a failover target in another AZ",
-        judged(len(instances) >= 2 and (len(azs - {None}) >= 2 or None in azs)),
-        f"{len(instances)} instance(s) in {sorted(str(a) for a in azs if a)}",
-    )
+        "finding" if len(instances) < 2
+        else "pass" if len(zones) >= 2
+        else "unknown" if unresolved
+        else "finding",
+        f"{len(instances)} instance(s) in {sorted(zones)}"
+        + (f"; {unresolved} placed by RDS at deploy time" if unresolved else ""),
+    )  # fmt: skip
     for cluster in clusters:
         name = f"{cluster.stack}/{cluster.logical_id}"
         retention = cluster.number("BackupRetentionPeriod", 1)
@@ -219,8 +239,7 @@ def _buckets(assembly: Assembly) -> Iterator[Check]:
             judged(encrypted and len(block) == 4 and all(v is True for v in block.values())),
             "encryption and a full public access block" if encrypted else "no default encryption",
         )
-        rules = bucket.mapping("LifecycleConfiguration").get("Rules", [])
-        rules = rules if isinstance(rules, list) else []
+        rules = bucket.at("LifecycleConfiguration", "Rules", kind=list) or []
         yield Check(
             COST,
             "s3-lifecycle",
@@ -233,7 +252,7 @@ def _buckets(assembly: Assembly) -> Iterator[Check]:
             ),
             f"{len(rules)} lifecycle rule(s)",
         )
-        versioning = bucket.mapping("VersioningConfiguration").get("Status")
+        versioning = bucket.at("VersioningConfiguration", "Status", kind=str)
         yield Check(
             RELIABILITY,
             "s3-retain",
@@ -285,9 +304,8 @@ ALARM_COVERAGE = {
 
 def _alarm_namespaces(alarm: Resource) -> set[str]:
     found = {alarm.prop("Namespace")} if alarm.prop("Namespace") else set()
-    for query in alarm.items("Metrics"):
-        stat = (query.get("MetricStat") or {}) if isinstance(query, dict) else {}
-        namespace = (stat.get("Metric") or {}).get("Namespace")
+    for index in range(len(alarm.items("Metrics"))):
+        namespace = alarm.at("Metrics", index, "MetricStat", "Metric", "Namespace", kind=str)
         if namespace:
             found.add(namespace)
     return {str(n) for n in found}
@@ -333,8 +351,7 @@ def _instance_families(assembly: Assembly) -> tuple[list[str], list[str]]:
     a launch template without an instance type)."""
     known, unreadable = [], []
     for template in assembly.resources("AWS::EC2::LaunchTemplate"):
-        data = template.mapping("LaunchTemplateData")
-        value = data.get("InstanceType")
+        value = template.at("LaunchTemplateData", "InstanceType")
         where = f"{template.stack}/{template.logical_id}"
         parts = split_instance_type(value) if isinstance(value, str) else None
         if parts is None or parts[0] not in EC2_FAMILIES:
@@ -383,10 +400,12 @@ def _compute(assembly: Assembly) -> Iterator[Check]:
                 "the launch template has no LaunchTemplateData",
             )
             continue
-        tokens = (data.get("MetadataOptions") or {}).get("HttpTokens")
-        mappings = data.get("BlockDeviceMappings") or []
+        tokens = template.at("LaunchTemplateData", "MetadataOptions", "HttpTokens", kind=str)
+        mappings = template.at("LaunchTemplateData", "BlockDeviceMappings", kind=list) or []
         encrypted = all(
-            isinstance(m, dict) and (m.get("Ebs") or {}).get("Encrypted") is True for m in mappings
+            template.at("LaunchTemplateData", "BlockDeviceMappings", index, "Ebs", "Encrypted")
+            is True
+            for index in range(len(mappings))
         )
         yield Check(
             SECURITY,
@@ -435,9 +454,11 @@ def _edge(assembly: Assembly) -> Iterator[Check]:
     for lb in assembly.resources("AWS::ElasticLoadBalancingV2::LoadBalancer"):
         name = f"{lb.stack}/{lb.logical_id}"
         attributes = {
-            a.get("Key"): a.get("Value") for a in lb.items("LoadBalancerAttributes")
-            if isinstance(a, dict)
-        }  # fmt: skip
+            lb.at("LoadBalancerAttributes", index, "Key", kind=str): lb.at(
+                "LoadBalancerAttributes", index, "Value"
+            )
+            for index in range(len(lb.items("LoadBalancerAttributes")))
+        }
         yield Check(
             OPERATIONS,
             "alb-access-logs",

@@ -68,7 +68,11 @@ class Resource:
     def number(self, name: str, default: float | None = None) -> float | None:
         """A numeric property (CloudFormation also accepts numbers as strings); None for an
         intrinsic function (a value known only at deploy)."""
-        value = self.properties.get(name, default)
+        return self.as_number(self.properties.get(name, default), name)
+
+    def as_number(self, value: Any, name: str) -> float | None:
+        """``value`` (found at ``name`` in this resource, e.g. ``Transitions[0].TransitionInDays``)
+        as a number, None for an intrinsic function, or an error naming file, resource and name."""
         if value is None or isinstance(value, Mapping):
             return None
         if isinstance(value, bool):
@@ -80,6 +84,36 @@ class Resource:
         if not math.isfinite(number):
             raise AssemblyError(f"{self.where}: {name} must be a finite number, got {value!r}")
         return number
+
+    def at(self, *path: str | int, kind: type | tuple[type, ...] | None = None) -> Any:
+        """The value at ``path`` under Properties (``at("LaunchTemplateData", "InstanceType",
+        kind=str)``). None when something on the way is absent or an intrinsic function (known
+        only at deploy); an error naming file, resource and path when something has the wrong
+        shape (a list where an object belongs, a bool where a string does)."""
+        value: Any = self.properties
+        for index, part in enumerate(path):
+            if is_intrinsic(value):
+                return None
+            where = ".".join(map(str, path[:index])) or "Properties"
+            if isinstance(part, int):
+                if not isinstance(value, list):
+                    raise AssemblyError(f"{self.where}: {where} must be a list, got {value!r}")
+                value = value[part] if part < len(value) else None
+            else:
+                if not isinstance(value, Mapping):
+                    raise AssemblyError(f"{self.where}: {where} must be an object, got {value!r}")
+                value = value.get(part)
+            if value is None:
+                return None
+        if is_intrinsic(value):
+            return None
+        if kind is not None and (
+            not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind))
+        ):
+            names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in _kinds(kind))
+            where = ".".join(map(str, path))
+            raise AssemblyError(f"{self.where}: {where} must be {names}, got {value!r}")
+        return value
 
     def mapping(self, name: str) -> Mapping[str, Any]:
         value = self.properties.get(name, {})
@@ -344,3 +378,21 @@ def ingress_rules(template: Template, group_id: str) -> list[dict[str, Any]]:
 def egress_rules(template: Template, group_id: str) -> list[dict[str, Any]]:
     """Every egress rule of a security group: inline ones and AWS::EC2::SecurityGroupEgress."""
     return _rules(template, group_id, "Egress")
+
+
+def is_intrinsic(value: Any) -> bool:
+    """A CloudFormation intrinsic function (``{"Ref": ...}``, ``{"Fn::GetAtt": ...}`` ...)."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return False
+    key = next(iter(value))
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition")
+
+
+_KIND_NAMES: dict[type, str] = {
+    str: "a string", list: "a list", dict: "an object", int: "a number", float: "a number",
+    bool: "true or false",
+}  # fmt: skip
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)

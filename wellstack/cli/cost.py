@@ -14,7 +14,8 @@ from wellstack.cli._common import console, emit_json, one_line_errors
 
 
 class _NonNegative(click.ParamType):  # pyright: ignore[reportMissingTypeArgument]
-    """A finite number of at least 0 (``nan``, ``inf`` and negatives are refused)."""
+    """A number from 0 to :data:`~wellstack.analysis.cost.MAX_ASSUMPTION` (``nan``, ``inf``,
+    negatives and amounts whose cost would overflow are refused)."""
 
     name = "number>=0"
 
@@ -25,17 +26,21 @@ class _NonNegative(click.ParamType):  # pyright: ignore[reportMissingTypeArgumen
             number = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(number) or number < 0:
-            self.fail(f"{value!r} must be a finite number of at least 0", param, ctx)
+        from wellstack.analysis.cost import MAX_ASSUMPTION
+
+        if not math.isfinite(number) or not 0 <= number <= MAX_ASSUMPTION:
+            self.fail(f"{value!r} must be a number from 0 to {MAX_ASSUMPTION:g}", param, ctx)
         return number
 
 
 def assumption_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    from wellstack.analysis.cost import Assumptions
+    from wellstack.analysis.cost import MAX_AGE_DAYS, Assumptions
 
     for spec in reversed(fields(Assumptions)):
         kind: click.ParamType = (
-            click.IntRange(min=1) if isinstance(spec.default, int) else _NonNegative()
+            click.IntRange(min=1, max=MAX_AGE_DAYS)
+            if isinstance(spec.default, int)
+            else _NonNegative()
         )
         function = click.option(
             "--" + spec.name.replace("_", "-"),

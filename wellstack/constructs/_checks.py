@@ -3,6 +3,7 @@ to be CDK objects of the right kind before jsii sees them, and errors carry the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,10 @@ def is_token(value: Any) -> bool:
     """An unresolved CDK token (its value is only known at deploy time)."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # NaN and infinity are no tokens, and jsii cannot carry them (invalid JSON)
+    if isinstance(value, int) and abs(value) > 2**53:
+        return False  # beyond JavaScript's exact integers: no token, and not a value we take
     return cdk.Token.is_unresolved(value)
 
 

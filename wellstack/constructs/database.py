@@ -21,7 +21,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from wellstack.catalog import aurora_problem
-from wellstack.compliance import CONTROL_TOWER, acknowledge
+from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, implements, is_token
 from wellstack.constructs._grants import grant
@@ -35,6 +35,9 @@ ENGINES = choices(Engine)
 AURORA_MYSQL_VERSION = rds.AuroraMysqlEngineVersion.VER_3_10_4
 #: Aurora PostgreSQL 17.
 AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_17_7
+#: The writer's class when none is given: Graviton, memory optimized, the smallest Aurora
+#: recommends for production.
+DEFAULT_INSTANCE_TYPE = "r6g.large"
 DEFAULT_PORTS: dict[str, int] = {"mysql": 3306, "postgresql": 5432}
 #: Aurora's limit: one writer plus at most 15 Aurora Replicas per cluster.
 MAX_READERS = 15
@@ -240,6 +243,23 @@ def engine_for(problems: Problems, engine: str, version: Any) -> rds.IClusterEng
     return None
 
 
+def _check_types_without_engine(
+    problems: Problems, version: Any, *, instance_type: Any, reader: Any
+) -> None:
+    versions = (str, rds.AuroraMysqlEngineVersion, rds.AuroraPostgresEngineVersion)
+    if version is not None and not isinstance(version, versions):
+        problems.add(
+            f"engine_version must be a version string such as '3.10.4' (or an "
+            f"rds.AuroraMysqlEngineVersion / rds.AuroraPostgresEngineVersion), got {version!r}"
+        )
+    for prop, value in (("instance_type", instance_type), ("reader_instance_type", reader)):
+        if value is not None and not isinstance(value, str | ec2.InstanceType):
+            problems.add(
+                f"{prop} must be an instance class such as 'r6g.large' (or an ec2.InstanceType), "
+                f"got {value!r}"
+            )
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
@@ -412,7 +432,7 @@ class AuroraCluster(Construct):
         | rds.AuroraPostgresEngineVersion
         | None = None,
         readers: int = 1,
-        instance_type: str | ec2.InstanceType = "r6g.large",
+        instance_type: str | ec2.InstanceType = DEFAULT_INSTANCE_TYPE,
         reader_instance_type: str | ec2.InstanceType | None = None,
         serverless_v2: bool = False,
         min_capacity: float | None = None,
@@ -452,6 +472,8 @@ class AuroraCluster(Construct):
             subnet_type=subnet_type,
             backtrack_window_hours=backtrack_window_hours,
         )
+        # The engine the engine-specific checks use (None: reported as bad by the plan).
+        known_engine = engine if isinstance(engine, str) and engine in ENGINES else None
         _validate_options(
             problems,
             serverless_v2=serverless_v2,
@@ -467,13 +489,13 @@ class AuroraCluster(Construct):
             performance_insights=performance_insights,
             monitoring_interval_seconds=monitoring_interval_seconds,
             encryption_key=encryption_key,
-            master_username=(master_username, engine),
+            master_username=(master_username, known_engine),
         )
-        exports = _check_log_exports(problems, log_exports, engine, log_retention_days)
+        exports = _check_log_exports(problems, log_exports, known_engine, log_retention_days)
         if auto_minor_version_upgrade is not None:
             problems.flag("auto_minor_version_upgrade", auto_minor_version_upgrade)
         merged_parameters = _check_parameters(
-            problems, parameters, engine, logging_parameters(str(engine), exports)
+            problems, parameters, known_engine, logging_parameters(str(known_engine), exports)
         )
         overrides = _props.check_overrides(
             problems, "cluster_props", cluster_props, CLUSTER_OVERRIDES
@@ -547,6 +569,11 @@ class AuroraCluster(Construct):
         #: The AWS Backup plan (``None`` with ``backup_plan=False``).
         self.backup_plan: backup.BackupPlan | None = self._backup_plan() if backup_plan else None
         self._acknowledge(plan, pinned=len(plan.azs) >= 2)
+        self._acknowledge_opt_outs(
+            deletion_protection=deletion_protection,
+            backup_plan=backup_plan,
+            monitoring_interval_seconds=monitoring_interval_seconds,
+        )
 
     @property
     def connections(self) -> ec2.Connections:
@@ -843,6 +870,50 @@ class AuroraCluster(Construct):
                 },
             )
 
+    def _acknowledge_opt_outs(
+        self, *, deletion_protection: bool, backup_plan: bool, monitoring_interval_seconds: int
+    ) -> None:
+        """What an explicit opt-out turns into a finding, acknowledged with the prop that chose
+        it, for every tool that checks it (cdk-nag, Control Tower, checkov)."""
+        if not deletion_protection:
+            acknowledge(
+                self.cluster,
+                same_reason(
+                    "deletion_protection=False was chosen (an environment meant to be torn down); "
+                    "a destroy still takes a final snapshot (removal policy SNAPSHOT)",
+                    "AwsSolutions-RDS10",
+                    "NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled",
+                    CONTROL_TOWER + "rds_cluster_deletion_protection_enabled_check",
+                    CHECKOV + "CKV_AWS_139",
+                ),
+            )
+        if not backup_plan:
+            acknowledge(
+                self.cluster,
+                {
+                    "NIST.800.53.R5-RDSInBackupPlan": (
+                        "backup_plan=False was chosen: no AWS Backup plan; RDS automated backups "
+                        "(backup_retention_days) and point-in-time restore remain"
+                    )
+                },
+            )
+        if not monitoring_interval_seconds:
+            why = (
+                "monitoring_interval_seconds=0 was chosen: no enhanced (OS-level) monitoring; the "
+                "CloudWatch metrics of the cluster and its alarms remain"
+            )
+            for instance in self.cluster.node.find_all():
+                if isinstance(instance, rds.CfnDBInstance):
+                    acknowledge(
+                        instance,
+                        same_reason(
+                            why,
+                            "NIST.800.53.R5-RDSEnhancedMonitoringEnabled",
+                            CONTROL_TOWER + "rds_instance_enhanced_monitoring_enabled_check",
+                            CHECKOV + "CKV_AWS_118",
+                        ),
+                    )
+
 
 # --- validation ----------------------------------------------------------------------------------
 
@@ -867,6 +938,10 @@ def _plan(
     serverless_ok = problems.flag("serverless_v2", serverless_v2)
     serverless = serverless_v2 is True
     cluster_engine = engine_for(problems, engine, engine_version) if engine_ok else None
+    if not engine_ok:  # what can still be checked without knowing the engine: the types
+        _check_types_without_engine(
+            problems, engine_version, instance_type=instance_type, reader=reader_instance_type
+        )
     writer_type = reader_type = None
     if engine_ok and not serverless:
         writer_type = instance_type_of(problems, "instance_type", instance_type, engine)
@@ -875,12 +950,17 @@ def _plan(
             if reader_instance_type is None
             else instance_type_of(problems, "reader_instance_type", reader_instance_type, engine)
         )
-    elif serverless and reader_instance_type is not None:
-        problems.add(
-            f"reader_instance_type={reader_instance_type!r} does not apply with serverless_v2=True "
-            f"(every instance is db.serverless)"
-        )
-    resolved_port = DEFAULT_PORTS.get(engine, 3306) if port is None else port
+    if serverless:
+        for prop, value, default in (
+            ("instance_type", instance_type, DEFAULT_INSTANCE_TYPE),
+            ("reader_instance_type", reader_instance_type, None),
+        ):
+            if value != default and value not in ("serverless", "db.serverless"):
+                problems.add(
+                    f"{prop}={value!r} does not apply with serverless_v2=True (every instance "
+                    f"is db.serverless; size it with min_capacity/max_capacity)"
+                )
+    resolved_port = (DEFAULT_PORTS[engine] if engine_ok else 3306) if port is None else port
     port_ok = problems.port("port", resolved_port, MIN_PORT, "RDS's range for Aurora")
     backtrack = (
         (24 if engine == "mysql" and not serverless else 0)

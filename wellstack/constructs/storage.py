@@ -19,7 +19,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from wellstack.compliance import CONTROL_TOWER, acknowledge, same_reason
+from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import INT32_MAX, Problems
 from wellstack.constructs._grants import grant
@@ -423,7 +423,9 @@ class TieredBucket(Construct):
             self._deliver_access_logs(log_prefix)
         if event_bridge:
             send_events_to_eventbridge(self.bucket)
-        self._acknowledge(locked=object_lock_days is not None, events=event_bridge)
+        self._acknowledge(
+            locked=object_lock_days is not None, events=event_bridge, versioned=lifecycle.versioned
+        )
 
     # --- steps ---------------------------------------------------------------------------------
 
@@ -524,7 +526,7 @@ class TieredBucket(Construct):
             )
         )
 
-    def _acknowledge(self, *, locked: bool, events: bool) -> None:
+    def _acknowledge(self, *, locked: bool, events: bool, versioned: bool) -> None:
         reasons = {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
         if self.encryption_key is None:
             reasons |= same_reason(
@@ -542,6 +544,14 @@ class TieredBucket(Construct):
         if not events:
             reasons[CONTROL_TOWER + "s3_event_notifications_enabled_check"] = (
                 "event_bridge=False was chosen explicitly: nothing consumes this bucket's events"
+            )
+        if not versioned:
+            reasons |= same_reason(
+                "versioned=False was chosen: an overwritten or deleted object is gone (data that "
+                "can be recreated); RETAIN still keeps the bucket",
+                "NIST.800.53.R5-S3BucketVersioningEnabled",
+                CONTROL_TOWER + "s3_bucket_versioning_enabled_check",
+                CHECKOV + "CKV_AWS_21",
             )
         acknowledge(self.bucket, reasons)
 

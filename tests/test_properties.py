@@ -1,0 +1,312 @@
+"""Property-based tests (hypothesis) for every public entry point: the six constructs, the
+environment settings, and the command's flags and inputs.
+
+The property: **a clear error naming the prop, or a result that is right** — a ``WellstackError``
+(a ``ValueError``) whose message names the prop (or the environment and cdk.json key), or a
+construct whose template has no cfn-lint error; for the command, exit 0 with valid output or
+exit 2 with one line. Never a jsii stack trace, a Python error naming nothing, or exit 1.
+
+Two kinds of input per entry point: *plausible* props (values a user could mean, valid or not,
+mixed freely) and the same with one prop replaced by *junk* (any type at all); the error must
+then name that prop. ``make test`` runs a fixed set of examples; ``make fuzz`` many more, random.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests import strategies as S
+from tests.strategies import examples
+from wellstack.constructs import (
+    AppTier,
+    AuroraCluster,
+    Monitoring,
+    Network,
+    TieredBucket,
+    TierSecurityGroups,
+)
+from wellstack.errors import WellstackError
+from wellstack.settings import parse_environment
+
+ENV = cdk.Environment(region=S.REGION)
+AZS = ["ap-northeast-2a", "ap-northeast-2c"]
+
+
+class World:
+    """One app holding a shared network for the examples that need a VPC; each example gets a
+    stack of its own in it (cheap), so an example costs what its construct costs."""
+
+    def __init__(self) -> None:
+        self.app = cdk.App()
+        shared = cdk.Stack(self.app, "Shared", env=ENV)
+        self.network = Network(shared, "Net", availability_zones=AZS, flow_logs=False)
+        self.groups = TierSecurityGroups(shared, "Groups", vpc=self.network.vpc)
+        self.count = itertools.count()
+
+    def stack(self) -> cdk.Stack:
+        return cdk.Stack(self.app, f"Example{next(self.count)}", env=ENV)
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World()
+
+
+Builder = Callable[[cdk.Stack, "World", dict[str, Any]], Any]
+
+BUILDERS: dict[str, tuple[Builder, Any]] = {
+    "Network": (lambda s, w, p: Network(s, "Net", **p), S.NETWORK),
+    "TierSecurityGroups": (
+        lambda s, w, p: TierSecurityGroups(s, "Groups", vpc=w.network.vpc, **p),
+        S.SECURITY_GROUPS,
+    ),
+    "AppTier": (
+        lambda s, w, p: AppTier(s, "App", vpc=w.network.vpc, security_groups=w.groups, **p),
+        S.APP_TIER,
+    ),
+    "AuroraCluster": (lambda s, w, p: AuroraCluster(s, "Db", vpc=w.network.vpc, **p), S.AURORA),
+    "TieredBucket": (lambda s, w, p: TieredBucket(s, "Bucket", **p), S.BUCKET),
+    "Monitoring": (lambda s, w, p: Monitoring(s, "Monitoring", **p), S.MONITORING),
+}
+
+
+def build(world: World, construct: str, props: dict[str, Any]) -> cdk.Stack:
+    make, _ = BUILDERS[construct]
+    stack = world.stack()
+    make(stack, world, S.resolve(props, stack))
+    return stack
+
+
+def assert_names(error: WellstackError, names: list[str]) -> None:
+    message = str(error)
+    assert any(name in message for name in names), f"{message!r} names none of {names}"
+    assert "jsii" not in message.lower()
+
+
+# --- constructs: plausible props ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("construct", list(BUILDERS))
+def test_plausible_props_build_or_name_a_prop(world, construct):
+    _, props_of = BUILDERS[construct]
+
+    @examples(60)
+    @given(props=props_of.draw)
+    def check(props: dict[str, Any]) -> None:
+        try:
+            build(world, construct, props)
+        except WellstackError as error:
+            assert_names(error, list(props) or [construct])
+
+    check()
+
+
+@pytest.mark.parametrize("construct", list(BUILDERS))
+def test_junk_in_one_prop_names_that_prop(world, construct):
+    _, props_of = BUILDERS[construct]
+
+    @examples(60)
+    @given(drawn=props_of.with_junk())
+    def check(drawn: tuple[dict[str, Any], str]) -> None:
+        props, junk = drawn
+        try:
+            build(world, construct, props)
+        except WellstackError as error:
+            # The junk prop, or (when the junk happens to be a valid value) another given prop.
+            assert_names(error, list(props))
+            if not _valid_for_python(props[junk]):
+                assert junk in str(error), f"{junk}={props[junk]!r}: {error}"
+
+    check()
+
+
+def _valid_for_python(value: Any) -> bool:
+    """Junk that is a plausible value of many props (a bool, an int, a string, a list ...)."""
+    return isinstance(value, bool | int | str | list | dict) or value is None
+
+
+# --- constructs: what builds is cfn-lint clean --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cfn_lint() -> Callable[[dict[str, Any]], list[str]]:
+    from cfnlint.api import ConfigMixIn, Runner, run_template_by_data
+
+    config = ConfigMixIn(regions=[S.REGION])
+    rules = Runner(config).rules
+
+    def errors(template: dict[str, Any]) -> list[str]:
+        return [
+            f"{match.rule.id} {match.message}"
+            for match in run_template_by_data(template, config, rules)
+            if match.rule.id.startswith("E")
+        ]
+
+    return errors
+
+
+@pytest.mark.parametrize("construct", list(BUILDERS))
+def test_what_builds_is_cfn_lint_clean(construct, cfn_lint):
+    """Each example in an app of its own (the shared network synthesized with it)."""
+    _, props_of = BUILDERS[construct]
+
+    @examples(4)
+    @given(props=props_of.draw)
+    def check(props: dict[str, Any]) -> None:
+        world = World()
+        try:
+            stack = build(world, construct, props)
+        except WellstackError:
+            return
+        assembly = world.app.synth()
+        for name in (stack.stack_name, "Shared"):
+            template = assembly.get_stack_by_name(name).template
+            assert cfn_lint(template) == [], (name, props)
+
+    check()
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+@examples(300)
+@given(name=S.ENVIRONMENT_NAMES, raw=S.ENVIRONMENT.draw)
+def test_plausible_settings_parse_or_name_the_key(name, raw):
+    try:
+        settings = parse_environment(name, raw)
+    except WellstackError as error:
+        message = str(error)
+        assert f"environment {name!r}" in message or "environment name" in message, message
+        named = [*raw, "region", "availability_zones"]  # the required keys, when missing
+        assert any(key in message for key in named) or "environment name" in message, message
+        return
+    assert settings.region == raw.get("region")
+    assert list(settings.availability_zones) == raw.get("availability_zones")
+
+
+@examples(300)
+@given(drawn=S.ENVIRONMENT.with_junk())
+def test_junk_settings_name_the_key(drawn):
+    raw, junk = drawn
+    try:
+        parse_environment("dev", raw)
+    except WellstackError as error:
+        message = str(error)
+        assert "environment 'dev'" in message, message
+        if not _valid_for_python(raw[junk]):
+            assert f"'{junk}'" in message or junk in message, (junk, message)
+
+
+@examples(100)
+@given(key=st.text(min_size=1, max_size=20), value=S.JUNK)
+def test_unknown_settings_keys_are_named(key, value):
+    raw = {"region": S.REGION, "availability_zones": AZS, key: value}
+    try:
+        parse_environment("dev", raw)
+    except WellstackError as error:
+        assert "environment 'dev'" in str(error)
+        return
+    # Accepted: it was a real key with a valid value.
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    from wellstack.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def one_line_or_ok(result: Any) -> None:
+    assert result.exit_code in (0, 2), (result.exit_code, result.output, result.exception)
+    if result.exit_code == 2:
+        assert result.stderr.startswith("wellstack: error: "), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+
+
+@pytest.fixture(scope="module")
+def small_app(tmp_path_factory: pytest.TempPathFactory):
+    from tests.test_cli import SMALL, write_app
+
+    return write_app(tmp_path_factory.mktemp("small"), SMALL)
+
+
+@examples(100)
+@given(flags=st.lists(st.tuples(S.COST_FLAG, S.FLAG_VALUE), min_size=1, max_size=3))
+def test_cost_flags_are_validated(small_app, flags):
+    args = [part for flag, value in flags for part in (flag, value)]
+    result = run("cost", str(small_app), "--json", *args)
+    one_line_or_ok(result)
+    if result.exit_code == 0:
+        estimate = json.loads(result.stdout)  # strict JSON: NaN would not parse back equal
+        assert math.isfinite(estimate["total_monthly_usd"])
+        assert all(math.isfinite(line["monthly_usd"]) for line in estimate["lines"])
+
+
+def _paths(template: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a template (dict keys and list indexes)."""
+    found = [prefix]
+    if isinstance(template, dict):
+        for key, value in template.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(template, list):
+        for index, value in enumerate(template):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+def _replace(template: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    changed = copy.deepcopy(template)
+    node = changed
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return changed
+
+
+JSONISH = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**40), 2**40),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@pytest.mark.parametrize("command", ["cost", "review"])
+def test_malformed_templates_are_one_line(tmp_path_factory, command):
+    from tests.test_cli import SMALL, write_app
+
+    paths = _paths(SMALL)
+
+    @examples(100)
+    @given(path=st.sampled_from(paths), value=JSONISH)
+    def check(path: tuple[Any, ...], value: Any) -> None:
+        folder = tmp_path_factory.mktemp("malformed")
+        write_app(folder, _replace(SMALL, path, value))
+        result = run(command, str(folder), "--json")
+        one_line_or_ok(result)
+        if result.exit_code == 0:
+            json.loads(result.stdout)
+
+    check()
