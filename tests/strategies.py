@@ -145,6 +145,7 @@ NETWORK = _options(
     restrict_default_security_group=st.booleans(),
     strict_acls=st.booleans(),
     db_port=PORT,
+    reachability_paths=st.booleans(),
 )
 
 SECURITY_GROUPS = _options(web_port=PORT, db_port=PORT, web_ingress_cidr=INGRESS_CIDR)

@@ -293,20 +293,31 @@ JSONISH = st.recursive(
 )
 
 
-@pytest.mark.parametrize("command", ["cost", "review"])
+#: Exit codes each command may give on a readable app (reach: 1 = a violated intent; diff: 1 =
+#: a --fail-on gate).
+VERDICT_CODES = {"cost": (0,), "review": (0,), "reach": (0, 1), "diff": (0, 1)}
+
+
+@pytest.mark.parametrize("command", list(VERDICT_CODES))
 def test_malformed_templates_are_one_line(tmp_path_factory, command):
     from tests.test_cli import SMALL, write_app
 
     paths = _paths(SMALL)
+    reference = write_app(tmp_path_factory.mktemp("reference"), SMALL)
 
-    @examples(100)
+    @examples(60)
     @given(path=st.sampled_from(paths), value=JSONISH)
     def check(path: tuple[Any, ...], value: Any) -> None:
         folder = tmp_path_factory.mktemp("malformed")
         write_app(folder, _replace(SMALL, path, value))
-        result = run(command, str(folder), "--json")
-        one_line_or_ok(result)
-        if result.exit_code == 0:
+        args = [str(folder)] if command != "diff" else [str(reference), str(folder)]
+        extra = ["--fail-on", "risk,findings,broadening"] if command == "diff" else []
+        result = run(command, *args, "--json", *extra)
+        assert result.exit_code in (*VERDICT_CODES[command], 2), (result.output, result.exception)
+        if result.exit_code == 2:
+            assert result.stderr.startswith("wellstack: error: "), result.stderr
+            assert result.stderr.count("\n") == 1, result.stderr
+        else:
             json.loads(result.stdout)
 
     check()

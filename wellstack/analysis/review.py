@@ -1,9 +1,10 @@
 """``wellstack review``: a Well-Architected review of a synthesized app, offline, from ``cdk.out``.
 
-For each of the five pillars: wellstack's own checks of the templates (passed or a finding),
-cdk-nag's unacknowledged findings (from the validation report), and the acknowledged findings with
-their reasons (from the templates' ``cdk_nag`` metadata). Every cdk-nag rule is mapped to a pillar
-in :data:`RULE_PILLARS`.
+For each of the six pillars: wellstack's own checks of the templates — passed, a finding (a
+risk), advice (an opportunity that is not a risk, such as Graviton) or unknown (not readable from
+the templates) —, cdk-nag's unacknowledged findings (from the validation report), and the
+acknowledged findings with their reasons (from the templates' ``cdk_nag`` metadata). Every
+cdk-nag rule is mapped to a pillar in :data:`RULE_PILLARS`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ PILLARS = (
     "performance efficiency",
     "cost optimization",
     "operational excellence",
+    "sustainability",
 )
-SECURITY, RELIABILITY, PERFORMANCE, COST, OPERATIONS = PILLARS
+SECURITY, RELIABILITY, PERFORMANCE, COST, OPERATIONS, SUSTAINABILITY = PILLARS
 
 #: cdk-nag (and CDK validation) rules -> the pillar they serve. A test fails when a rule that
 #: fires in the default app (dev or prod) is missing here.
@@ -84,7 +86,7 @@ def rule_pillar(rule: str) -> str | None:
     return RULE_PILLARS.get(rule.split("[", 1)[0])
 
 
-Status = Literal["pass", "finding", "unknown"]
+Status = Literal["pass", "finding", "advice", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ class Check:
 
 def judged(passed: bool) -> Status:
     return "pass" if passed else "finding"
+
+
+def advised(passed: bool) -> Status:
+    """For an opportunity rather than a risk: "advice" when not taken."""
+    return "pass" if passed else "advice"
 
 
 CHECKS: list[Callable[[Assembly], Iterator[Check]]] = []
@@ -428,13 +435,22 @@ def _compute(assembly: Assembly) -> Iterator[Check]:
         else ", ".join(sorted(set(known))),
     )  # fmt: skip
     graviton = [f for f in known if f.split(".")[0].endswith(("g", "gd", "gn"))]
+    on_graviton = f"{len(graviton)} of {len(known)} instance(s) on Graviton" + (
+        f"; cannot judge {', '.join(unreadable)}" if unreadable else ""
+    )
     yield Check(
         COST,
         "graviton",
         "Instances run on Graviton (about 20% cheaper for the same work)",
-        "unknown" if unreadable else judged(len(graviton) == len(known)),
-        f"{len(graviton)} of {len(known)} instance(s) on Graviton"
-        + (f"; cannot judge {', '.join(unreadable)}" if unreadable else ""),
+        "unknown" if unreadable else advised(len(graviton) == len(known)),
+        on_graviton,
+    )
+    yield Check(
+        SUSTAINABILITY,
+        "graviton-energy",
+        "Instances run on Graviton (up to 60% less energy for the same work, per AWS)",
+        "unknown" if unreadable else advised(len(graviton) == len(known)),
+        on_graviton,
     )
 
 
@@ -446,6 +462,52 @@ def _opens_ssh(rule: dict[str, Any]) -> bool:
     if not isinstance(low, int) or not isinstance(high, int):
         return protocol in ("tcp", "6")  # a port we cannot read on TCP: count it
     return protocol in ("tcp", "6") and low <= 22 <= high
+
+
+@check
+def _sustainability(assembly: Assembly) -> Iterator[Check]:
+    """Store less, keep it less long, and run only the capacity the load needs."""
+    buckets = assembly.resources("AWS::S3::Bucket")
+    if buckets:
+        ageing = [
+            b for b in buckets
+            if any(
+                isinstance(rule, dict) and ("Transitions" in rule or "ExpirationInDays" in rule)
+                for rule in (b.at("LifecycleConfiguration", "Rules", kind=list) or [])
+            )
+        ]  # fmt: skip
+        yield Check(
+            SUSTAINABILITY,
+            "data-ages-out",
+            "Stored data moves to colder storage classes or expires",
+            judged(len(ageing) == len(buckets)),
+            f"{len(ageing)} of {len(buckets)} bucket(s) with transitions or expiration",
+        )
+    groups = assembly.resources("AWS::Logs::LogGroup")
+    if groups:
+        expiring = [g for g in groups if g.prop("RetentionInDays") is not None]
+        yield Check(
+            SUSTAINABILITY,
+            "logs-expire",
+            "Logs expire instead of being kept forever",
+            judged(len(expiring) == len(groups)),
+            f"{len(expiring)} of {len(groups)} log group(s) with a retention period",
+        )
+    policies = assembly.resources("AWS::AutoScaling::ScalingPolicy")
+    for group in assembly.resources("AWS::AutoScaling::AutoScalingGroup"):
+        low, high = group.number("MinSize"), group.number("MaxSize")
+        scaled = any(
+            p.stack == group.stack and ref(p.prop("AutoScalingGroupName")) == group.logical_id
+            for p in policies
+        )
+        yield Check(
+            SUSTAINABILITY,
+            "capacity-follows-load",
+            f"{group.stack}/{group.logical_id}: capacity follows the load (nothing idles)",
+            "unknown" if low is None or high is None else judged(scaled or low == high),
+            f"{'?' if low is None else f'{low:g}'}-{'?' if high is None else f'{high:g}'} "
+            "instances, " + ("a scaling policy" if scaled else "no scaling policy"),
+        )
 
 
 @check
@@ -529,6 +591,21 @@ def nag_findings(assembly: Assembly) -> list[dict[str, Any]]:
     return findings
 
 
+def _synthesized(assembly: Assembly) -> str:
+    """When the assembly was written (its manifest's modification time, UTC)."""
+    import datetime
+
+    if assembly.directory is None:
+        return ""
+    stamp = (assembly.directory / "manifest.json").stat().st_mtime
+    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def findings_count(result: dict[str, Any]) -> int:
+    """Findings of every pillar (wellstack's checks and unacknowledged cdk-nag findings)."""
+    return sum(len(data["findings"]) for data in result["pillars"].values())
+
+
 def review(cdk_out: str | Path) -> dict[str, Any]:
     assembly = Assembly.load(cdk_out)
     checks = run_checks(assembly)
@@ -540,16 +617,19 @@ def review(cdk_out: str | Path) -> dict[str, Any]:
     pillars = {}
     for pillar in PILLARS:
         mine = [c for c in checks if c.pillar == pillar]
-        judged_checks = [c for c in mine if c.status != "unknown"]
+        judged_checks = [c for c in mine if c.status in ("pass", "finding")]
         pillars[pillar] = {
             "passed": [asdict(c) for c in mine if c.status == "pass"],
             "findings": [asdict(c) for c in mine if c.status == "finding"]
             + [f for f in findings if f["pillar"] == pillar],
+            "advice": [asdict(c) for c in mine if c.status == "advice"],
             "unknown": [asdict(c) for c in mine if c.status == "unknown"],
             "acknowledged": [a for a in acknowledged if a["pillar"] == pillar],
             "score": f"{sum(c.passed for c in judged_checks)}/{len(judged_checks)}",
         }
     return {
+        "assembly": str(assembly.directory or cdk_out),
+        "synthesized": _synthesized(assembly),
         "stacks": sorted(assembly.templates),
         "pillars": pillars,
         "unmapped": [a["rule"] for a in acknowledged if a["pillar"] == "unmapped"]
@@ -561,34 +641,77 @@ def row(css: str, status: str, check_html: str, detail_html: str) -> str:
     return f"<tr><td class={css}>{status}</td><td>{check_html}</td><td>{detail_html}</td></tr>"
 
 
+_CSS = (
+    "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222}"
+    "h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0 1em}"
+    "td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
+    "th{background:#f6f8fa}.pass{color:#1a7f37}.fail{color:#b42318;font-weight:600}"
+    ".advice{color:#9a6700}.unknown{color:#0550ae}.ack{color:#6b4f00}code{font-size:12px}"
+    "summary{cursor:pointer;color:#555;margin:.3em 0}.meta{color:#555}"
+    "td.num{text-align:right}"
+)
+
+
 def to_html(result: dict[str, Any]) -> str:
-    """A single self-contained page (inline CSS, no scripts or external assets)."""
+    """A single self-contained page (inline CSS, no scripts or external assets): which assembly
+    and when, a summary per pillar, then each pillar with its findings first; passed checks and
+    acknowledged findings are collapsed."""
     e = html.escape
+    pillars = result["pillars"]
+    total = sum(len(d["findings"]) for d in pillars.values())
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        "<title>wellstack Well-Architected review</title><style>",
-        "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}",
-        "h2{border-bottom:2px solid #ddd;padding-bottom:.2em}table{border-collapse:collapse;",
-        "width:100%;margin:.5em 0 1.5em}td,th{border:1px solid #ddd;padding:.3em .5em;",
-        "text-align:left;vertical-align:top}.pass{color:#1a7f37}.fail{color:#b42318}",
-        ".ack{color:#6b4f00}code{font-size:12px}</style></head><body>",
+        f"<title>wellstack review: {total} finding(s)</title><style>{_CSS}</style></head><body>",
         "<h1>Well-Architected review</h1>",
-        f"<p>Stacks: {e(', '.join(result['stacks']))}</p>",
+        f"<p class=meta>Assembly <code>{e(str(result.get('assembly', '')))}</code>, synthesized "
+        f"{e(str(result.get('synthesized', '')))}; stacks {e(', '.join(result['stacks']))}.</p>",
+        "<table><tr><th>pillar</th><th>score</th><th>findings</th><th>advice</th>"
+        "<th>unknown</th><th>acknowledged</th></tr>",
     ]
-    for pillar, data in result["pillars"].items():
+    for pillar, data in pillars.items():
+        count = len(data["findings"])
+        css = "fail" if count else "pass"
         parts.append(
-            f"<h2>{e(pillar.title())} <small>({e(data['score'])} checks pass)</small></h2>"
+            f"<tr><td><a href='#{e(pillar.replace(' ', '-'))}'>{e(pillar.title())}</a></td>"
+            f"<td class=num>{e(data['score'])}</td><td class='num {css}'>{count}</td>"
+            f"<td class=num>{len(data['advice'])}</td><td class=num>{len(data['unknown'])}</td>"
+            f"<td class=num>{len(data['acknowledged'])}</td></tr>"
         )
-        parts.append("<table><tr><th>status</th><th>check</th><th>detail</th></tr>")
+    parts.append("</table>")
+    for pillar, data in pillars.items():
+        parts.append(
+            f"<h2 id='{e(pillar.replace(' ', '-'))}'>{e(pillar.title())} "
+            f"<small>({e(data['score'])} checks pass)</small></h2>"
+        )
+        open_rows = []
         for item in data["findings"]:
             title = item.get("title") or item.get("rule")
             detail = item.get("detail") or item.get("description", "")
-            parts.append(row("fail", "finding", e(str(title)), e(str(detail))))
-        for item in data["passed"]:
-            parts.append(row("pass", "pass", e(item["title"]), e(item["detail"])))
-        for item in data["acknowledged"]:
-            where = f"<code>{e(item['rule'])}</code><br>{e(item['where'])}"
-            parts.append(row("ack", "acknowledged", where, e(item["reason"])))
-        parts.append("</table>")
+            open_rows.append(row("fail", "finding", e(str(title)), e(str(detail))))
+        for item in data["advice"]:
+            open_rows.append(row("advice", "advice", e(item["title"]), e(item["detail"])))
+        for item in data["unknown"]:
+            open_rows.append(row("unknown", "unknown", e(item["title"]), e(item["detail"])))
+        if open_rows:
+            parts.append("<table><tr><th>status</th><th>check</th><th>detail</th></tr>")
+            parts += [*open_rows, "</table>"]
+        else:
+            parts.append("<p class=pass>No finding.</p>")
+        passed = [row("pass", "pass", e(i["title"]), e(i["detail"])) for i in data["passed"]]
+        if passed:
+            parts.append(f"<details><summary>{len(passed)} check(s) pass</summary><table>")
+            parts += [*passed, "</table></details>"]
+        acknowledged = [
+            row("ack", "acknowledged", f"<code>{e(i['rule'])}</code><br>{e(i['where'])}",
+                e(i["reason"]))
+            for i in data["acknowledged"]
+        ]  # fmt: skip
+        if acknowledged:
+            parts.append(
+                f"<details><summary>{len(acknowledged)} acknowledged finding(s), each with its "
+                f"reason</summary><table>"
+            )
+            parts += [*acknowledged, "</table></details>"]
     parts.append("</body></html>\n")
     return "".join(parts)

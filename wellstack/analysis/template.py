@@ -85,11 +85,15 @@ class Resource:
             raise AssemblyError(f"{self.where}: {name} must be a finite number, got {value!r}")
         return number
 
-    def at(self, *path: str | int, kind: type | tuple[type, ...] | None = None) -> Any:
+    def at(
+        self, *path: str | int, kind: type | tuple[type, ...] | None = None, reference: bool = False
+    ) -> Any:
         """The value at ``path`` under Properties (``at("LaunchTemplateData", "InstanceType",
         kind=str)``). None when something on the way is absent or an intrinsic function (known
-        only at deploy); an error naming file, resource and path when something has the wrong
-        shape (a list where an object belongs, a bool where a string does)."""
+        only at deploy) — unless ``reference``: then an intrinsic at the end is returned as it
+        is (a ``Ref`` for :meth:`Assembly.target`); an error naming file, resource and path when
+        something has the wrong shape (a list where an object belongs, a bool where a string
+        does)."""
         value: Any = self.properties
         for index, part in enumerate(path):
             if is_intrinsic(value):
@@ -106,7 +110,7 @@ class Resource:
             if value is None:
                 return None
         if is_intrinsic(value):
-            return None
+            return value if reference else None
         if kind is not None and (
             not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind))
         ):
@@ -214,6 +218,46 @@ class Assembly:
         if raw is None:
             return None
         return Resource(stack, str(logical_id), raw["Type"], raw, self.files.get(stack, ""))
+
+    def target(self, stack: str, value: Any) -> Resource | None:
+        """The resource ``value`` points at: ``Ref``/``Fn::GetAtt`` in ``stack``, or, across
+        stacks, the output behind ``Fn::ImportValue`` (an export) or ``Fn::GetStackOutput``."""
+        for _ in range(8):  # an output may point at another stack's output
+            if not isinstance(value, Mapping):
+                return None
+            logical_id = ref(value)
+            if logical_id:
+                return self.resource(stack, logical_id)
+            if isinstance(value.get("Fn::ImportValue"), str):
+                found = self._exports().get(value["Fn::ImportValue"])
+                if found is None:
+                    return None
+                stack, value = found
+            elif isinstance(value.get("Fn::GetStackOutput"), Mapping):
+                spec = value["Fn::GetStackOutput"]
+                stack = str(spec.get("StackName"))
+                output = self._outputs(stack).get(str(spec.get("OutputName")))
+                value = output.get("Value") if isinstance(output, Mapping) else None
+            else:
+                return None
+        return None
+
+    def _outputs(self, stack: str) -> Mapping[str, Any]:
+        outputs = self.templates.get(stack, {}).get("Outputs", {})
+        return outputs if isinstance(outputs, Mapping) else {}
+
+    def _exports(self) -> dict[str, tuple[str, Any]]:
+        """export name -> (stack, the output's value)."""
+        found = {}
+        for stack in self.templates:
+            for output in self._outputs(stack).values():
+                if not isinstance(output, Mapping):
+                    continue
+                export = output.get("Export")
+                name = export.get("Name") if isinstance(export, Mapping) else None
+                if isinstance(name, str):
+                    found[name] = (stack, output.get("Value"))
+        return found
 
     def concrete_regions(self) -> set[str]:
         return {r for r in self.regions.values() if r and r != "unknown-region"}

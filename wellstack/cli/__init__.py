@@ -8,7 +8,19 @@ from typing import Any
 
 import click
 
-from wellstack.cli import acks, bootstrap, cost, deploy, destroy, guard, plan, review, sandbox
+from wellstack.cli import (
+    acks,
+    bootstrap,
+    cost,
+    deploy,
+    destroy,
+    diff,
+    guard,
+    plan,
+    reach,
+    review,
+    sandbox,
+)
 from wellstack.cli._common import fail
 
 
@@ -39,7 +51,8 @@ def main() -> None:
 
 
 for _command in (
-    plan.command, review.command, cost.command, acks.command, bootstrap.command,
+    plan.command, review.command, reach.command, diff.command, cost.command, acks.command,
+    bootstrap.command,
     guard.command, deploy.command, destroy.command, sandbox.command,
 ):  # fmt: skip
     main.add_command(_command)

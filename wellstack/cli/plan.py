@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -12,14 +13,23 @@ from wellstack.cli._common import console, emit_json, env_option, environment, o
 @click.command("plan")
 @env_option
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option(
+    "--fail-az",
+    metavar="AZ",
+    help="instead: what survives the loss of this AZ, tier by tier (exit 1 when a tier is down)",
+)
 @one_line_errors
-def command(env_name: str, cdk_json: Path, as_json: bool) -> None:
-    """Subnet plan of an environment (from cdk.json, offline) and what each subnet holds."""
+def command(env_name: str, cdk_json: Path, as_json: bool, fail_az: str | None) -> None:
+    """Subnet plan of an environment (from cdk.json, offline) and what each subnet holds; with
+    --fail-az, an AZ-failure drill."""
     from rich.table import Table
 
     from wellstack.analysis.plan import environment_plan
 
     settings = environment(env_name, cdk_json)
+    if fail_az is not None:
+        _drill(settings, fail_az, as_json)
+        return
     lines = environment_plan(settings)
     if as_json:
         emit_json({"environment": env_name, "subnets": [line.as_dict() for line in lines]})
@@ -37,3 +47,24 @@ def command(env_name: str, cdk_json: Path, as_json: bool) -> None:
         )  # fmt: skip
     console().print(table)
     click.echo("usable = 2^(32-mask) - 5 (AWS keeps five addresses of every subnet)")
+
+
+def _drill(settings: object, az: str, as_json: bool) -> None:
+    from rich.table import Table
+
+    from wellstack.analysis.failure import fail_az
+
+    outcomes = fail_az(settings, az)  # type: ignore[arg-type]
+    down = any(o.verdict == "down" for o in outcomes)
+    if as_json:
+        emit_json({"fail_az": az, "tiers": [o.as_dict() for o in outcomes], "survives": not down})
+        sys.exit(1 if down else 0)
+    table = Table(title=f"If {az} fails", title_justify="left")
+    for column in ("tier", "verdict", "what happens", "fix"):
+        table.add_column(column)
+    colour = {"ok": "green", "degraded": "yellow", "down": "red"}
+    for outcome in outcomes:
+        verdict = f"[{colour[outcome.verdict]}]{outcome.verdict}[/{colour[outcome.verdict]}]"
+        table.add_row(outcome.tier, verdict, outcome.detail, outcome.fix or "")
+    console().print(table)
+    sys.exit(1 if down else 0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,12 +15,15 @@ from wellstack.cli._common import console, emit_json, one_line_errors
 @click.argument("cdk_out", type=click.Path(path_type=Path), default=Path("cdk.out"))
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--html", "html_file", type=click.Path(path_type=Path), help="write an HTML page")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["findings"]),
+    help="exit 1 when a pillar has a finding (for CI); advice and unknown checks do not count",
+)
 @one_line_errors
-def command(cdk_out: Path, as_json: bool, html_file: Path | None) -> None:
-    """Well-Architected review: checks, findings and acknowledgments per pillar."""
-    from rich.table import Table
-
-    from wellstack.analysis.review import review, to_html
+def command(cdk_out: Path, as_json: bool, html_file: Path | None, fail_on: str | None) -> None:
+    """Well-Architected review: checks, findings and acknowledgments for the six pillars."""
+    from wellstack.analysis.review import findings_count, review, to_html
 
     result = review(cdk_out)
     if html_file:
@@ -26,7 +31,17 @@ def command(cdk_out: Path, as_json: bool, html_file: Path | None) -> None:
         click.echo(f"wrote {html_file}", err=True)
     if as_json:
         emit_json(result)
-        return
+    else:
+        _print(result)
+    found = findings_count(result)
+    if fail_on == "findings" and found:
+        click.echo(f"review: {found} finding(s); failing as --fail-on findings asks", err=True)
+        sys.exit(1)
+
+
+def _print(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
     out = console()
     for pillar, data in result["pillars"].items():
         table = Table(title=f"{pillar.title()}: {data['score']} checks pass", title_justify="left")
@@ -38,6 +53,8 @@ def command(cdk_out: Path, as_json: bool, html_file: Path | None) -> None:
                 str(item.get("title") or item.get("rule")),
                 str(item.get("detail") or item.get("description", "")),
             )
+        for item in data["advice"]:
+            table.add_row("[yellow]advice[/yellow]", item["title"], item["detail"])
         for item in data["unknown"]:
             table.add_row("[blue]unknown[/blue]", item["title"], item["detail"])
         for item in data["passed"]:

@@ -26,6 +26,13 @@ from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.security import TierSecurityGroups
+from wellstack.defaults import (
+    HEALTH_CHECK_GRACE_MINUTES,
+    HEALTH_CHECK_INTERVAL_SECONDS,
+    HEALTHY_THRESHOLD,
+    SIGNAL_TIMEOUT_MINUTES,
+    UNHEALTHY_THRESHOLD,
+)
 from wellstack.errors import WellstackError
 from wellstack.types import Architecture, choices
 
@@ -300,7 +307,7 @@ class AppTier(Construct):
         desired_capacity: int | None = None,
         cpu_target: int = 60,
         user_data: str | ec2.UserData | None = None,
-        signal_timeout_minutes: int = 15,
+        signal_timeout_minutes: int = SIGNAL_TIMEOUT_MINUTES,
         health_check_path: str = "/health",
         health_check_props: Mapping[str, Any] | None = None,
         web_port: int | None = None,
@@ -532,7 +539,7 @@ class AppTier(Construct):
             "desired_capacity": desired_capacity,
             "health_checks": autoscaling.HealthChecks.with_additional_checks(
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
-                grace_period=cdk.Duration.minutes(5),
+                grace_period=cdk.Duration.minutes(HEALTH_CHECK_GRACE_MINUTES),
             ),
             # Creation waits for min_capacity healthy instances (none to wait for at 0).
             "signals": autoscaling.Signals.wait_for_min_capacity(timeout=timeout)
@@ -682,9 +689,9 @@ class AppTier(Construct):
         health: dict[str, Any] = {
             "path": health_check_path,
             "healthy_http_codes": "200",
-            "interval": cdk.Duration.seconds(15),
-            "healthy_threshold_count": 2,
-            "unhealthy_threshold_count": 3,
+            "interval": cdk.Duration.seconds(HEALTH_CHECK_INTERVAL_SECONDS),
+            "healthy_threshold_count": HEALTHY_THRESHOLD,
+            "unhealthy_threshold_count": UNHEALTHY_THRESHOLD,
         }
         health_check = _props.build(
             self._path,

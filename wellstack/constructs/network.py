@@ -24,6 +24,7 @@ from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reaso
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, logs_key
+from wellstack.constructs._reachability import add_reachability_paths
 from wellstack.subnets import (
     AWS_RESERVED_PER_SUBNET,
     DEFAULT_RESERVED_AZS,
@@ -141,6 +142,10 @@ class Network(Construct):
         private tier's CIDRs (the public tier's with ``nat="none"``) and the replies: a second
         wall under the security groups. Default off.
     :param db_port: the database port ``strict_acls`` lets through. Default 3306.
+    :param reachability_paths: Reachability Analyzer paths (``AWS::EC2::NetworkInsightsPath``)
+        between the internet gateway and a probe interface in the private and the isolated tier,
+        each tagged with the answer the design expects, to verify the routing after a deploy.
+        Default off.
     :param vpc_props: keyword arguments of ``ec2.Vpc`` merged over wellstack's (e.g.
         ``{"vpc_name": "shared"}``). Keys owned by the keywords above are refused with a pointer
         to the keyword; turning off DNS or the internet gateway is refused.
@@ -166,6 +171,7 @@ class Network(Construct):
         restrict_default_security_group: bool = True,
         strict_acls: bool = False,
         db_port: int = 3306,
+        reachability_paths: bool = False,
         vpc_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "Network")
@@ -182,6 +188,7 @@ class Network(Construct):
                 "gateway_endpoints": gateway_endpoints,
                 "restrict_default_security_group": restrict_default_security_group,
                 "strict_acls": strict_acls,
+                "reachability_paths": reachability_paths,
             },
             db_port=db_port,
         )
@@ -230,6 +237,10 @@ class Network(Construct):
         #: The isolated tier's network ACL (``None`` unless ``strict_acls=True``).
         self.isolated_acl: ec2.NetworkAcl | None = (
             self._strict_isolated_acl(db_port) if strict_acls else None
+        )
+        #: The Reachability Analyzer paths (empty unless ``reachability_paths=True``).
+        self.reachability_paths: list[ec2.CfnNetworkInsightsPath] = (
+            add_reachability_paths(self) if reachability_paths else []
         )
         self._acknowledge(flow_logs, restrict_default_security_group)
 
