@@ -164,7 +164,7 @@ def subnet_plan(env: str) -> str:
 
 
 def emulator_differences() -> str:
-    from wellstack.emulator.adapt import EMULATOR_DIFFERENCES
+    from wellstack.emulator.differences import EMULATOR_DIFFERENCES
 
     return "".join(f"- {difference}\n" for difference in EMULATOR_DIFFERENCES)
 

@@ -16,6 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from wellstack.constructs import Replication
+
 FUZZ = os.environ.get("WELLSTACK_FUZZ") == "1"
 FUZZ_FACTOR = 25
 REGION = "ap-northeast-2"
@@ -244,6 +246,23 @@ AURORA = _options(
         st.sampled_from(["100", "UTC", "OFF", "1000"]),
         max_size=2,
     ),
+    global_cluster_identifier=st.sampled_from(["orders-global", "g", "9x", "a--b", "a" * 64]),
+    backup_copy_to=st.sampled_from(
+        ["arn:aws:backup:ap-northeast-1:111122223333:backup-vault:dr", "arn:aws:s3:::x", "vault"]
+    ),
+)
+
+SECONDARY = _options(
+    global_cluster_identifier=st.sampled_from(["orders-global", "g", "9x", ""]),
+    engine=st.sampled_from(["mysql", "postgresql", "oracle"]),
+    engine_version=st.sampled_from(["3.10.4", "3.04.3", "17.7", "12.22", "3.99.99"]),
+    readers=st.integers(0, 16),
+    instance_type=AURORA_TYPES,
+    port=PORT,
+    deletion_protection=st.booleans(),
+    monitoring_interval_seconds=st.sampled_from([0, 1, 5, 10, 15, 30, 60, 7]),
+    log_exports=st.lists(st.sampled_from(["error", "general", "audit", "postgresql"]), max_size=3),
+    log_retention_days=RETENTION,
 )
 
 BUCKET = _options(
@@ -261,6 +280,14 @@ BUCKET = _options(
     object_lock_days=st.integers(0, 40000),
     object_lock_mode=st.sampled_from(["governance", "compliance", "legal"]),
     event_bridge=st.booleans(),
+    replicate_to=st.builds(
+        lambda cls, name, region, alias, rtc: cls(name, region, alias, rtc),
+        st.just(Replication),
+        st.sampled_from(["replica-bucket-1", "Bad_Name", "ab"]),
+        st.sampled_from(["ap-northeast-1", REGION, "mars-1"]),
+        st.sampled_from([None, "alias/dr", "key"]),
+        st.booleans(),
+    ),
 )
 
 MONITORING = _options(
@@ -295,6 +322,18 @@ ENVIRONMENT = Props(
         "production": st.booleans(),
         "alarm_email": st.one_of(st.none(), st.emails()),
         "tags": st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=10), max_size=3),
+        "dr_region": st.sampled_from(["ap-northeast-1", REGION, "mars-1"]),
+        "dr_availability_zones": st.lists(
+            st.sampled_from(
+                ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d", "ap-northeast-2a"]
+            ),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+        "dr_cidr": CIDR,
+        "dr_nat": st.sampled_from(["none", "single", "per_az", "all"]),
+        "dr_db_readers": st.integers(0, 16),
     }
 )
 ENVIRONMENT_NAMES = st.one_of(

@@ -40,12 +40,16 @@ def test_dev_against_prod(built_app):
     changed = {c["id"]: (c["before"], c["after"]) for c in report["checks"]}
     assert changed["nat-per-az"] == ("finding", "pass")
     assert changed["graviton"] == ("advice", "pass")
-    # The same rules under other names (CDK names a rule after both groups) are no change.
-    assert report["rules"] == {"opened": [], "closed": []}
+    # The same rules under other names (CDK names a rule after both groups) are no change; what
+    # opens is the DR region's tier groups (prod has a DR region, dev has none).
+    assert report["rules"]["closed"] == []
+    assert report["rules"]["opened"]
+    assert all(r["rule"].startswith("ProdDrNetwork/") for r in report["rules"]["opened"])
     assert report["reachability"]["matrix"] == []
     removed = {a["rule"] for a in report["acknowledgments"]["removed"]}
     assert "NIST.800.53.R5-ELBDeletionProtectionEnabled" in removed  # prod keeps protection on
-    assert report["flags"] == {"risk": True, "findings": False, "broadening": False}
+    # The DR region's opened rules are a broadening (a reviewer should see them).
+    assert report["flags"] == {"risk": True, "findings": False, "broadening": True}
 
 
 def changed_app(tmp_path: Path) -> Path:

@@ -144,9 +144,13 @@ def dev_prod(built_app):
 
 def test_several_environments_in_one_app(dev_prod):
     names = sorted(stack.stack_name for stack in dev_prod.assembly.stacks)
-    assert names == ["DevApp", "DevData", "DevNetwork", "ProdApp", "ProdData", "ProdNetwork"]
+    assert names == [
+        "DevApp", "DevData", "DevNetwork",
+        "ProdApp", "ProdData", "ProdDrData", "ProdDrNetwork", "ProdNetwork",
+    ]  # fmt: skip
     for stack in dev_prod.assembly.stacks:
-        assert stack.environment.region == "ap-northeast-2"
+        dr = stack.stack_name.startswith("ProdDr")
+        assert stack.environment.region == ("ap-northeast-1" if dr else "ap-northeast-2")
 
 
 def test_dev_vs_prod_in_the_templates(dev_prod):
@@ -244,6 +248,6 @@ def test_stage_synthesizes_on_its_own():
     apply_packs(app, ["NIST80053R5"])
     assembly = stage.synth()
     names = sorted(stack.stack_name for stack in assembly.stacks)
-    assert names == ["Prod-App", "Prod-Data", "Prod-Network"]
+    assert names == ["Prod-App", "Prod-Data", "Prod-DrData", "Prod-DrNetwork", "Prod-Network"]
     network = Template.from_stack(stage.three_tier.network)
     network.resource_count_is("AWS::EC2::NatGateway", 3)

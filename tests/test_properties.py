@@ -31,6 +31,7 @@ from tests.strategies import examples
 from wellstack.constructs import (
     AppTier,
     AuroraCluster,
+    AuroraSecondaryCluster,
     Monitoring,
     Network,
     TieredBucket,
@@ -76,6 +77,12 @@ BUILDERS: dict[str, tuple[Builder, Any]] = {
         S.APP_TIER,
     ),
     "AuroraCluster": (lambda s, w, p: AuroraCluster(s, "Db", vpc=w.network.vpc, **p), S.AURORA),
+    "AuroraSecondaryCluster": (
+        lambda s, w, p: AuroraSecondaryCluster(
+            s, "Db", vpc=w.network.vpc, **{"global_cluster_identifier": "orders-global", **p}
+        ),
+        S.SECONDARY,
+    ),
     "TieredBucket": (lambda s, w, p: TieredBucket(s, "Bucket", **p), S.BUCKET),
     "Monitoring": (lambda s, w, p: Monitoring(s, "Monitoring", **p), S.MONITORING),
 }

@@ -22,16 +22,28 @@ from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
 from wellstack.stacks import ThreeTierStacks, add_three_tier
 
 
-def matrix(result: dict[str, Any]) -> dict[tuple[str, str], str]:
-    roles = {c["name"]: c["role"] for c in result["components"]}
+def matrix(result: dict[str, Any], dr: bool = False) -> dict[tuple[str, str], str]:
+    """The primary region's matrix by role (``dr``: the DR region's components instead)."""
+    roles = {
+        c["name"]: c["role"]
+        for c in result["components"]
+        if ("Dr" in c["name"].split("/")[0]) == dr
+    }
     roles["internet"] = "internet"
-    return {(roles[m["from"]], roles[m["to"]]): m["tcp"] for m in result["matrix"]}
+    return {
+        (roles[m["from"]], roles[m["to"]]): m["tcp"]
+        for m in result["matrix"]
+        if m["from"] in roles and m["to"] in roles
+    }
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_the_default_app_holds_every_intent(built_app, env):
     result = analyse(Assembly.load(built_app(env=env).outdir))
     assert result["violations"] == []
+    if env == "prod":  # the DR region's secondary cluster: nothing reaches it before a failover
+        assert set(matrix(result, dr=True).values()) == {"-"}
+        assert {m["tcp"] for m in result["matrix"] if m["to"].startswith("ProdDrData/")} == {"-"}
     assert matrix(result) == {
         ("internet", "web"): "80",
         ("internet", "app"): "-",

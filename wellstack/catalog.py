@@ -146,3 +146,48 @@ def aurora_max_connections(engine: str, instance_class: str, max_acu: float | No
     family, _, size = name.partition(".")
     key = f"t-{size}" if family.startswith("t") else size
     return _MYSQL_MAX_CONNECTIONS.get(key, 7000)
+
+
+# --- Aurora global databases ----------------------------------------------------------------
+
+#: "An Aurora global database requires DB instance classes that are optimized for
+#: memory-intensive applications" (Aurora User Guide, "Configuration requirements of an Amazon
+#: Aurora global database"): the memory-optimized families, not the burstable db.t*.
+GLOBAL_DATABASE_FAMILIES = frozenset(f for f in _AURORA_NAMES.split() if f[0] in "rx")
+#: The oldest version each engine line supports a global database with, in the regions wellstack
+#: pairs (Seoul/Tokyo; "Supported Regions and DB engines for Aurora global databases", checked
+#: 2026-11): Aurora MySQL 3.01.0; Aurora PostgreSQL by major version.
+GLOBAL_DATABASE_MINIMUM: dict[str, dict[int, tuple[int, ...]]] = {
+    "mysql": {3: (3, 1, 0)},
+    "postgresql": {13: (13, 3), 14: (14, 3), 15: (15, 2), 16: (16, 1), 17: (17, 4)},
+}
+
+
+def global_database_class_problem(instance_class: object) -> str | None:
+    """Why ``instance_class`` cannot run in a global database, or None."""
+    if not isinstance(instance_class, str):
+        return f"must be an instance class name, got {instance_class!r}"
+    parts = split_instance_type(instance_class.removeprefix("db."))
+    if parts is None or parts[0] not in GLOBAL_DATABASE_FAMILIES:
+        families = ", ".join(sorted(GLOBAL_DATABASE_FAMILIES))
+        return (
+            f"{instance_class!r} cannot run in an Aurora global database, which needs a "
+            f"memory-optimized class ({families})"
+        )
+    return None
+
+
+def global_database_version_problem(engine: str, version: str) -> str | None:
+    """Why ``engine`` at ``version`` (``"3.10.4"``, ``"8.0.mysql_aurora.3.10.4"``, ``"17.7"``)
+    cannot be a global database, or None."""
+    text = version.removeprefix("8.0.mysql_aurora.")
+    try:
+        numbers = tuple(int(part) for part in text.split("."))
+    except ValueError:
+        return f"version {version!r} is not a version number"
+    minimums = GLOBAL_DATABASE_MINIMUM.get(engine, {})
+    minimum = minimums.get(numbers[0]) if numbers else None
+    if minimum is None or numbers < minimum:
+        supported = ", ".join(".".join(map(str, m)) + "+" for m in minimums.values())
+        return f"Aurora {engine} {version} cannot be a global database (supported: {supported})"
+    return None

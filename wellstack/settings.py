@@ -9,13 +9,14 @@ rules the constructs apply to the props the keys feed. Pure Python: no CDK impor
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from wellstack.catalog import aurora_problem, ec2_problem
+from wellstack.catalog import aurora_problem, ec2_problem, global_database_class_problem
 from wellstack.errors import WellstackError
 from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets
 from wellstack.types import Engine, NatStrategy, choices
@@ -85,6 +86,36 @@ class EnvironmentSettings:
     alarm_email: str | None = None
     #: Cost-allocation tags on every taggable resource (with ``project`` and ``environment``).
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: A disaster-recovery region, preferably in another country (``ap-northeast-1`` for Seoul):
+    #: the ``{Env}DrNetwork`` and ``{Env}DrData`` stacks there, an Aurora global database, S3
+    #: replication and backup copies. Default: none.
+    dr_region: str | None = None
+    #: The DR region's AZs, in slot order (required with ``dr_region``; keeps synthesis offline).
+    dr_availability_zones: tuple[str, ...] = ()
+    #: The DR VPC's private IPv4 block (required with ``dr_region``); must not overlap ``cidr``.
+    dr_cidr: str | None = None
+    #: NAT in the DR network: ``single`` (a warm standby) or ``per_az`` (ready to take the load).
+    dr_nat: NatStrategy = "single"
+    #: Readers of the secondary cluster in the DR region, 0-15 (0: headless, storage only).
+    dr_db_readers: int = 1
+
+    def dr_settings(self) -> EnvironmentSettings:
+        """The environment as the DR region sees it: ``dr_region``, ``dr_availability_zones``,
+        ``dr_cidr`` and ``dr_nat`` in place of the primary's (raises without a ``dr_region``)."""
+        if self.dr_region is None or self.dr_cidr is None:
+            raise WellstackError("", [f"environment {self.name!r} has no dr_region"])
+        return replace(
+            self,
+            region=self.dr_region,
+            availability_zones=self.dr_availability_zones,
+            cidr=self.dr_cidr,
+            nat=self.dr_nat,
+        )
+
+    @property
+    def dr_stack_prefix(self) -> str:
+        """Prefix of the DR stacks' names, e.g. ``ProdDr`` -> ``ProdDrNetwork``."""
+        return f"{self.stack_prefix}Dr"
 
     @property
     def subnet_masks(self) -> dict[str, int]:
@@ -179,6 +210,28 @@ def _tags(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
     return p.tags(k, v)
 
 
+def _dr_region(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
+    if v is None:
+        return True
+    if not _region(p, k, v, raw):
+        return False
+    return p.check(
+        v != raw.get("region"),
+        f"{k} must be another region than region ({v!r}): a DR region survives the loss of the "
+        f"primary one",
+    )
+
+
+def _dr_azs(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
+    region = raw.get("dr_region")
+    known = region if isinstance(region, str) and REGION.fullmatch(region) else None
+    return p.availability_zones(k, v, known) is not None
+
+
+def _dr_cidr(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return v is None or p.vpc_cidr(k, v) is not None
+
+
 #: Every key's check, under its cdk.json name (the same rules as the construct prop it feeds).
 CHECKS: dict[str, KeyCheck] = {
     "region": _region,
@@ -202,6 +255,11 @@ CHECKS: dict[str, KeyCheck] = {
     "production": _flag,
     "alarm_email": _email,
     "tags": _tags,
+    "dr_region": _dr_region,
+    "dr_availability_zones": _dr_azs,
+    "dr_cidr": _dr_cidr,
+    "dr_nat": _choice(choices(NatStrategy)),
+    "dr_db_readers": _int(0, MAX_READERS, "Aurora's limit"),
 }
 if set(CHECKS) != set(_KEYS):  # a key without a check (or a check without a key) is a bug
     raise RuntimeError(f"settings checks out of step with the keys: {set(CHECKS) ^ set(_KEYS)}")
@@ -241,6 +299,7 @@ def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
         raise SettingsError(name, problems.problems)
     values: dict[str, Any] = dict(valid)
     values["availability_zones"] = tuple(values["availability_zones"])
+    values["dr_availability_zones"] = tuple(values.get("dr_availability_zones", ()))
     values["tags"] = MappingProxyType(dict(values.get("tags", {})))
     return EnvironmentSettings(name=name, **values)
 
@@ -282,6 +341,41 @@ def _check_together(
             f"{label('availability_zones')} has {len(values['availability_zones'])} AZs; the "
             f"subnet plan reserves {DEFAULT_RESERVED_AZS} slots per tier"
         )
+    _check_dr(problems, values, masks, label)
+
+
+def _check_dr(
+    problems: Problems,
+    values: Mapping[str, Any],
+    masks: dict[str, int],
+    label: Callable[[str], str],
+) -> None:
+    """A DR region comes with its AZs and a CIDR that does not overlap the primary's, and asks
+    for a database class a global database runs on."""
+    given = [k for k in ("dr_availability_zones", "dr_cidr") if values.get(k)]
+    if values.get("dr_region") is None:
+        for key in given:
+            problems.add(f"{label(key)} needs dr_region (the region it belongs to)")
+        return
+    for key in ("dr_availability_zones", "dr_cidr"):
+        if not values.get(key):
+            problems.add(f"{label(key)} is required with dr_region")
+    if problems:
+        return
+    primary, dr = ipaddress.ip_network(values["cidr"]), ipaddress.ip_network(values["dr_cidr"])
+    if primary.overlaps(dr):
+        problems.add(
+            f"{label('dr_cidr')} {values['dr_cidr']} overlaps cidr {values['cidr']}; the two "
+            f"VPCs must not share addresses (peering, VPN and a failover need distinct ranges)"
+        )
+        return
+    try:
+        plan_subnets(values["dr_cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
+    except ValueError as err:
+        problems.add(f"{label('dr_cidr')} {err}")
+    problem = global_database_class_problem(values["db_instance_type"])
+    if problem:
+        problems.add(f"{label('db_instance_type')} {problem} (dr_region asks for one)")
 
 
 def parse_environments(raw: Any) -> dict[str, EnvironmentSettings]:

@@ -39,6 +39,10 @@ class Assumptions:
     log_bucket_gb: float = 10.0  #: GB in each bucket without a tiering rule (log buckets)
     s3_age_days: int = 365  #: object ages spread evenly over this many days (or to expiration)
     waf_million_requests: float = 1.0  #: requests a month per web ACL, in millions
+    #: write I/Os an Aurora global database replicates to each secondary a month, in millions
+    global_write_million: float = 10.0
+    #: GB a month that cross regions (S3 replication of new objects, backup copies aside)
+    replicated_gb: float = 20.0
 
     def __post_init__(self) -> None:
         bad = [
@@ -121,23 +125,70 @@ def estimate(
 
 
 def estimate_assembly(assembly: Assembly, region: str | None, assumptions: Assumptions) -> Estimate:
-    """The estimate of templates already read (see :func:`estimate`)."""
+    """The estimate of templates already read (see :func:`estimate`). Each stack is priced in its
+    own region when the price table has it, at the primary region's prices otherwise (said in
+    the line); lines of a second region name it. The primary region is ``region``, or the one
+    most stacks are in."""
     table = price_table()
-    region = _region(assembly, region, table)
-    bill = _Bill(table["regions"][region], table["hours_per_month"], assumptions)
-    for part in (_network, _compute, _database, _keys_and_logs, _storage, _monitoring, _waf):
-        part(assembly, bill)
-    return Estimate(region=region, lines=bill.lines, assumptions=assumptions, sources=bill.sources)
+    primary = _region(assembly, region, table)
+    hours = table["hours_per_month"]
+    lines: list[Line] = []
+    sources: dict[str, str] = {}
+    for stack_region, part in _by_region(assembly, primary):
+        priced = stack_region if stack_region in table["regions"] else primary
+        bill = _Bill(table["regions"][priced], hours, assumptions, primary=stack_region == primary)
+        for step in (_network, _compute, _database, _keys_and_logs, _storage, _monitoring, _waf):
+            step(part, bill)
+        if stack_region == primary:
+            _disaster_recovery(assembly, bill)
+        suffix = "" if stack_region == primary else f" ({stack_region})"
+        fallback = (
+            f"priced at {primary} rates (no {stack_region} price table)"
+            if priced != stack_region
+            else ""
+        )
+        for line in bill.lines:
+            note = "; ".join(n for n in (line.note, fallback) if n)
+            lines.append(Line(line.item + suffix, line.quantity, line.unit, line.unit_usd, note))
+        sources |= bill.sources
+    return Estimate(region=primary, lines=lines, assumptions=assumptions, sources=sources)
+
+
+def _by_region(assembly: Assembly, primary: str) -> list[tuple[str, Assembly]]:
+    """The assembly split by the stacks' regions (an unknown region counts as the primary),
+    the primary first."""
+    groups: dict[str, list[str]] = {}
+    for stack in sorted(assembly.templates):
+        stack_region = assembly.regions.get(stack) or ""
+        if stack_region in ("", "unknown-region"):
+            stack_region = primary
+        groups.setdefault(stack_region, []).append(stack)
+    ordered = sorted(groups, key=lambda r: (r != primary, r))
+    return [
+        (
+            r,
+            Assembly(
+                {n: assembly.templates[n] for n in groups[r]},
+                {n: assembly.regions.get(n, "") for n in groups[r]},
+                {n: assembly.files[n] for n in groups[r] if n in assembly.files},
+                assembly.directory,
+                assembly.report,
+            ),
+        )
+        for r in ordered
+    ]
 
 
 def _region(assembly: Assembly, region: str | None, table: dict[str, Any]) -> str:
     if region is None:
-        known = assembly.concrete_regions()
-        if len(known) != 1:
-            raise AssemblyError(
-                f"the stacks are in {sorted(known) or 'no concrete region'}; pass --region"
-            )
-        region = known.pop()
+        counts: dict[str, int] = {}
+        for name in assembly.templates:
+            stack_region = assembly.regions.get(name, "")
+            if stack_region and stack_region != "unknown-region":
+                counts[stack_region] = counts.get(stack_region, 0) + 1
+        if not counts:
+            raise AssemblyError("the stacks are in no concrete region; pass --region")
+        region = max(sorted(counts), key=lambda r: counts[r])
     if region not in table["regions"]:
         raise AssemblyError(
             f"no prices for region {region!r}; the price table has {', '.join(table['regions'])}"
@@ -148,10 +199,14 @@ def _region(assembly: Assembly, region: str | None, table: dict[str, Any]) -> st
 class _Bill:
     """The lines of an estimate, priced from one region's table (and the sources used)."""
 
-    def __init__(self, prices: dict[str, Any], hours: float, assumptions: Assumptions) -> None:
+    def __init__(
+        self, prices: dict[str, Any], hours: float, assumptions: Assumptions, primary: bool = True
+    ) -> None:
         self.prices = prices
         self.hours = hours
         self.assumptions = assumptions
+        #: The primary region carries the traffic (NAT data); a DR region is a standby.
+        self.primary = primary
         self.lines: list[Line] = []
         self.sources: dict[str, str] = {}
 
@@ -180,7 +235,7 @@ def _network(assembly: Assembly, bill: _Bill) -> None:
     bill.add(
         "NAT gateways", nats * hours, "NAT gateway-hours", "nat_gateway_hour", f"{nats} x 730 h"
     )
-    if nats:
+    if nats and bill.primary:
         bill.add("NAT data processing", assumed.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
     load_balancers = assembly.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
     public_lb_ips = sum(
@@ -251,7 +306,7 @@ def _database(assembly: Assembly, bill: _Bill) -> None:
             count * bill.hours,
             "instance-hours",
             f"aurora:{instance_class}",
-            f"{count} instance(s) (writer and readers) x 730 h",
+            f"{count} instance(s) x 730 h",
         )
     for cluster in clusters:
         scaling = cluster.mapping("ServerlessV2ScalingConfiguration")
@@ -367,6 +422,57 @@ def _monitoring(assembly: Assembly, bill: _Bill) -> None:
         "metric-months",
         "cloudwatch_metric_month",
         f"{request_filters} filter(s) x {S3_REQUEST_METRICS} request metrics",
+    )
+
+
+def _disaster_recovery(assembly: Assembly, bill: _Bill) -> None:
+    """What a DR region adds beyond its resources: the global database's replicated writes,
+    data crossing regions (S3 replication; with Replication Time Control its surcharge), and
+    the backup copies stored in the other region."""
+    assumed = bill.assumptions
+    secondaries = [
+        c for c in assembly.resources("AWS::RDS::DBCluster")
+        if c.prop("GlobalClusterIdentifier") is not None
+    ]  # fmt: skip
+    bill.add(
+        "Aurora global database replicated writes",
+        len(secondaries) * assumed.global_write_million,
+        "million write I/Os",
+        "aurora_global_replicated_write_million",
+        f"assumed {assumed.global_write_million:g} million a month to each of "
+        f"{len(secondaries)} secondary cluster(s)",
+    )
+    replicated = [
+        b for b in assembly.resources("AWS::S3::Bucket")
+        if b.prop("ReplicationConfiguration") is not None
+    ]  # fmt: skip
+    if replicated:
+        bill.add(
+            "Inter-region transfer (S3 replication)",
+            assumed.replicated_gb,
+            "GB",
+            "inter_region_transfer_gb",
+            f"assumed {assumed.replicated_gb:g} GB of new objects a month",
+        )
+    timed = [
+        b for b in replicated
+        if b.at("ReplicationConfiguration", "Rules", 0, "Destination", "ReplicationTime")
+    ]  # fmt: skip
+    if timed:
+        bill.add("S3 Replication Time Control", assumed.replicated_gb, "GB", "s3_rtc_gb")
+    copies = [
+        plan for plan in assembly.resources("AWS::Backup::BackupPlan")
+        if any(
+            isinstance(rule, dict) and rule.get("CopyActions")
+            for rule in plan.at("BackupPlan", "BackupPlanRule", kind=list) or []
+        )
+    ]  # fmt: skip
+    bill.add(
+        "Backup copies in the DR region",
+        len(copies) * assumed.db_storage_gb,
+        "GB-months",
+        "backup_storage_gb_month",
+        f"one full copy of {assumed.db_storage_gb:g} GB per copying plan (increments aside)",
     )
 
 

@@ -207,12 +207,15 @@ def _rules(before: Assembly, after: Assembly, rename: Any) -> dict[str, list[dic
 
 def _reachability(before: Assembly, after: Assembly, rename: Any) -> dict[str, Any]:
     def role_matrix(result: dict[str, Any]) -> dict[str, str]:
+        """Role -> role, the union of the ports over the components of those roles (prod's
+        two databases, the primary and the DR region's, are one row)."""
         roles = {c["name"]: c["role"] for c in result["components"]}
         roles[reach.INTERNET] = reach.INTERNET
-        return {
-            f"{roles.get(m['from'], m['from'])} -> {roles.get(m['to'], m['to'])}": m["tcp"]
-            for m in result["matrix"]
-        }
+        cells: dict[str, reach.Ports] = {}
+        for m in result["matrix"]:
+            path = f"{roles.get(m['from'], m['from'])} -> {roles.get(m['to'], m['to'])}"
+            cells[path] = reach.union(cells.get(path, reach.NONE), _ports(m["tcp"]))
+        return {path: reach.show(ports) for path, ports in cells.items()}
 
     old, new = reach.analyse(before), reach.analyse(after)
     old_cells, new_cells = role_matrix(old), role_matrix(new)

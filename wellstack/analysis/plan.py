@@ -64,7 +64,10 @@ class PlanLine:
         }
 
 
-def environment_plan(settings: EnvironmentSettings) -> list[PlanLine]:
+def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) -> list[PlanLine]:
+    """Each subnet of the environment's VPC and what it holds; with ``secondary``, of the DR
+    region's VPC (``settings.dr_settings()``): no writer there (the secondary cluster's readers
+    only), and the app tier's addresses kept for a failover."""
     azs = list(settings.availability_zones)
     rows = plan_subnets(
         settings.cidr,
@@ -75,7 +78,12 @@ def environment_plan(settings: EnvironmentSettings) -> list[PlanLine]:
     )
     nat_azs = {"none": [], "single": azs[:1], "per_az": azs}[settings.nat]
     per_az_instances = math.ceil(settings.app_max_capacity / len(azs))
-    db_azs = [azs[0]] + [azs[(i + 1) % len(azs)] for i in range(settings.db_readers)]
+    db_azs = (
+        [azs[i % len(azs)] for i in range(settings.dr_db_readers)]
+        if secondary
+        else [azs[0]] + [azs[(i + 1) % len(azs)] for i in range(settings.db_readers)]
+    )
+    app_use = "app instances after a failover (ASG max)" if secondary else "app instances (ASG max)"
     lines = []
     for row in rows:
         uses: dict[str, int] = {}
@@ -84,7 +92,7 @@ def environment_plan(settings: EnvironmentSettings) -> list[PlanLine]:
                 uses["nat gateway"] = 1
             uses["load balancer nodes"] = ALB_ADDRESSES_PER_AZ
         elif row.tier == "private":
-            uses["app instances (ASG max)"] = per_az_instances
+            uses[app_use] = per_az_instances
         else:
             instances = db_azs.count(row.az)
             if instances:

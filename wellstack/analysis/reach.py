@@ -135,6 +135,9 @@ class Model:
     rules: list[Rule]
     subnets: dict[str, Subnet]
     default_egress: set[str] = field(default_factory=set)  # groups without egress rules
+    #: Groups by tier: those of the tier's components, and TierSecurityGroups' Web/App/Database
+    #: (a DR region's groups, before an app tier runs there).
+    tier_groups: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _key(resource: Resource | None) -> str | None:
@@ -340,7 +343,29 @@ def _components(assembly: Assembly, subnets: dict[str, Subnet]) -> list[Componen
 def model(assembly: Assembly) -> Model:
     subnets = _subnets(assembly)
     rules, default_egress = _rules(assembly)
-    return Model(_components(assembly, subnets), rules, subnets, default_egress)
+    components = _components(assembly, subnets)
+    tiers: dict[str, set[str]] = {role: set() for role in ("web", "app", "database")}
+    for component in components:
+        tiers[component.role] |= set(component.groups)
+    for role, groups in _tier_security_groups(assembly).items():
+        tiers[role] |= groups
+    return Model(components, rules, subnets, default_egress, tiers)
+
+
+def _tier_security_groups(assembly: Assembly) -> dict[str, set[str]]:
+    """The groups of each :class:`~wellstack.constructs.TierSecurityGroups` (siblings named Web,
+    App and Database in one parent construct), by tier."""
+    by_parent: dict[str, dict[str, str]] = {}
+    for group in assembly.resources("AWS::EC2::SecurityGroup"):
+        parts = group.path.removesuffix("/Resource").rsplit("/", 1)
+        if len(parts) == 2 and parts[1] in ("Web", "App", "Database"):
+            by_parent.setdefault(parts[0], {})[parts[1].lower()] = _key(group) or ""
+    found: dict[str, set[str]] = {"web": set(), "app": set(), "database": set()}
+    for children in by_parent.values():
+        if set(children) == {"web", "app", "database"}:
+            for role, key in children.items():
+                found[role].add(key)
+    return found
 
 
 # --- reachability -----------------------------------------------------------------------------
@@ -601,8 +626,7 @@ def _rule_intents(model_: Model) -> Iterator[Violation]:
     """Rules that admit more than the design, whether or not a route uses them today: the web
     group admits anyone only on the listener ports, the app and database groups only the tier
     in front of them, only on their port."""
-    groups = {role: {g for c in model_.components if c.role == role for g in c.groups}
-              for role in ("web", "app", "database")}  # fmt: skip
+    groups = model_.tier_groups
     for component in model_.components:
         front = FRONT[component.role]
         for rule in model_.rules:

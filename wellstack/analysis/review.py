@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wellstack.analysis.audit import acknowledgments_in
-from wellstack.analysis.template import Assembly, Resource, ref
+from wellstack.analysis.template import Assembly, Resource, flat, ref
 from wellstack.catalog import EC2_FAMILIES, PREVIOUS_GENERATION, split_instance_type
 
 PILLARS = (
@@ -61,6 +61,7 @@ RULE_PILLARS: dict[str, str] = {
     "CloudFormation-Validate::W3010": RELIABILITY,
     # AWS Control Tower's proactive controls (their cfn-guard rule names)
     "CloudFormation-Validate::alb_http_to_https_redirection_check": SECURITY,
+    "CloudFormation-Validate::aurora_cluster_backtracking_enabled_check": RELIABILITY,
     "CloudFormation-Validate::autoscaling_mixed_instances_policy_multiple_instance_types_check": (
         RELIABILITY
     ),
@@ -153,30 +154,62 @@ def _multi_az(assembly: Assembly) -> Iterator[Check]:
 
 @check
 def _nat(assembly: Assembly) -> Iterator[Check]:
-    nats = len(assembly.resources("AWS::EC2::NatGateway"))
-    if not nats:
-        return
-    private = [s for s in assembly.resources("AWS::EC2::Subnet") if _tier(s) == "private"]
-    zones, unresolved = _zones(private)
-    azs = len(zones)
-    unknown = not private or unresolved
-    yield Check(
-        RELIABILITY,
-        "nat-per-az",
-        "Private subnets keep egress when an AZ fails (a NAT gateway per AZ)",
-        "unknown" if unknown else judged(nats >= azs),
-        "no subnet tagged as the private tier (aws-cdk:subnet-name)" if not private
-        else f"{unresolved} private subnet(s) get their AZ at deploy time" if unresolved
-        else f"{nats} NAT gateway(s) for private subnets in {azs} AZ(s)"
-        + ("" if nats >= azs else ": an outage of the NAT's AZ cuts every private subnet off"),
-    )  # fmt: skip
-    yield Check(
-        COST,
-        "nat-count",
-        "No more NAT gateways than AZs",
-        "unknown" if unknown else judged(nats <= max(azs, 1)),
-        f"{nats} NAT gateway(s) at about 33-43 USD a month each before data",
-    )
+    """Per VPC: a NAT gateway per AZ of the private tier. A VPC without an app tier (a DR
+    region's standby network) gets advice rather than a finding: its NAT matters after a
+    failover."""
+    subnets = assembly.resources("AWS::EC2::Subnet")
+    vpc_of = {f"{s.stack}/{s.logical_id}": _vpc_key(assembly, s) for s in subnets}
+    apps = {
+        vpc_of.get(f"{target.stack}/{target.logical_id}")
+        for group in assembly.resources("AWS::AutoScaling::AutoScalingGroup")
+        for value in group.items("VPCZoneIdentifier")
+        if (target := assembly.target(group.stack, value)) is not None
+    }
+    for vpc in assembly.resources("AWS::EC2::VPC"):
+        key = f"{vpc.stack}/{vpc.logical_id}"
+        nats = [n for n in assembly.resources("AWS::EC2::NatGateway")
+                if vpc_of.get(_nat_subnet(assembly, n) or "") == key]  # fmt: skip
+        if not nats:
+            continue
+        private = [s for s in subnets if _tier(s) == "private" and vpc_of.get(
+            f"{s.stack}/{s.logical_id}") == key]  # fmt: skip
+        zones, unresolved = _zones(private)
+        azs = len(zones)
+        unknown = not private or unresolved
+        standby = key not in apps
+        short = len(nats) < azs
+        where = f"{key}: " if len(assembly.resources("AWS::EC2::VPC")) > 1 else ""
+        yield Check(
+            RELIABILITY,
+            "nat-per-az",
+            "Private subnets keep egress when an AZ fails (a NAT gateway per AZ)",
+            "unknown" if unknown else ("advice" if standby and short else judged(not short)),
+            where + (
+                "no subnet tagged as the private tier (aws-cdk:subnet-name)" if not private
+                else f"{unresolved} private subnet(s) get their AZ at deploy time" if unresolved
+                else f"{len(nats)} NAT gateway(s) for private subnets in {azs} AZ(s)"
+                + (": an outage of the NAT's AZ cuts every private subnet off" if short else "")
+                + (" (a standby network: it matters after a failover)" if standby and short
+                   else "")
+            ),
+        )  # fmt: skip
+        yield Check(
+            COST,
+            "nat-count",
+            "No more NAT gateways than AZs",
+            "unknown" if unknown else judged(len(nats) <= max(azs, 1)),
+            f"{where}{len(nats)} NAT gateway(s) at about 33-43 USD a month each before data",
+        )
+
+
+def _vpc_key(assembly: Assembly, subnet: Resource) -> str | None:
+    vpc = assembly.target(subnet.stack, subnet.prop("VpcId"))
+    return f"{vpc.stack}/{vpc.logical_id}" if vpc else None
+
+
+def _nat_subnet(assembly: Assembly, nat: Resource) -> str | None:
+    subnet = assembly.target(nat.stack, nat.prop("SubnetId"))
+    return f"{subnet.stack}/{subnet.logical_id}" if subnet else None
 
 
 @check
@@ -200,6 +233,8 @@ def _database(assembly: Assembly) -> Iterator[Check]:
     for cluster in clusters:
         name = f"{cluster.stack}/{cluster.logical_id}"
         retention = cluster.number("BackupRetentionPeriod", 1)
+        if cluster.prop("GlobalClusterIdentifier") is not None:
+            retention = 35  # a global database's secondary: the primary's backups (and copies)
         yield Check(
             RELIABILITY,
             "db-backups",
@@ -231,6 +266,69 @@ def _database(assembly: Assembly) -> Iterator[Check]:
         judged(bool(selections)),
         f"{len(selections)} backup selection(s)",
     )
+
+
+@check
+def _disaster_recovery(assembly: Assembly) -> Iterator[Check]:
+    """What survives the loss of a whole region: the database (a global database's secondary),
+    the tiered buckets (replication), the backups (copies to another region)."""
+    if not assembly.resources("AWS::RDS::DBCluster", "AWS::S3::Bucket"):
+        return
+    globals_ = assembly.resources("AWS::RDS::GlobalCluster")
+    secondaries = [
+        c for c in assembly.resources("AWS::RDS::DBCluster")
+        if c.prop("GlobalClusterIdentifier") is not None
+    ]  # fmt: skip
+    tiered = [
+        b for b in assembly.resources("AWS::S3::Bucket")
+        if any(
+            isinstance(rule, dict) and rule.get("Id") == "Tiering"
+            for rule in b.at("LifecycleConfiguration", "Rules", kind=list) or []
+        )
+    ]  # fmt: skip
+    destinations = {
+        flat(
+            b.at("ReplicationConfiguration", "Rules", 0, "Destination", "Bucket", reference=True)
+        ).split(":::", 1)[-1]
+        for b in tiered
+        if b.prop("ReplicationConfiguration") is not None
+    }
+    tiered = [b for b in tiered if flat(b.prop("BucketName")) not in destinations]  # no replicas
+    replicated = [b for b in tiered if b.prop("ReplicationConfiguration") is not None]
+    copied = [
+        plan for plan in assembly.resources("AWS::Backup::BackupPlan")
+        if any(
+            isinstance(rule, dict) and rule.get("CopyActions")
+            for rule in plan.at("BackupPlan", "BackupPlanRule", kind=list) or []
+        )
+    ]  # fmt: skip
+    regions = sorted({assembly.regions.get(c.stack, "") for c in secondaries} - {""})
+    parts = {
+        "database": bool(globals_ and secondaries),
+        "assets": bool(tiered) and len(replicated) == len(tiered),
+        "backups": bool(copied),
+    }
+    title = "The data survives the loss of a region (a DR region)"
+    if not any(parts.values()):
+        yield Check(
+            RELIABILITY, "region-dr", title, "advice",
+            "no DR region: a region-wide outage keeps the database and the assets unavailable "
+            "until the region recovers (cdk.json dr_region adds a global database, S3 "
+            "replication and backup copies)",
+        )  # fmt: skip
+        return
+    missing = [part for part, present in parts.items() if not present]
+    detail = (
+        f"in {', '.join(regions) or 'another region'}: database by Aurora global database "
+        f"(RPO typically under a second; RTO minutes, by a managed failover), assets by S3 "
+        f"replication ({len(replicated)} of {len(tiered)} tiered bucket(s)), backups copied by "
+        f"AWS Backup ({len(copied)} plan(s)); not replicated: the app tier (redeployed from code "
+        f"in the DR region), logs and metrics"
+    )
+    yield Check(
+        RELIABILITY, "region-dr", title, judged(not missing),
+        detail + (f"; missing: {', '.join(missing)}" if missing else ""),
+    )  # fmt: skip
 
 
 @check

@@ -440,3 +440,19 @@ _KIND_NAMES: dict[type, str] = {
 
 def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
+
+
+def flat(value: Any) -> str:
+    """A template value as one string: ``Ref`` as ``<Name>``, ``Fn::GetAtt`` as ``<Name.Attr>``,
+    ``Fn::Join`` joined (to compare names two stacks spell the same way)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, Mapping) and isinstance(value.get("Fn::GetAtt"), list):
+        return "<{}>".format(".".join(map(str, value["Fn::GetAtt"])))
+    if isinstance(value, Mapping) and isinstance(value.get("Fn::Join"), list):
+        separator, parts = (value["Fn::Join"] + ["", []])[:2]
+        if isinstance(parts, list):
+            return str(separator).join(flat(part) for part in parts)
+    return json.dumps(value, sort_keys=True)

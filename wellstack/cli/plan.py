@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,10 +21,8 @@ from wellstack.cli._common import console, emit_json, env_option, environment, o
 )
 @one_line_errors
 def command(env_name: str, cdk_json: Path, as_json: bool, fail_az: str | None) -> None:
-    """Subnet plan of an environment (from cdk.json, offline) and what each subnet holds; with
-    --fail-az, an AZ-failure drill."""
-    from rich.table import Table
-
+    """Subnet plan of an environment (from cdk.json, offline) and what each subnet holds, in
+    both regions with a DR region; with --fail-az, an AZ-failure drill."""
     from wellstack.analysis.plan import environment_plan
 
     settings = environment(env_name, cdk_json)
@@ -31,10 +30,27 @@ def command(env_name: str, cdk_json: Path, as_json: bool, fail_az: str | None) -
         _drill(settings, fail_az, as_json)
         return
     lines = environment_plan(settings)
+    dr = settings.dr_settings() if settings.dr_region else None
+    dr_lines = environment_plan(dr, secondary=True) if dr else []
     if as_json:
-        emit_json({"environment": env_name, "subnets": [line.as_dict() for line in lines]})
+        data = {"environment": env_name, "region": settings.region,
+                "subnets": [line.as_dict() for line in lines]}  # fmt: skip
+        if dr:
+            data["dr"] = {"region": dr.region, "subnets": [line.as_dict() for line in dr_lines]}
+        emit_json(data)
         return
-    table = Table(title=f"Subnet plan: {env_name} ({settings.cidr})")
+    out = console()
+    out.print(_table(f"Subnet plan: {env_name} ({settings.region}, {settings.cidr})", lines))
+    if dr:
+        title = f"DR subnet plan: {env_name} ({dr.region}, {dr.cidr})"
+        out.print(_table(title, dr_lines))
+    click.echo("usable = 2^(32-mask) - 5 (AWS keeps five addresses of every subnet)")
+
+
+def _table(title: str, lines: list[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
     for column in ("tier", "AZ", "CIDR", "addresses", "usable", "used by", "free", "warning"):
         table.add_column(
             column, justify="right" if column in ("addresses", "usable", "free") else "left"
@@ -45,8 +61,7 @@ def command(env_name: str, cdk_json: Path, as_json: bool, fail_az: str | None) -
             line.tier, line.az, line.cidr, str(line.addresses), str(line.usable), uses,
             str(line.free), line.warning or "",
         )  # fmt: skip
-    console().print(table)
-    click.echo("usable = 2^(32-mask) - 5 (AWS keeps five addresses of every subnet)")
+    return table
 
 
 def _drill(settings: object, az: str, as_json: bool) -> None:

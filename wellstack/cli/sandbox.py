@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -44,7 +44,6 @@ def up(env_name: str, cdk_json: Path, port: int, allow_data_loss: bool, as_json:
     read back through the AWS API."""
     from wellstack.emulator import sandbox
     from wellstack.emulator.server import Emulator
-    from wellstack.emulator.summary import render, summary
 
     settings = environment(env_name, cdk_json)
     emulator = Emulator(port, STATE)
@@ -55,11 +54,7 @@ def up(env_name: str, cdk_json: Path, port: int, allow_data_loss: bool, as_json:
         allow_data_loss=allow_data_loss,
         build=sandbox.emulator_build(settings, cdk_json.parent),
     )
-    info = summary(emulator, settings.region)
-    if as_json:
-        emit_json(info)
-    else:
-        click.echo(render(info))
+    _show(emulator, settings, as_json)
     click.echo(
         f"sandbox: running on {emulator.endpoint} (pid {emulator.running_pid()}); "
         f"`wellstack sandbox stop` ends it",
@@ -118,13 +113,24 @@ def stop(port: int) -> None:
 def show(env_name: str, cdk_json: Path, port: int, as_json: bool) -> None:
     """What the emulator holds, read back through the AWS API."""
     from wellstack.emulator.server import Emulator
-    from wellstack.emulator.summary import render, summary
 
     settings = environment(env_name, cdk_json)
     emulator = Emulator(port, STATE)
     emulator.require_running()
+    _show(emulator, settings, as_json)
+
+
+def _show(emulator: Any, settings: Any, as_json: bool) -> None:
+    """The summary of the environment's region, and of its DR region when it has one."""
+    from wellstack.emulator.summary import render, summary
+
     info = summary(emulator, settings.region)
+    dr_region = settings.dr_region
+    dr = summary(emulator, dr_region) if dr_region else None
     if as_json:
-        emit_json(info)
-    else:
-        click.echo(render(info))
+        emit_json({**info, **({"dr": {"region": dr_region, **dr}} if dr else {})})
+        return
+    click.echo(render(info))
+    if dr:
+        click.echo(f"DR region {dr_region}:")
+        click.echo(render(dr))

@@ -1,7 +1,9 @@
 """Reusable constructs, one module per tier."""
 
+from wellstack.constructs._replication import Replication
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster
+from wellstack.constructs.global_database import AuroraSecondaryCluster
 from wellstack.constructs.monitoring import Monitoring
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
 from wellstack.constructs.security import TierSecurityGroups
@@ -13,12 +15,14 @@ __all__ = [
     "AppTier",
     "Architecture",
     "AuroraCluster",
+    "AuroraSecondaryCluster",
     "Engine",
     "IpAddressType",
     "Monitoring",
     "NatStrategy",
     "Network",
     "ObjectLockMode",
+    "Replication",
     "SubnetPlanRow",
     "TierSecurityGroups",
     "TieredBucket",

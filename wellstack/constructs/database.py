@@ -20,7 +20,11 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from wellstack.catalog import aurora_problem
+from wellstack.catalog import (
+    aurora_problem,
+    global_database_class_problem,
+    global_database_version_problem,
+)
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, implements, is_token
@@ -243,6 +247,53 @@ def engine_for(problems: Problems, engine: str, version: Any) -> rds.IClusterEng
     return None
 
 
+_GLOBAL_ID = r"[A-Za-z](?:-?[A-Za-z0-9])*"
+_VAULT_ARN = (
+    r"arn:aws[a-z-]*:backup:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}"
+)
+
+
+def _check_global(problems: Problems, plan: _Plan | None, identifier: Any) -> None:
+    """A global cluster's name, and a class and version an Aurora global database runs."""
+    if identifier is None:
+        return
+    problems.text(
+        "global_cluster_identifier",
+        identifier,
+        _GLOBAL_ID,
+        "1-63 letters, digits or single hyphens, starting with a letter",
+        max_length=63,
+    )
+    if plan is None:
+        return
+    for prop, kind in (
+        ("instance_type", plan.writer_type),
+        ("reader_instance_type", plan.reader_type),
+    ):
+        if kind is not None:
+            problem = global_database_class_problem(str(kind.to_string()))
+            if problem:
+                problems.add(f"{prop} {problem} (global_cluster_identifier is set)")
+    version = plan.cluster_engine.engine_version
+    if version is not None:
+        problem = global_database_version_problem(plan.engine, str(version.full_version))
+        if problem:
+            problems.add(f"engine_version: {problem} (global_cluster_identifier is set)")
+
+
+def _check_copy(problems: Problems, vault_arn: Any, backup_plan: Any) -> None:
+    if vault_arn is None:
+        return
+    problems.text(
+        "backup_copy_to",
+        vault_arn,
+        _VAULT_ARN,
+        "a backup vault ARN, arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME",
+    )
+    if backup_plan is False:
+        problems.add("backup_copy_to needs backup_plan=True (the plan's rule makes the copies)")
+
+
 def _check_types_without_engine(
     problems: Problems, version: Any, *, instance_type: Any, reader: Any
 ) -> None:
@@ -414,6 +465,15 @@ class AuroraCluster(Construct):
         rotated by RDS in Secrets Manager). Default ``dbadmin``.
     :param parameters: cluster parameters merged over wellstack's (TLS required, audit logging);
         the TLS parameter cannot be switched off.
+    :param global_cluster_identifier: make the cluster the primary of an Aurora global database
+        (``AWS::RDS::GlobalCluster``) of this name, which an
+        :class:`~wellstack.constructs.AuroraSecondaryCluster` joins from another region. A
+        global database needs a memory-optimized class (db.r*, db.x2g) or Serverless v2, a
+        version that supports it (Aurora MySQL 3.01.0+; PostgreSQL 13.3+, 14.3+, 15.2+, 16.1+,
+        17.4+) and no Backtrack (off by default then). Default: none.
+    :param backup_copy_to: the ARN of a backup vault in another region
+        (``arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME``): the AWS Backup plan copies each
+        recovery point there, kept 35 days. Needs ``backup_plan``. Default: no copy.
     :param cluster_props: keyword arguments of ``rds.DatabaseCluster`` merged over wellstack's
         (e.g. ``{"cluster_identifier": "orders"}``). Keys owned by the keywords above are
         refused with a pointer to the keyword; unencrypted storage, deletion without a snapshot
@@ -456,6 +516,8 @@ class AuroraCluster(Construct):
         encryption_key: kms.IKey | kms.Key | None = None,
         master_username: str = MASTER_USERNAME,
         parameters: Mapping[str, str] | None = None,
+        global_cluster_identifier: str | None = None,
+        backup_copy_to: str | None = None,
         cluster_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "AuroraCluster")
@@ -471,7 +533,10 @@ class AuroraCluster(Construct):
             port=port,
             subnet_type=subnet_type,
             backtrack_window_hours=backtrack_window_hours,
+            global_database=global_cluster_identifier is not None,
         )
+        _check_global(problems, plan, global_cluster_identifier)
+        _check_copy(problems, backup_copy_to, backup_plan)
         # The engine the engine-specific checks use (None: reported as bad by the plan).
         known_engine = engine if isinstance(engine, str) and engine in ENGINES else None
         _validate_options(
@@ -567,7 +632,16 @@ class AuroraCluster(Construct):
         self.backup_vault: backup.BackupVault | None = None
         self.backup_vault_name: str | None = None
         #: The AWS Backup plan (``None`` with ``backup_plan=False``).
-        self.backup_plan: backup.BackupPlan | None = self._backup_plan() if backup_plan else None
+        self.backup_plan: backup.BackupPlan | None = (
+            self._backup_plan(backup_copy_to) if backup_plan else None
+        )
+        #: The Aurora global database this cluster is the primary of (``None`` without
+        #: ``global_cluster_identifier``).
+        self.global_cluster: rds.CfnGlobalCluster | None = (
+            self._global_cluster(global_cluster_identifier, deletion_protection)
+            if global_cluster_identifier
+            else None
+        )
         self._acknowledge(plan, pinned=len(plan.azs) >= 2)
         self._acknowledge_opt_outs(
             deletion_protection=deletion_protection,
@@ -754,7 +828,26 @@ class AuroraCluster(Construct):
         )
         return target
 
-    def _backup_plan(self) -> backup.BackupPlan:
+    def _global_cluster(self, identifier: str, deletion_protection: bool) -> rds.CfnGlobalCluster:
+        """The global database, made from this cluster (its engine, version and encryption come
+        from the cluster: CloudFormation refuses them next to SourceDBClusterIdentifier)."""
+        arn = cdk.Stack.of(self).format_arn(
+            service="rds",
+            resource="cluster",
+            resource_name=self.cluster_identifier,
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        global_cluster = rds.CfnGlobalCluster(
+            self,
+            "Global",
+            global_cluster_identifier=identifier,
+            source_db_cluster_identifier=arn,
+            deletion_protection=deletion_protection,
+        )
+        global_cluster.node.add_dependency(self.cluster)
+        return global_cluster
+
+    def _backup_plan(self, copy_to: str | None = None) -> backup.BackupPlan:
         self.backup_vault = vault = backup.BackupVault(
             self,
             "BackupVault",
@@ -777,6 +870,16 @@ class AuroraCluster(Construct):
                     start_window=cdk.Duration.hours(1),
                     completion_window=cdk.Duration.hours(8),
                     delete_after=cdk.Duration.days(35),
+                    copy_actions=[
+                        backup.BackupPlanCopyActionProps(
+                            destination_backup_vault=backup.BackupVault.from_backup_vault_arn(
+                                self, "CopyVault", copy_to
+                            ),
+                            delete_after=cdk.Duration.days(35),
+                        )
+                    ]
+                    if copy_to
+                    else None,
                 )
             ],
         )
@@ -814,12 +917,21 @@ class AuroraCluster(Construct):
                 f"(with TierSecurityGroups: the app group only). Pass port= to change it."
             )
         if plan.engine == "mysql" and not plan.backtrack_hours:
-            reasons["AwsSolutions-RDS14"] = (
-                "Backtrack is off: serverless_v2=True or backtrack_window_hours=0 was chosen; "
+            backtrack_off = (
+                "Backtrack is off: an Aurora global database does not support it "
+                "(global_cluster_identifier is set); point-in-time restore, the AWS Backup plan "
+                "and the secondary region cover recovery"
+                if self.global_cluster is not None
+                else "Backtrack is off: serverless_v2=True or backtrack_window_hours=0 was chosen; "
                 "point-in-time restore and the AWS Backup plan still cover recovery"
                 if plan.serverless
                 else "Backtrack was turned off explicitly (backtrack_window_hours=0); "
                 "point-in-time restore and the AWS Backup plan still cover recovery"
+            )
+            reasons |= same_reason(
+                backtrack_off,
+                "AwsSolutions-RDS14",
+                CONTROL_TOWER + "aurora_cluster_backtracking_enabled_check",
             )
         left_out = [t for t in LOG_TYPES[plan.engine] if t not in self._exports]
         chosen = f"log_exports={self._exports!r} was chosen explicitly (it leaves {left_out} out)"
@@ -931,6 +1043,7 @@ def _plan(
     port: Any,
     subnet_type: Any,
     backtrack_window_hours: Any,
+    global_database: bool = False,
 ) -> _Plan | None:
     """Check the props that shape the cluster; None when one is bad (recorded)."""
     engine_ok = problems.choice("engine", engine, ENGINES)
@@ -963,11 +1076,16 @@ def _plan(
     resolved_port = (DEFAULT_PORTS[engine] if engine_ok else 3306) if port is None else port
     port_ok = problems.port("port", resolved_port, MIN_PORT, "RDS's range for Aurora")
     backtrack = (
-        (24 if engine == "mysql" and not serverless else 0)
+        (24 if engine == "mysql" and not serverless and not global_database else 0)
         if backtrack_window_hours is None
         else backtrack_window_hours
     )
     backtrack_ok = problems.integer("backtrack_window_hours", backtrack, 0, 72, "Aurora's limit")
+    if backtrack_ok and backtrack and global_database:
+        backtrack_ok = problems.add(
+            f"backtrack_window_hours={backtrack}: an Aurora global database does not support "
+            f"Backtrack (global_cluster_identifier is set); use 0"
+        )
     if backtrack_ok and backtrack and engine_ok and engine != "mysql":
         backtrack_ok = problems.add(
             f"backtrack_window_hours={backtrack}: Backtrack exists only for Aurora MySQL, not for "
@@ -1083,6 +1201,7 @@ def _validate_options(
         problems.flag("performance_insights", performance_insights)
     if is_token(monitoring_interval_seconds) or (
         isinstance(monitoring_interval_seconds, bool)
+        or not isinstance(monitoring_interval_seconds, int)
         or monitoring_interval_seconds not in MONITORING_INTERVALS
     ):
         problems.add(
@@ -1158,7 +1277,13 @@ def _check_log_exports(
     problems: Problems, exports: Any, engine: Any, retention_days: Any
 ) -> list[str]:
     problems.log_retention("log_retention_days", retention_days)
-    if engine not in LOG_TYPES:
+    if engine not in LOG_TYPES:  # the engine is reported; the type can still be checked
+        if exports is not None and (
+            isinstance(exports, str | bytes)
+            or not isinstance(exports, Sequence)
+            or not all(isinstance(e, str) for e in exports)
+        ):
+            problems.add(f"log_exports must be a list of log names, got {exports!r}")
         return []
     if exports is None:
         return list(DEFAULT_LOG_EXPORTS[engine])

@@ -24,6 +24,7 @@ from wellstack.constructs import _props
 from wellstack.constructs._checks import INT32_MAX, Problems
 from wellstack.constructs._grants import grant
 from wellstack.constructs._logs import REPLICATION_REASON, log_bucket, send_events_to_eventbridge
+from wellstack.constructs._replication import Replication, check_replication, configure_replication
 from wellstack.errors import WellstackError
 from wellstack.types import ObjectLockMode, choices
 
@@ -324,6 +325,10 @@ class TieredBucket(Construct):
     :param event_bridge: send the bucket's events (object created, deleted, restored ...) to
         Amazon EventBridge's default bus, for consumers to subscribe with rules. Default on: AWS
         service events cost nothing until a rule matches them.
+    :param replicate_to: a :class:`~wellstack.constructs.Replication` — a bucket in another
+        region, by name, that every object (and delete marker) is replicated to, re-encrypted
+        with that region's key; optionally with S3 Replication Time Control. Needs versioning.
+        Default: no replication.
     :param bucket_props: keyword arguments of ``s3.Bucket`` merged over wellstack's (e.g.
         ``{"bucket_name": "team-archive"}``). Keys owned by the keywords above are refused with a
         pointer to the keyword; a key that would weaken a protection (encryption, public access,
@@ -351,6 +356,7 @@ class TieredBucket(Construct):
         object_lock_days: int | None = None,
         object_lock_mode: ObjectLockMode | None = None,
         event_bridge: bool = True,
+        replicate_to: Replication | None = None,
         bucket_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "TieredBucket")
@@ -378,6 +384,13 @@ class TieredBucket(Construct):
             versioned=versioned,
         )
         problems.flag("event_bridge", event_bridge)
+        check_replication(
+            problems,
+            replicate_to,
+            versioned=versioned,
+            object_lock_days=object_lock_days,
+            region=cdk.Stack.of(scope).region,
+        )
         overrides = _props.check_overrides(problems, "bucket_props", bucket_props, BUCKET_OVERRIDES)
         problems.done()
         super().__init__(scope, construct_id)
@@ -423,6 +436,11 @@ class TieredBucket(Construct):
             self._deliver_access_logs(log_prefix)
         if event_bridge:
             send_events_to_eventbridge(self.bucket)
+        #: Where the bucket replicates to (``None``: nowhere) and the role S3 replicates with.
+        self.replicate_to: Replication | None = replicate_to
+        self.replication_role: iam.Role | None = (
+            configure_replication(self, replicate_to) if replicate_to else None
+        )
         self._acknowledge(
             locked=object_lock_days is not None, events=event_bridge, versioned=lifecycle.versioned
         )
@@ -527,7 +545,11 @@ class TieredBucket(Construct):
         )
 
     def _acknowledge(self, *, locked: bool, events: bool, versioned: bool) -> None:
-        reasons = {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
+        reasons = (
+            {}
+            if self.replicate_to is not None
+            else {"NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON}
+        )
         if self.encryption_key is None:
             reasons |= same_reason(
                 "SSE-S3 (AES-256) was chosen: no encryption_key was given; pass a KMS key for "

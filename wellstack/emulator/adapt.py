@@ -10,29 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 
 from wellstack.compliance import acknowledge
-from wellstack.stacks import ThreeTierStacks
+from wellstack.stacks import NetworkStack, ThreeTierStacks
 
-#: What the local emulator (moto's server) forces to differ from a real deploy, and why.
-EMULATOR_DIFFERENCES = (
-    "The VPC's default security group keeps AWS's default rules: stripping them needs CDK's "
-    "Lambda-backed custom resource, and the emulator cannot run Lambda functions (no Docker).",
-    "KMS keys carry no tags: moto 5.2.5 fails on a tagged AWS::KMS::Key in a template "
-    "(KeyError 'TagKey').",
-    "Aurora instances state the cluster's EngineVersion: moto 5.2.5 has no default version "
-    "for Aurora engines (KeyError 'aurora-mysql'); real Aurora takes it from the cluster.",
-    "The app role gets no policy for the database secret: moto does not model Aurora "
-    "clusters, so the secret's ARN (an attribute of the cluster) cannot be exported.",
-    "Cross-stack references are CloudFormation exports (Fn::ImportValue) instead of "
-    "Fn::GetStackOutput, which moto does not resolve "
-    "(-c @aws-cdk/core:defaultCrossStackReferences=strong).",
-    "Stacks are deployed with `cdk deploy --method=direct --no-previous-parameters`: moto drops "
-    "a stack's outputs when it is created through a change set, and its update_stack fails "
-    "(KeyError 'BootstrapVersion') when the CLI reuses a previous parameter value. The direct "
-    "method cannot pass `--import-existing-resources`, which a real deploy uses to adopt the "
-    "log groups an earlier destroy kept; a moto fix adopts them instead.",
-)
-#: Context the emulator build adds on the CDK CLI's command line.
-EMULATOR_CONTEXT = ("-c", "@aws-cdk/core:defaultCrossStackReferences=strong")
 _RESTRICT_SG = "RestrictDefaultSecurityGroupCustomResource"
 _RESTRICT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 
@@ -48,9 +27,15 @@ def adapt(built: Mapping[str, ThreeTierStacks]) -> None:
 
 
 def _keep_default_security_group(stacks: ThreeTierStacks) -> None:
-    vpc = stacks.network.network.vpc
+    for network in (stacks.network, stacks.dr_network):
+        if network is not None:
+            _keep_default_group(network)
+
+
+def _keep_default_group(network: NetworkStack) -> None:
+    vpc = network.network.vpc
     vpc.node.try_remove_child(_RESTRICT_SG)
-    stacks.network.node.try_remove_child(_RESTRICT_SG_PROVIDER)
+    network.node.try_remove_child(_RESTRICT_SG_PROVIDER)
     acknowledge(
         vpc,
         {
@@ -81,3 +66,6 @@ def _pin_instance_versions(stacks: ThreeTierStacks) -> None:
     for child in cluster.node.find_all():
         if isinstance(child, rds.CfnDBInstance):
             child.add_property_override("EngineVersion", version)
+    if stacks.dr_data is not None:
+        for instance in stacks.dr_data.database.instances:
+            instance.add_property_override("EngineVersion", version)

@@ -11,7 +11,7 @@ from wellstack.analysis.template import Assembly
 from wellstack.deploy.flow import Build, deployed_template, run_deploy, synth
 from wellstack.deploy.runner import run_cdk
 from wellstack.deploy.target import SANDBOX_ACCOUNT, Target
-from wellstack.emulator.adapt import EMULATOR_CONTEXT
+from wellstack.emulator.differences import EMULATOR_CONTEXT
 from wellstack.emulator.server import Emulator, EmulatorError
 from wellstack.emulator.summary import BOOTSTRAP_STACK, leftovers
 from wellstack.errors import WellstackError
@@ -69,7 +69,11 @@ def up(
     of the environment (``build``: default the emulator build of cdk.json in the current
     folder). Returns the exit code of the deploy flow (3: the data guard refused)."""
     emulator.start()
-    bootstrap(emulator, settings.region)
+    regions = [settings.region]
+    if settings.dr_region and settings.dr_region != settings.region:
+        regions.append(settings.dr_region)
+    for region in regions:
+        bootstrap(emulator, region)
     code = run_deploy(
         emulator.target(settings.region),
         settings,
@@ -104,19 +108,20 @@ def down(
     if not _assembly_of(out, settings) and synth(build, out, env):
         return 1, []
     code = build.cdk(["destroy", "--all", "--force", "--app", str(out.resolve())], env)
-    return code, leftovers(emulator, settings.region)
+    regions = [settings.region, *([settings.dr_region] if settings.dr_region else [])]
+    return code, [item for region in regions for item in leftovers(emulator, region)]
 
 
 def deployed_stacks(target: Target, settings: EnvironmentSettings) -> Assembly:
     """The environment's stacks as deployed (each stack's description starts with
     ``wellstack <environment>:``)."""
-    client = target.client("cloudformation", settings.region)
-    names = [
-        stack["StackName"]
-        for stack in client.describe_stacks()["Stacks"]
-        if stack.get("Description", "").startswith(f"wellstack {settings.name}:")
-    ]
-    templates = {name: deployed_template(target, name, settings.region) or {} for name in names}
+    templates = {}
+    for region in [settings.region, *([settings.dr_region] if settings.dr_region else [])]:
+        client = target.client("cloudformation", region)
+        for stack in client.describe_stacks()["Stacks"]:
+            if stack.get("Description", "").startswith(f"wellstack {settings.name}:"):
+                name = stack["StackName"]
+                templates[name] = deployed_template(target, name, region) or {}
     return Assembly.from_templates(templates)
 
 

@@ -33,6 +33,8 @@ NOT_MODELLED: dict[str, str] = {
     "AWS::WAFv2::WebACLAssociation": "the load balancer reads back without a web ACL",
     "AWS::WAFv2::LoggingConfiguration": "no WAF logging",
     "AWS::CDK::Metadata": "CDK's version report; nothing to model",
+    "AWS::RDS::GlobalCluster": "no global database: the DR region's secondary-cluster stack "
+    "deploys but holds no cluster",
 }
 #: What else the sandbox's read-back cannot show, beyond :data:`NOT_MODELLED`.
 READ_BACK_GAPS = (
@@ -46,6 +48,9 @@ READ_BACK_GAPS = (
     "rules), not traffic.",
     "A destroy keeps RETAINed buckets, KMS keys and log groups, as in AWS; buckets are emptied "
     "by nobody and keys are not scheduled for deletion.",
+    "No S3 replication: moto's CloudFormation bucket ignores ReplicationConfiguration, so with a "
+    "DR region the replica bucket exists under the name the primary expects, but nothing is "
+    "replicated into it.",
 )
 
 

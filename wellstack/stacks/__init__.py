@@ -3,12 +3,16 @@
 from wellstack.stacks._options import StackOptions, StageOptions
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
+from wellstack.stacks.dr_stacks import DrDataStack, DrNames, DrNetworkStack
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.three_tier import ThreeTierStacks, ThreeTierStage, add_three_tier
 
 __all__ = [
     "AppStack",
     "DataStack",
+    "DrDataStack",
+    "DrNames",
+    "DrNetworkStack",
     "NetworkStack",
     "StackOptions",
     "StageOptions",

@@ -9,10 +9,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from wellstack.constructs import AuroraCluster, TieredBucket
+from wellstack.constructs import AuroraCluster, Replication, TieredBucket
 from wellstack.constructs._keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks.dr_stacks import DrNames
 from wellstack.stacks.network_stack import NetworkStack
 
 #: Static assets are served by the app, so they stay instantly readable: Standard-IA after a
@@ -26,7 +27,9 @@ ASSET_TRANSITIONS: list[tuple[s3.StorageClass | str, int]] = [
 class DataStack(cdk.Stack):
     """``assets`` (:class:`~wellstack.constructs.TieredBucket`): static assets with their own
     access-log bucket; ``database`` (:class:`~wellstack.constructs.AuroraCluster`): on the
-    isolated subnets behind the database group.
+    isolated subnets behind the database group. With a ``dr_region``, the assets replicate to
+    the DR region, the cluster is the primary of a global database and its backups are copied to
+    the DR vault (see :mod:`wellstack.stacks.dr_stacks`).
 
     :param settings: the environment.
     :param network: the environment's :class:`NetworkStack`.
@@ -49,8 +52,19 @@ class DataStack(cdk.Stack):
         self.assets_key: kms.Key = customer_key(
             self, "AssetsKey", "Encrypts the static-assets bucket"
         )
+        names = DrNames(settings) if settings.dr_region else None
         self.assets: TieredBucket = TieredBucket(
-            self, "Assets", transitions=ASSET_TRANSITIONS, encryption_key=self.assets_key
+            self,
+            "Assets",
+            transitions=ASSET_TRANSITIONS,
+            encryption_key=self.assets_key,
+            replicate_to=Replication(
+                bucket_name=names.replica_bucket_name,
+                region=names.region,
+                kms_key_alias=names.replica_key_alias,
+            )
+            if names
+            else None,
         )
         self.database: AuroraCluster = AuroraCluster(
             self,
@@ -62,4 +76,6 @@ class DataStack(cdk.Stack):
             backup_retention_days=settings.db_backup_retention_days,
             security_group=network.security_groups.database,
             log_retention_days=settings.log_retention_days,
+            global_cluster_identifier=names.global_cluster_identifier if names else None,
+            backup_copy_to=names.vault_arn if names else None,
         )

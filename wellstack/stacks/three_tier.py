@@ -12,6 +12,7 @@ from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StageOptions, check_options, check_settings
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
+from wellstack.stacks.dr_stacks import DrDataStack, DrNetworkStack
 from wellstack.stacks.network_stack import NetworkStack
 
 
@@ -23,21 +24,40 @@ class ThreeTierStacks:
     network: NetworkStack
     data: DataStack
     app: AppStack
+    #: The DR stacks (``None`` without ``dr_region``).
+    dr_network: DrNetworkStack | None = None
+    dr_data: DrDataStack | None = None
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.network, self.data, self.app]
+        dr = [s for s in (self.dr_network, self.dr_data) if s is not None]
+        return [self.network, self.data, self.app, *dr]
 
 
 def add_three_tier(
     scope: Construct, settings: EnvironmentSettings, *, prefix: str = ""
 ) -> ThreeTierStacks:
     """Add an environment's stacks to ``scope`` (an App or a Stage). Stack ids are
-    ``{prefix}Network``, ``{prefix}Data``, ``{prefix}App``; the other stacks take what they
-    need from ``NetworkStack`` as cross-stack references."""
+    ``{prefix}Network``, ``{prefix}Data``, ``{prefix}App``, and with a ``dr_region``
+    ``{prefix}DrNetwork`` and ``{prefix}DrData`` in that region; the other stacks take what
+    they need from ``NetworkStack`` as cross-stack references (none crosses regions)."""
     check_settings(scope, f"{prefix}Network", settings)
     env = cdk.Environment(account=settings.account, region=settings.region)
     tags = cost_allocation_tags(settings)
+    dr_network = (
+        DrNetworkStack(
+            scope,
+            f"{prefix}DrNetwork",
+            settings=settings,
+            description=f"wellstack {settings.name}: DR region network, assets replica, backup "
+            f"vault ({settings.dr_region})",
+            env=cdk.Environment(account=settings.account, region=settings.dr_region),
+            termination_protection=settings.production,
+            tags=tags,
+        )
+        if settings.dr_region
+        else None
+    )
     network = NetworkStack(
         scope,
         f"{prefix}Network",
@@ -68,7 +88,25 @@ def add_three_tier(
         termination_protection=settings.production,
         tags=tags,
     )
-    built = ThreeTierStacks(settings=settings, network=network, data=data, app=app)
+    dr_data = None
+    if dr_network is not None:
+        data.add_stack_dependency(dr_network, "the replica bucket and the DR vault exist first")
+        dr_data = DrDataStack(
+            scope,
+            f"{prefix}DrData",
+            settings=settings,
+            network=dr_network,
+            description=f"wellstack {settings.name}: DR region secondary Aurora cluster "
+            f"({settings.dr_region})",
+            env=cdk.Environment(account=settings.account, region=settings.dr_region),
+            termination_protection=settings.production,
+            tags=tags,
+        )
+        dr_data.add_stack_dependency(data, "the global database exists first")
+    built = ThreeTierStacks(
+        settings=settings, network=network, data=data, app=app, dr_network=dr_network,
+        dr_data=dr_data,
+    )  # fmt: skip
     for stack in built.stacks:
         # Resource-level tags in the template (the stack-level ``tags`` above reach resources
         # only through CloudFormation at deploy time).

@@ -1,0 +1,28 @@
+"""What the emulator build changes and why, as plain data (no CDK import: the sandbox's command
+line reads it without booting jsii)."""
+
+from __future__ import annotations
+
+#: What the local emulator (moto's server) forces to differ from a real deploy, and why.
+EMULATOR_DIFFERENCES = (
+    "The VPC's default security group keeps AWS's default rules: stripping them needs CDK's "
+    "Lambda-backed custom resource, and the emulator cannot run Lambda functions (no Docker).",
+    "KMS keys carry no tags: moto 5.2.5 fails on a tagged AWS::KMS::Key in a template "
+    "(KeyError 'TagKey').",
+    "Aurora instances state the cluster's EngineVersion: moto 5.2.5 has no default version "
+    "for Aurora engines (KeyError 'aurora-mysql'); real Aurora takes it from the cluster.",
+    "The app role gets no policy for the database secret: moto does not model Aurora "
+    "clusters, so the secret's ARN (an attribute of the cluster) cannot be exported.",
+    "Cross-stack references are CloudFormation exports (Fn::ImportValue) instead of "
+    "Fn::GetStackOutput, which moto does not resolve "
+    "(-c @aws-cdk/core:defaultCrossStackReferences=strong).",
+    "Stacks are deployed with `cdk deploy --method=direct --no-previous-parameters`: moto drops "
+    "a stack's outputs when it is created through a change set, and its update_stack fails "
+    "(KeyError 'BootstrapVersion') when the CLI reuses a previous parameter value. The direct "
+    "method cannot pass `--import-existing-resources`, which a real deploy uses to adopt the "
+    "log groups an earlier destroy kept; a moto fix adopts them instead.",
+)
+#: Context the emulator build adds on the CDK CLI's command line.
+EMULATOR_CONTEXT = ("-c", "@aws-cdk/core:defaultCrossStackReferences=strong")
+
+__all__ = ["EMULATOR_CONTEXT", "EMULATOR_DIFFERENCES"]

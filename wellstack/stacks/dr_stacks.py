@@ -1,0 +1,159 @@
+"""The disaster-recovery stacks of an environment with a ``dr_region``.
+
+``{Env}DrNetwork`` holds the DR region's network (the primary's shape: VPC, subnet plan, tier
+security groups) and what the primary region writes into — the assets replica bucket and the
+backup vault that recovery points are copied to — because S3 and AWS Backup need those to exist
+before the primary's ``{Env}Data`` stack names them. ``{Env}DrData`` holds the secondary Aurora
+cluster, which needs the global database that ``{Env}Data`` creates. Deploy order: Network and
+DrNetwork, then Data, then DrData and App (the stacks' dependencies say so).
+
+Nothing crosses regions by reference: the global cluster's name, the replica bucket's name, its
+key alias and the vault's name are derived here from the environment, the same way on both
+sides (:class:`DrNames`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Unpack
+
+import aws_cdk as cdk
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from wellstack.constructs import AuroraSecondaryCluster, TieredBucket
+from wellstack.constructs._keys import customer_key
+from wellstack.settings import EnvironmentSettings
+from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks.network_stack import NetworkStack
+
+
+@dataclass(frozen=True)
+class DrNames:
+    """The values both regions need, derived from the environment (never cross-stack
+    references): they are what an operator types during a failover, too."""
+
+    settings: EnvironmentSettings
+
+    @property
+    def region(self) -> str:
+        return str(self.settings.dr_region)
+
+    @property
+    def global_cluster_identifier(self) -> str:
+        return f"wellstack-{self.settings.name}-global"
+
+    @property
+    def account(self) -> str:
+        """The environment's account, or the deploying account (``AWS::AccountId``)."""
+        return self.settings.account or cdk.Aws.ACCOUNT_ID
+
+    @property
+    def replica_bucket_name(self) -> str:
+        """Globally unique: the environment, the account and the region (58 characters at
+        most)."""
+        return f"{self.settings.name}-assets-dr-{self.account}-{self.region}"
+
+    @property
+    def replica_key_alias(self) -> str:
+        return f"alias/wellstack/{self.settings.name}/assets-dr"
+
+    @property
+    def vault_name(self) -> str:
+        return f"wellstack-{self.settings.name}-dr"
+
+    @property
+    def vault_arn(self) -> str:
+        return (
+            f"arn:{cdk.Aws.PARTITION}:backup:{self.region}:{self.account}:backup-vault:"
+            f"{self.vault_name}"
+        )
+
+
+class DrNetworkStack(NetworkStack):
+    """The DR region's network (:class:`NetworkStack`'s shape with ``dr_cidr``,
+    ``dr_availability_zones`` and ``dr_nat``), ``assets_replica`` (the bucket the primary's
+    assets replicate to, with its own lifecycle tiers) and ``backup_vault`` (where the primary's
+    recovery points are copied).
+
+    :param settings: the environment (with ``dr_region``).
+    :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        **kwargs: Unpack[StackOptions],
+    ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options("DrNetworkStack", scope, construct_id, kwargs, StackOptions)
+        super().__init__(scope, construct_id, settings=settings.dr_settings(), **kwargs)
+        self.settings = settings
+        names = DrNames(settings)
+        #: The replica bucket's key, found by its alias from the primary region.
+        self.assets_replica_key: kms.Key = customer_key(
+            self, "AssetsReplicaKey", "Encrypts the assets replica bucket"
+        )
+        kms.Alias(
+            self,
+            "AssetsReplicaAlias",
+            alias_name=names.replica_key_alias,
+            target_key=self.assets_replica_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        )
+        from wellstack.stacks.data_stack import ASSET_TRANSITIONS
+
+        #: The bucket the primary's assets replicate to.
+        self.assets_replica: TieredBucket = TieredBucket(
+            self,
+            "AssetsReplica",
+            transitions=ASSET_TRANSITIONS,
+            encryption_key=self.assets_replica_key,
+            bucket_props={"bucket_name": names.replica_bucket_name},
+        )
+        #: The vault the primary's backup plan copies recovery points to.
+        self.backup_vault: backup.BackupVault = backup.BackupVault(
+            self,
+            "BackupVault",
+            backup_vault_name=names.vault_name,
+            encryption_key=customer_key(self, "BackupVaultKey", "Encrypts the DR backup vault"),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+
+class DrDataStack(cdk.Stack):
+    """``database`` (:class:`~wellstack.constructs.AuroraSecondaryCluster`): the secondary
+    cluster of the environment's global database, behind the DR network's database group.
+
+    :param settings: the environment (with ``dr_region``).
+    :param network: the environment's :class:`DrNetworkStack`.
+    :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        network: DrNetworkStack,
+        **kwargs: Unpack[StackOptions],
+    ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options("DrDataStack", scope, construct_id, kwargs, StackOptions)
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings: EnvironmentSettings = settings
+        self.database: AuroraSecondaryCluster = AuroraSecondaryCluster(
+            self,
+            "Database",
+            vpc=network.network.vpc,
+            global_cluster_identifier=DrNames(settings).global_cluster_identifier,
+            engine=settings.db_engine,
+            readers=settings.dr_db_readers,
+            instance_type=settings.db_instance_type,
+            security_group=network.security_groups.database,
+            log_retention_days=settings.log_retention_days,
+        )
