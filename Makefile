@@ -133,7 +133,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf cdk.out .sandbox/cdk.out .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf cdk.out .sandbox/cdk.out .pytest_cache .ruff_cache build dist *.egg-info .make/synth-cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -not -path './node_modules/*' -exec rm -rf {} +
 
 distclean: clean

@@ -1,10 +1,18 @@
-"""Shared fixtures. Every app configuration is synthesized once per test session."""
+"""Shared fixtures. Every app configuration is synthesized once, in a process of its own, and
+kept in ``.make/synth-cache`` under a hash of everything the synthesis reads (the package's
+sources, the context, the libraries' versions): a warm ``make test`` with nothing changed reuses
+it, any change synthesizes again. ``make clean`` empties it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +26,6 @@ os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
 import aws_cdk as cdk  # noqa: E402
 import pytest  # noqa: E402
 from aws_cdk import cx_api  # noqa: E402
-
-from wellstack.app import build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())
@@ -35,13 +41,59 @@ def project_context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
+SYNTH_CACHE = ROOT / ".make" / "synth-cache"
+#: What a synthesis reads besides the context: these libraries, and every file of the package.
+_SYNTH_LIBRARIES = (
+    "aws-cdk-lib",
+    "cdk-nag",
+    "constructs",
+    "jsii",
+    "cdklabs.cdk-validator-cfnguard",
+)
+
+
+def _synth_key(context: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(context, sort_keys=True).encode())
+    for name in _SYNTH_LIBRARIES:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} missing".encode())
+    for path in sorted((ROOT / "wellstack").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    digest.update((ROOT / "tests" / "_synth.py").read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def synthesized(context: dict[str, Any]) -> Path:
+    """The cloud assembly of the default app with ``context``, synthesized in a process of its
+    own (a fresh jsii kernel) unless the cache already holds it."""
+    cached = SYNTH_CACHE / _synth_key(context)
+    if (cached / "manifest.json").exists():
+        return cached
+    SYNTH_CACHE.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="synth-", dir=SYNTH_CACHE))
+    result = subprocess.run(
+        [sys.executable, "-m", "tests._synth", json.dumps(context), str(staging)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RuntimeError(f"synthesis failed ({context.get('env')}):\n{result.stderr[-4000:]}")
+    try:
+        staging.rename(cached)  # atomic; another worker may have won the race
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+    return cached
+
+
 class BuiltApp:
-    """One synthesized configuration of the wellstack app."""
+    """One synthesized configuration of the wellstack app: a private copy of its assembly."""
 
     def __init__(self, outdir: Path, **context: Any) -> None:
-        self.app = cdk.App(context=project_context(**context), outdir=str(outdir))
-        self.built = build(self.app)
-        self.assembly: cx_api.CloudAssembly = self.app.synth()
+        shutil.copytree(synthesized(project_context(**context)), outdir, dirs_exist_ok=True)
+        self.assembly: cx_api.CloudAssembly = cx_api.CloudAssembly(str(outdir))
         self.outdir = outdir
 
     def template(self, stack_name: str) -> dict[str, Any]:
