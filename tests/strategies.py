@@ -105,6 +105,10 @@ TRANSITIONS = st.lists(
 )
 
 
+INTERFACE_ENDPOINTS = st.lists(
+    st.sampled_from(["ssm", "ssmmessages", "kms", "logs", "sts", "s3", "ssm "]), max_size=4
+)
+
 # --- per construct ---------------------------------------------------------------------------
 
 
@@ -136,7 +140,7 @@ def _options(**optional: st.SearchStrategy[Any]) -> Props:
 NETWORK = _options(
     cidr=CIDR,
     availability_zones=AZ_LIST,
-    nat=st.sampled_from(["none", "single", "per_az", "two"]),
+    nat=st.sampled_from(["none", "single", "per_az", "endpoints_only", "two"]),
     public_mask=st.integers(16, 29),
     private_mask=st.integers(16, 29),
     isolated_mask=st.integers(16, 29),
@@ -148,9 +152,18 @@ NETWORK = _options(
     strict_acls=st.booleans(),
     db_port=PORT,
     reachability_paths=st.booleans(),
+    ipv6=st.booleans(),
+    dns64=st.booleans(),
+    interface_endpoints=INTERFACE_ENDPOINTS,
+    interface_endpoint_tier=st.sampled_from(["private", "isolated", "public"]),
 )
 
-SECURITY_GROUPS = _options(web_port=PORT, db_port=PORT, web_ingress_cidr=INGRESS_CIDR)
+SECURITY_GROUPS = _options(
+    web_port=PORT,
+    db_port=PORT,
+    web_ingress_cidr=INGRESS_CIDR,
+    web_ingress_ipv6_cidr=st.sampled_from(["::/0", "2001:db8::/32", "0.0.0.0/0", "::/0 ", "::1"]),
+)
 
 
 def _certificate(scope: Any) -> Any:
@@ -192,6 +205,7 @@ APP_TIER = _options(
     log_retention_days=RETENTION,
     certificate=st.just(Deferred(_certificate, "<imported certificate>")),
     tls_port=PORT,
+    ip_address_type=st.sampled_from(["ipv4", "dualstack", "ipv6"]),
 )
 
 AURORA = _options(
@@ -305,7 +319,11 @@ ENVIRONMENT = Props(
         "availability_zones": AZ_LIST,
         "account": st.sampled_from(["123456789012", "12345678901", "abcdefghijkl"]),
         "cidr": CIDR,
-        "nat": st.sampled_from(["none", "single", "per_az", "all"]),
+        "nat": st.sampled_from(["none", "single", "per_az", "endpoints_only", "all"]),
+        "ipv6": st.booleans(),
+        "dns64": st.booleans(),
+        "interface_endpoints": st.one_of(st.none(), INTERFACE_ENDPOINTS),
+        "interface_endpoint_tier": st.sampled_from(["private", "isolated", "public"]),
         "public_mask": st.integers(16, 29),
         "private_mask": st.integers(16, 29),
         "isolated_mask": st.integers(16, 29),

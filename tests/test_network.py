@@ -311,7 +311,10 @@ def _network(**props: Any) -> Network:
             {"cidr": "10.0.0.0/22"},
             r"cidr 10\.0\.0\.0/22 holds 1024 addresses but the subnet plan needs 3072.*/20",
         ),
-        ({"nat": "two"}, r"nat must be one of 'none', 'single', 'per_az', got 'two'"),
+        (
+            {"nat": "two"},
+            r"nat must be one of 'none', 'single', 'per_az', 'endpoints_only', got 'two'",
+        ),
         ({"availability_zones": ["ap-northeast-2a"]}, r"at least 2 AZs.*ap-northeast-2a"),
         ({"availability_zones": "ap-northeast-2a"}, r"availability_zones must be a list"),
         ({"availability_zones": ["ap-northeast-2a"] * 2}, r"lists an AZ twice"),

@@ -105,7 +105,8 @@ def test_wheel_ships_the_package_and_py_typed(fresh_python, tmp_path):
 @pytest.mark.cli
 def test_consumer_app_synthesizes_from_the_wheel(fresh_python, tmp_path):
     """The example app sets a bucket name, a cluster identifier, a load-balancer idle timeout
-    and an extra WAF rule through the override props, from the wheel, under both nag packs."""
+    and an extra WAF rule through the override props, and builds a dual-stack network with
+    interface endpoints, from the wheel, under both nag packs."""
     result = run_cdk(
         "synth", "--quiet", "--app", f"{fresh_python} app.py", "-o", str(tmp_path), cwd=CONSUMER
     )
@@ -123,6 +124,13 @@ def test_consumer_app_synthesizes_from_the_wheel(fresh_python, tmp_path):
     assert attributes["idle_timeout.timeout_seconds"] == "300"
     (acl,) = by_type["AWS::WAFv2::WebACL"]
     assert [r["Name"] for r in acl["Rules"]][-1] == "BlockAdmin"
+    # Issue 19 from the wheel: dual stack, interface endpoints, a dual-stack load balancer.
+    assert lb["IpAddressType"] == "dualstack"
+    assert len(by_type["AWS::EC2::VPCCidrBlock"]) == 1
+    assert all("Ipv6CidrBlock" in subnet for subnet in by_type["AWS::EC2::Subnet"])
+    services = sorted(e["ServiceName"] for e in by_type["AWS::EC2::VPCEndpoint"]
+                      if e.get("VpcEndpointType") == "Interface")  # fmt: skip
+    assert services == ["com.amazonaws.us-east-1.kms", "com.amazonaws.us-east-1.secretsmanager"]
 
 
 def test_consumer_is_refused_when_a_prop_would_switch_off_encryption(fresh_python, tmp_path):

@@ -19,7 +19,7 @@ from typing import Any
 from wellstack.catalog import aurora_problem, ec2_problem, global_database_class_problem
 from wellstack.errors import WellstackError
 from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets
-from wellstack.types import Engine, NatStrategy, choices
+from wellstack.types import EndpointTier, Engine, InterfaceEndpoint, NatStrategy, choices
 from wellstack.validation import REGION, Problems
 
 ENVIRONMENTS_KEY = "wellstack:environments"
@@ -51,8 +51,19 @@ class EnvironmentSettings:
     account: str | None = None
     #: The VPC's private IPv4 block, /16 to /28.
     cidr: str = "10.0.0.0/16"
-    #: ``none``, ``single`` (one NAT gateway) or ``per_az`` (one per AZ, survives an AZ).
+    #: ``none``, ``single`` (one NAT gateway) or ``per_az`` (one per AZ, survives an AZ), or
+    #: ``endpoints_only`` (a private tier without NAT, reaching AWS through VPC endpoints).
     nat: NatStrategy = "single"
+    #: Dual stack: IPv6 on the VPC (a /64 per subnet from the stable plan), the load balancer
+    #: on IPv4 and IPv6, the web group open to ``::/0`` on the web port.
+    ipv6: bool = False
+    #: DNS64 + NAT64 on the private subnets (needs ``ipv6`` and a NAT gateway).
+    dns64: bool = False
+    #: Interface endpoints (``ssm``, ``secretsmanager``, ``kms``, ``logs`` ...); ``null``: none,
+    #: or the app tier's set with ``nat: endpoints_only``.
+    interface_endpoints: tuple[InterfaceEndpoint, ...] | None = None
+    #: Where their interfaces go: ``private`` or ``isolated``.
+    interface_endpoint_tier: EndpointTier = "private"
     #: Prefix length of each public subnet (16-28).
     public_mask: int = 24
     #: Prefix length of each private subnet (16-28).
@@ -94,7 +105,8 @@ class EnvironmentSettings:
     dr_availability_zones: tuple[str, ...] = ()
     #: The DR VPC's private IPv4 block (required with ``dr_region``); must not overlap ``cidr``.
     dr_cidr: str | None = None
-    #: NAT in the DR network: ``single`` (a warm standby) or ``per_az`` (ready to take the load).
+    #: NAT in the DR network: ``single`` (a warm standby) or ``per_az`` (ready to take the load);
+    #: ``none`` and ``endpoints_only`` as for ``nat``.
     dr_nat: NatStrategy = "single"
     #: Readers of the secondary cluster in the DR region, 0-15 (0: headless, storage only).
     dr_db_readers: int = 1
@@ -228,6 +240,22 @@ def _dr_azs(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
     return p.availability_zones(k, v, known) is not None
 
 
+def _endpoints(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    if v is None:
+        return True
+    allowed = choices(InterfaceEndpoint)
+    if not isinstance(v, list) or not all(isinstance(name, str) for name in v):
+        return p.add(f"{k} must be a list of endpoint names ({', '.join(allowed)}), got {v!r}")
+    unknown = [name for name in v if name not in allowed]
+    if unknown:
+        return p.add(
+            f"{k} has unknown name(s) {', '.join(map(repr, unknown))}; allowed: "
+            f"{', '.join(allowed)}"
+        )
+    repeated = sorted({name for name in v if v.count(name) > 1})
+    return p.check(not repeated, f"{k} lists {', '.join(map(repr, repeated))} more than once")
+
+
 def _dr_cidr(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
     return v is None or p.vpc_cidr(k, v) is not None
 
@@ -239,6 +267,10 @@ CHECKS: dict[str, KeyCheck] = {
     "account": _account,
     "cidr": _cidr,
     "nat": _choice(choices(NatStrategy)),
+    "ipv6": _flag,
+    "dns64": _flag,
+    "interface_endpoints": _endpoints,
+    "interface_endpoint_tier": _choice(choices(EndpointTier)),
     "public_mask": _mask,
     "private_mask": _mask,
     "isolated_mask": _mask,
@@ -301,6 +333,8 @@ def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
     values["availability_zones"] = tuple(values["availability_zones"])
     values["dr_availability_zones"] = tuple(values.get("dr_availability_zones", ()))
     values["tags"] = MappingProxyType(dict(values.get("tags", {})))
+    if values.get("interface_endpoints") is not None:
+        values["interface_endpoints"] = tuple(values["interface_endpoints"])
     return EnvironmentSettings(name=name, **values)
 
 
@@ -341,7 +375,32 @@ def _check_together(
             f"{label('availability_zones')} has {len(values['availability_zones'])} AZs; the "
             f"subnet plan reserves {DEFAULT_RESERVED_AZS} slots per tier"
         )
+    _check_connectivity(problems, values, label)
     _check_dr(problems, values, masks, label)
+
+
+def _check_connectivity(
+    problems: Problems, values: Mapping[str, Any], label: Callable[[str], str]
+) -> None:
+    """The same combinations ``Network`` refuses, named by key."""
+    if values["dns64"] and not values["ipv6"]:
+        problems.add(f"{label('dns64')} true needs ipv6: true (DNS64 synthesizes IPv6 addresses)")
+    # The DR network takes the same connectivity keys, with dr_nat for nat.
+    nat_keys = ("nat", "dr_nat") if values["dr_region"] else ("nat",)
+    for key in nat_keys:
+        nat = values[key]
+        if values["dns64"] and nat in ("none", "endpoints_only"):
+            problems.add(
+                f"{label('dns64')} true needs a NAT gateway for NAT64 ({key} 'single' or "
+                f"'per_az'), got {key} {nat!r}"
+            )
+        private = values["interface_endpoint_tier"] == "private"
+        if private and values["interface_endpoints"] and nat == "none":
+            problems.add(
+                f"{label('interface_endpoint_tier')} 'private' but {key} 'none' has no "
+                f"private tier; use 'isolated', or {key} 'endpoints_only' to keep a private "
+                f"tier without NAT"
+            )
 
 
 def _check_dr(

@@ -13,6 +13,11 @@ TIERS = ("public", "private", "isolated")
 DEFAULT_RESERVED_AZS = 4
 #: AWS keeps five addresses of every subnet: network, VPC router, DNS, one reserved, broadcast.
 AWS_RESERVED_PER_SUBNET = 5
+#: An Amazon-provided IPv6 block is a /56 and every subnet gets a /64 of it: 256 slots, of which
+#: the plan uses ``len(TIERS) * reserved_azs`` (24 at most).
+IPV6_VPC_PREFIX = 56
+IPV6_SUBNET_PREFIX = 64
+IPV6_SLOTS = 2 ** (IPV6_SUBNET_PREFIX - IPV6_VPC_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,11 @@ class SubnetPlanRow:
     tier: str
     az: str
     cidr: str
+    #: With IPv6: which /64 of the VPC's /56 the subnet gets (``None`` for an IPv4-only VPC).
+    #: The /56 is Amazon's choice at deploy; slot *n* is that block with *n* (two hex digits)
+    #: in the last byte of the 64-bit prefix: slot 5 of ``2600:1f18:abc:de00::/56`` is
+    #: ``2600:1f18:abc:de05::/64``.
+    ipv6_slot: int | None = None
 
     @property
     def mask(self) -> int:
@@ -36,20 +46,29 @@ class SubnetPlanRow:
         """2**(32 - mask) - 5: a /24 holds 251 usable addresses, not 254."""
         return self.addresses - AWS_RESERVED_PER_SUBNET
 
+    @property
+    def ipv6_cidr(self) -> str | None:
+        """The /64 as a pattern over the VPC's /56 (``<the /56>:05::/64`` reads "slot 5"), or
+        ``None`` for an IPv4-only VPC."""
+        if self.ipv6_slot is None:
+            return None
+        return f"<the /56>:{self.ipv6_slot:02x}::/{IPV6_SUBNET_PREFIX}"
+
     _FIELDS = ("tier", "az", "cidr", "mask", "addresses", "usable_ips")
+    _IPV6_FIELDS = ("ipv6_slot", "ipv6_cidr")
 
     def keys(self) -> tuple[str, ...]:
         """With ``__getitem__``, lets a row be read like a mapping: ``row["cidr"]``,
-        ``dict(row)``."""
-        return self._FIELDS
+        ``dict(row)``. A row of an IPv6 plan also has ``ipv6_slot`` and ``ipv6_cidr``."""
+        return self._FIELDS + (self._IPV6_FIELDS if self.ipv6_slot is not None else ())
 
     def __getitem__(self, key: str) -> str | int:
-        if key not in self._FIELDS:
+        if key not in self.keys():
             raise KeyError(key)
         return getattr(self, key)
 
     def as_dict(self) -> dict[str, str | int]:
-        return {key: self[key] for key in self._FIELDS}
+        return {key: self[key] for key in self.keys()}
 
 
 def plan_subnets(
@@ -59,11 +78,16 @@ def plan_subnets(
     masks: dict[str, int],
     reserved_azs: int,
     tiers: Sequence[str] = TIERS,
+    ipv6: bool = False,
 ) -> list[SubnetPlanRow]:
     """Carve ``cidr`` into a block per tier (public, private, isolated, always in that order and
     always reserved, even for a tier not in use) of ``reserved_azs`` slots each; AZ number *i*
     gets slot *i* of every tier. The result depends only on the CIDR, masks and ``reserved_azs``,
     never on how many AZs are in use. Raises ``ValueError`` when the blocks do not fit.
+
+    With ``ipv6``, every row also gets a /64 slot of the VPC's /56 by the same rule: tier *t*
+    (0 public, 1 private, 2 isolated) owns slots ``t * reserved_azs`` onwards and AZ *i* takes
+    the *i*-th of them, so adding an AZ or NAT later moves no IPv6 block either.
     """
     network = ipaddress.IPv4Network(cidr)
     slots_bits = math.ceil(math.log2(reserved_azs))
@@ -89,10 +113,14 @@ def plan_subnets(
         size = 2 ** (32 - masks[tier])
         for index, az in enumerate(availability_zones):
             address = ipaddress.IPv4Address(base + starts[tier] + index * size)
-            rows.append(SubnetPlanRow(tier=tier, az=az, cidr=f"{address}/{masks[tier]}"))
+            slot = TIERS.index(tier) * reserved_azs + index if ipv6 else None
+            rows.append(
+                SubnetPlanRow(tier=tier, az=az, cidr=f"{address}/{masks[tier]}", ipv6_slot=slot)
+            )
     return rows
 
 
 def tiers_for(nat: str) -> list[str]:
-    """The tiers a network has: no private tier without NAT (``nat="none"``)."""
+    """The tiers a network has: no private tier with ``nat="none"`` (``"endpoints_only"`` keeps
+    it, without a route out)."""
     return [tier for tier in TIERS if not (tier == "private" and nat == "none")]

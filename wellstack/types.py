@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-#: ``Network(nat=...)``: no NAT gateway, one in the first AZ, or one per AZ.
-NatStrategy = Literal["none", "single", "per_az"]
+#: ``Network(nat=...)``: no NAT gateway and no private tier, one NAT gateway in the first AZ,
+#: one per AZ, or a private tier without NAT that reaches AWS through VPC endpoints only.
+NatStrategy = Literal["none", "single", "per_az", "endpoints_only"]
 #: ``AuroraCluster(engine=...)``.
 Engine = Literal["mysql", "postgresql"]
 #: ``AppTier(architecture=...)``.
@@ -16,6 +17,27 @@ Architecture = Literal["x86_64", "arm64"]
 ObjectLockMode = Literal["governance", "compliance"]
 #: ``AppTier(ip_address_type=...)``.
 IpAddressType = Literal["ipv4", "dualstack"]
+#: ``Network(interface_endpoints=[...])``: AWS services reachable through an interface endpoint.
+InterfaceEndpoint = Literal[
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "secretsmanager",
+    "kms",
+    "logs",
+    "monitoring",
+    "sts",
+    "cloudformation",
+    "ec2",
+    "ecr.api",
+    "ecr.dkr",
+    "sns",
+    "sqs",
+    "events",
+    "xray",
+]
+#: ``Network(interface_endpoint_tier=...)``: where the endpoints' interfaces go.
+EndpointTier = Literal["private", "isolated"]
 #: A subnet tier of :class:`wellstack.constructs.Network`.
 Tier = Literal["public", "private", "isolated"]
 

@@ -2,8 +2,9 @@
 """Another team's CDK app that uses wellstack the way any library is used: it installs the
 package and composes only the pieces it wants, in a stack of its own, with its own names.
 
-Here: a VPC with one NAT gateway, tier security groups for a service on port 8080 in front of
-PostgreSQL, the app tier with a longer load-balancer idle timeout and an extra WAF rule, a named
+Here: a dual-stack VPC with one NAT gateway and interface endpoints for Secrets Manager and KMS,
+tier security groups for a service on port 8080 (IPv4 and IPv6) in front of PostgreSQL, a
+dual-stack app tier with a longer load-balancer idle timeout and an extra WAF rule, a named
 Aurora cluster, and a named write-once archive bucket that goes straight to Glacier Instant
 Retrieval and on to Deep Archive after half a year.
 """
@@ -47,8 +48,13 @@ class ArchiveStack(cdk.Stack):
             public_mask=26,
             private_mask=26,
             isolated_mask=26,
+            ipv6=True,
+            interface_endpoints=["secretsmanager", "kms"],
         )
-        groups = TierSecurityGroups(self, "Sgs", vpc=self.network.vpc, web_port=8080, db_port=5432)
+        groups = TierSecurityGroups(
+            self, "Sgs", vpc=self.network.vpc, web_port=8080, db_port=5432,
+            web_ingress_ipv6_cidr="::/0",
+        )  # fmt: skip
         self.database = AuroraCluster(
             self,
             "Db",
@@ -69,6 +75,7 @@ class ArchiveStack(cdk.Stack):
             max_capacity=2,
             load_balancer_props={"idle_timeout": cdk.Duration.seconds(300)},
             waf_rules=[BLOCK_ADMIN],
+            ip_address_type="dualstack",
         )
         self.archive = TieredBucket(
             self,

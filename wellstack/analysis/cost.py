@@ -43,6 +43,8 @@ class Assumptions:
     global_write_million: float = 10.0
     #: GB a month that cross regions (S3 replication of new objects, backup copies aside)
     replicated_gb: float = 20.0
+    #: GB a month through all interface endpoints together (AWS API calls, logs, metrics)
+    endpoint_gb: float = 10.0
 
     def __post_init__(self) -> None:
         bad = [
@@ -237,6 +239,27 @@ def _network(assembly: Assembly, bill: _Bill) -> None:
     )
     if nats and bill.primary:
         bill.add("NAT data processing", assumed.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
+    interface = [
+        e
+        for e in assembly.resources("AWS::EC2::VPCEndpoint")
+        if e.prop("VpcEndpointType") == "Interface"
+    ]
+    endpoint_azs = sum(len(e.items("SubnetIds")) for e in interface)
+    bill.add(
+        "Interface endpoints",
+        endpoint_azs * hours,
+        "endpoint-AZ-hours",
+        "vpc_endpoint_hour",
+        f"{len(interface)} endpoint(s) in {endpoint_azs} endpoint-AZs x 730 h",
+    )
+    if interface and bill.primary:
+        bill.add(
+            "Interface endpoint data processing",
+            assumed.endpoint_gb,
+            "GB",
+            "vpc_endpoint_gb",
+            "assumed volume",
+        )
     load_balancers = assembly.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
     public_lb_ips = sum(
         len(lb.items("Subnets"))

@@ -63,6 +63,13 @@ def _network(settings: EnvironmentSettings, azs: list[str], az: str) -> TierOutc
     left = [a for a in azs if a != az]
     if settings.nat == "none":
         return TierOutcome("nat", "ok", "no NAT gateway: the private tier has no internet egress")
+    if settings.nat == "endpoints_only":
+        return TierOutcome(
+            "nat",
+            "ok",
+            "no NAT gateway: the private subnets reach AWS through endpoints with an interface in "
+            f"every AZ; those in {', '.join(left)} keep working",
+        )
     if settings.nat == "single" and az == azs[0]:
         return TierOutcome(
             "nat",

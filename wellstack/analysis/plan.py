@@ -31,6 +31,13 @@ class PlanLine:
     addresses: int
     usable: int
     uses: dict[str, int] = field(default_factory=dict)
+    #: With IPv6: the subnet's /64 slot in the VPC's /56 (see ``SubnetPlanRow.ipv6_slot``).
+    ipv6_slot: int | None = None
+
+    @property
+    def ipv6_cidr(self) -> str | None:
+        """``<the /56>:05::/64`` for slot 5, ``None`` without IPv6."""
+        return None if self.ipv6_slot is None else f"<the /56>:{self.ipv6_slot:02x}::/64"
 
     @property
     def used(self) -> int:
@@ -61,7 +68,8 @@ class PlanLine:
             "used": self.used,
             "free": self.free,
             "warning": self.warning,
-        }
+        } | ({"ipv6_slot": self.ipv6_slot, "ipv6_cidr": self.ipv6_cidr}
+             if self.ipv6_slot is not None else {})  # fmt: skip
 
 
 def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) -> list[PlanLine]:
@@ -75,8 +83,10 @@ def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) 
         masks=settings.subnet_masks,
         reserved_azs=DEFAULT_RESERVED_AZS,
         tiers=tiers_for(settings.nat),
+        ipv6=settings.ipv6,
     )
-    nat_azs = {"none": [], "single": azs[:1], "per_az": azs}[settings.nat]
+    nat_azs = {"none": [], "endpoints_only": [], "single": azs[:1], "per_az": azs}[settings.nat]
+    endpoints = _interface_endpoints(settings)
     per_az_instances = math.ceil(settings.app_max_capacity / len(azs))
     db_azs = (
         [azs[i % len(azs)] for i in range(settings.dr_db_readers)]
@@ -97,6 +107,8 @@ def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) 
             instances = db_azs.count(row.az)
             if instances:
                 uses["database instances"] = instances
+        if endpoints and row.tier == settings.interface_endpoint_tier:
+            uses["interface endpoints"] = endpoints
         lines.append(
             PlanLine(
                 tier=row.tier,
@@ -105,6 +117,16 @@ def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) 
                 addresses=row.addresses,
                 usable=row.usable_ips,
                 uses=uses,
+                ipv6_slot=row.ipv6_slot,
             )
         )
     return lines
+
+
+def _interface_endpoints(settings: EnvironmentSettings) -> int:
+    """How many interface endpoints (one address each per AZ) the environment's network has."""
+    from wellstack.constructs.network import ENDPOINTS_ONLY_DEFAULT
+
+    if settings.interface_endpoints is not None:
+        return len(settings.interface_endpoints)
+    return len(ENDPOINTS_ONLY_DEFAULT) if settings.nat == "endpoints_only" else 0

@@ -117,6 +117,9 @@ class Subnet:
     default_route: str | None  # "igw", "nat", "other" or None
     route_origin: str = ""
     acl: list[dict[str, Any]] | None = None  # None: the VPC's default ACL (allows all)
+    #: Where ``::/0`` goes: "igw", "eigw" (egress-only), "other" or None (no IPv6 route out).
+    default_route6: str | None = None
+    route6_origin: str = ""
 
 
 @dataclass
@@ -208,26 +211,37 @@ def _rules(assembly: Assembly) -> tuple[list[Rule], set[str]]:
     return rules, default_egress
 
 
+def subnets_of(assembly: Assembly) -> dict[str, Subnet]:
+    """Every subnet of the assembly by ``stack/logical id``: tier, VPC, CIDR, where ``0.0.0.0/0``
+    and ``::/0`` go, and its network ACL."""
+    return _subnets(assembly)
+
+
+def _route_kind(assembly: Assembly, route: Any) -> str:
+    gateway = assembly.target(route.stack, route.prop("GatewayId"))
+    if gateway is not None and gateway.type == "AWS::EC2::InternetGateway":
+        return "igw"
+    if route.prop("NatGatewayId") is not None:
+        return "nat"
+    if route.prop("EgressOnlyInternetGatewayId") is not None:
+        return "eigw"
+    return "other"
+
+
 def _subnets(assembly: Assembly) -> dict[str, Subnet]:
     routes: dict[str, tuple[str, str]] = {}
+    routes6: dict[str, tuple[str, str]] = {}
     for route in assembly.resources("AWS::EC2::Route"):
-        if (
-            route.prop("DestinationCidrBlock") != "0.0.0.0/0"
-            and route.prop("DestinationIpv6CidrBlock") != "::/0"
-        ):
+        if route.prop("DestinationCidrBlock") == "0.0.0.0/0":
+            by_table = routes
+        elif route.prop("DestinationIpv6CidrBlock") == "::/0":
+            by_table = routes6
+        else:
             continue
         table = _key(assembly.target(route.stack, route.prop("RouteTableId")))
-        gateway = assembly.target(route.stack, route.prop("GatewayId"))
-        nat = route.prop("NatGatewayId")
-        kind = (
-            "igw"
-            if gateway is not None and gateway.type == "AWS::EC2::InternetGateway"
-            else "nat"
-            if nat is not None
-            else "other"
-        )
-        if table and (table not in routes or kind == "igw"):
-            routes[table] = (kind, f"{_key(route)} ({kind})")
+        kind = _route_kind(assembly, route)
+        if table and (table not in by_table or kind == "igw"):
+            by_table[table] = (kind, f"{_key(route)} ({kind})")
     tables: dict[str, str] = {}
     for association in assembly.resources("AWS::EC2::SubnetRouteTableAssociation"):
         subnet = _key(assembly.target(association.stack, association.prop("SubnetId")))
@@ -254,11 +268,12 @@ def _subnets(assembly: Assembly) -> dict[str, Subnet]:
             "",
         )  # fmt: skip
         kind, origin = routes.get(tables.get(key, ""), (None, ""))
+        kind6, origin6 = routes6.get(tables.get(key, ""), (None, ""))
         acl = subnet_acl.get(key)
         vpc = _key(assembly.target(subnet.stack, subnet.prop("VpcId"))) or ""
         found[key] = Subnet(
             key, vpc, tier, str(subnet.prop("CidrBlock", "")), kind, origin,
-            acls.get(acl, []) if acl else None,
+            acls.get(acl, []) if acl else None, kind6, origin6,
         )  # fmt: skip
     return found
 
@@ -544,7 +559,8 @@ INTENTS = {
     "only-app-database": "only the app tier reaches the database, only on its port",
     "database-reaches-nothing": "the database opens no connection anywhere",
     "isolated-no-route-out": "isolated subnets have no route out of the VPC",
-    "private-egress-via-nat": "private subnets leave the VPC only through a NAT gateway",
+    "private-egress-via-nat": "private subnets leave the VPC only through a NAT gateway (IPv6: "
+    "an egress-only internet gateway) or VPC endpoints",
 }
 
 
@@ -611,9 +627,16 @@ def _route_intents(model_: Model) -> Iterator[Violation]:
         if subnet.tier == "isolated" and subnet.default_route is not None:
             yield Violation("isolated-no-route-out", subnet.key, INTERNET, "all",
                             (subnet.route_origin,))  # fmt: skip
+        if subnet.tier == "isolated" and subnet.default_route6 is not None:
+            yield Violation("isolated-no-route-out", subnet.key, INTERNET, "all (IPv6)",
+                            (subnet.route6_origin,))  # fmt: skip
         if subnet.tier == "private" and subnet.default_route not in (None, "nat"):
             yield Violation("private-egress-via-nat", subnet.key, INTERNET, "all",
                             (subnet.route_origin,))  # fmt: skip
+        # IPv6 has no NAT: a private subnet's ::/0 may only go to an egress-only gateway.
+        if subnet.tier == "private" and subnet.default_route6 not in (None, "eigw"):
+            yield Violation("private-egress-via-nat", subnet.key, INTERNET, "all (IPv6)",
+                            (subnet.route6_origin,))  # fmt: skip
 
 
 #: The intent that speaks about who a tier admits, by the tier.

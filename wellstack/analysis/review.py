@@ -660,6 +660,77 @@ def _edge(assembly: Assembly) -> Iterator[Check]:
         )
 
 
+#: What an app tier in a private tier without NAT needs (wellstack.constructs.AppTier): Session
+#: Manager, and the CloudFormation API for the boot's health signal. Packages come from Amazon
+#: Linux 2023's repositories, S3 buckets, through the S3 gateway endpoint.
+ENDPOINTS_FOR_APP = ("ssm", "ssmmessages", "ec2messages", "cloudformation")
+
+
+def _endpoint_service(endpoint: Resource) -> str:
+    """``ssm`` of ``com.amazonaws.<region>.ssm`` (a literal or a ``Fn::Join``)."""
+    name = flat(endpoint.prop("ServiceName", ""))
+    rest = name.split("com.amazonaws.", 1)[-1]
+    return rest.split(".", 1)[-1] if "." in rest else rest
+
+
+@check
+def _private_connectivity(assembly: Assembly) -> Iterator[Check]:
+    """Per VPC whose private tier has no IPv4 route out (``nat="endpoints_only"``): nothing
+    leaves for the internet, and the endpoints an app tier needs are there. Per VPC with
+    interface endpoints: what they cost next to the NAT they spare."""
+    from wellstack.analysis.reach import subnets_of
+
+    subnets = subnets_of(assembly)
+    endpoints = assembly.resources("AWS::EC2::VPCEndpoint")
+    vpcs = assembly.resources("AWS::EC2::VPC")
+    for vpc in vpcs:
+        key = f"{vpc.stack}/{vpc.logical_id}"
+        where = f"{key}: " if len(vpcs) > 1 else ""
+        private = [s for s in subnets.values() if s.vpc == key and s.tier == "private"]
+        own = [e for e in endpoints if (t := assembly.target(e.stack, e.prop("VpcId"))) is not None
+               and f"{t.stack}/{t.logical_id}" == key]  # fmt: skip
+        services = {_endpoint_service(e) for e in own}
+        interface = [e for e in own if e.prop("VpcEndpointType") == "Interface"]
+        nats = [s for s in subnets.values() if s.vpc == key and s.default_route == "nat"]
+        if private and all(s.default_route is None for s in private):
+            out = [s.key for s in private if s.default_route6 is not None]
+            yield Check(
+                SECURITY,
+                "private-no-internet",
+                f"{where}The private tier has no route to the internet (endpoints only)",
+                judged(not out),
+                f"::/0 route out of {', '.join(out)}"
+                if out
+                else "no 0.0.0.0/0 and no ::/0 "
+                "route in any private subnet: AWS is reached through VPC endpoints only",
+            )
+            missing = [n for n in ("s3", *ENDPOINTS_FOR_APP) if n not in services]
+            yield Check(
+                RELIABILITY,
+                "endpoints-cover-app",
+                f"{where}The app tier can boot and be managed without internet",
+                judged(not missing),
+                (f"missing endpoint(s): {', '.join(missing)}" if missing else "S3 gateway "
+                 "endpoint for Amazon Linux 2023's package repositories (S3 buckets), "
+                 "cloudformation for the boot's health signal, ssm/ssmmessages/ec2messages for "
+                 "Session Manager")
+                + "; user data that downloads from the internet would fail here",
+            )  # fmt: skip
+        if interface:
+            azs = sum(len(e.items("SubnetIds")) for e in interface)
+            yield Check(
+                COST,
+                "interface-endpoints",
+                f"{where}Interface endpoints replace NAT rather than add to it",
+                advised(not nats),
+                f"{len(interface)} interface endpoint(s) in {azs} endpoint-AZs, each about 7-10 "
+                "USD a month plus 0.01 USD/GB"
+                + ("; with NAT also in place they pay off only for traffic above about "
+                   "350-500 GB a month per endpoint in two AZs (NAT data is 0.045-0.059 USD/GB)"
+                   if nats else "; no NAT gateway: no NAT hours or NAT data charges"),
+            )  # fmt: skip
+
+
 def run_checks(assembly: Assembly) -> list[Check]:
     return [result for function in CHECKS for result in function(assembly)]
 

@@ -45,21 +45,30 @@ def command(env_name: str, cdk_json: Path, as_json: bool, fail_az: str | None) -
         title = f"DR subnet plan: {env_name} ({dr.region}, {dr.cidr})"
         out.print(_table(title, dr_lines))
     click.echo("usable = 2^(32-mask) - 5 (AWS keeps five addresses of every subnet)")
+    if settings.ipv6:
+        click.echo(
+            "IPv6 /64 = slot n of the VPC's Amazon-provided /56, known only after the deploy: "
+            "with the /56 2600:1f18:abc:de00::/56, slot 05 is 2600:1f18:abc:de05::/64 "
+            "(aws ec2 describe-vpcs --query 'Vpcs[].Ipv6CidrBlockAssociationSet')"
+        )
 
 
 def _table(title: str, lines: list[Any]) -> Any:
     from rich.table import Table
 
     table = Table(title=title)
-    for column in ("tier", "AZ", "CIDR", "addresses", "usable", "used by", "free", "warning"):
+    ipv6 = any(line.ipv6_slot is not None for line in lines)
+    columns = ("tier", "AZ", "CIDR", *(("IPv6 /64",) if ipv6 else ()), "addresses", "usable",
+               "used by", "free", "warning")  # fmt: skip
+    for column in columns:
         table.add_column(
             column, justify="right" if column in ("addresses", "usable", "free") else "left"
         )
     for line in lines:
         uses = ", ".join(f"{n} {what}" for what, n in line.uses.items()) or "-"
         table.add_row(
-            line.tier, line.az, line.cidr, str(line.addresses), str(line.usable), uses,
-            str(line.free), line.warning or "",
+            line.tier, line.az, line.cidr, *((line.ipv6_cidr or "",) if ipv6 else ()),
+            str(line.addresses), str(line.usable), uses, str(line.free), line.warning or "",
         )  # fmt: skip
     return table
 

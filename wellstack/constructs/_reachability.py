@@ -41,7 +41,7 @@ def add_reachability_paths(network: Network) -> list[ec2.CfnNetworkInsightsPath]
         allow_all_outbound=True,
     )
     paths = []
-    tiers = [("Private", network.private_subnets, network.nat != "none"),
+    tiers = [("Private", network.private_subnets, network.nat in ("single", "per_az")),
              ("Isolated", network.isolated_subnets, False)]  # fmt: skip
     for tier, subnets, egress in tiers:
         if not subnets:

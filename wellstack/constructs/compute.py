@@ -25,6 +25,7 @@ from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reaso
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
+from wellstack.constructs.network import vpc_has_ipv6
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.defaults import (
     HEALTH_CHECK_GRACE_MINUTES,
@@ -34,7 +35,7 @@ from wellstack.defaults import (
     UNHEALTHY_THRESHOLD,
 )
 from wellstack.errors import WellstackError
-from wellstack.types import Architecture, choices
+from wellstack.types import Architecture, IpAddressType, choices
 
 ARCHITECTURES = choices(Architecture)
 _HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
@@ -55,6 +56,9 @@ def _idle_timeout_ok(problems: Problems, prop: str, value: Any) -> bool:
         seconds is None or is_token(seconds) or 1 <= seconds <= 4000,
         f"{prop} must be between 1 and 4000 seconds (ALB's range), got {seconds}",
     )
+
+
+IP_ADDRESS_TYPES = choices(IpAddressType)
 
 
 def _lb_name_ok(problems: Problems, prop: str, value: Any) -> bool:
@@ -286,6 +290,10 @@ class AppTier(Construct):
         redirects to it. Default none: plain HTTP on ``web_port``, as the design draws it (TLS
         needs a domain name a sandbox does not have).
     :param tls_port: the HTTPS port with a certificate. Default 443.
+    :param ip_address_type: ``"ipv4"`` (default) or ``"dualstack"``: the load balancer answers
+        on IPv4 and IPv6. Needs a VPC with IPv6 (``Network(ipv6=True)``); the default security
+        groups then admit ``::/0`` on the listener ports too, and groups you pass must have a
+        ``web_ingress_ipv6_cidr``. The targets stay IPv4 (the load balancer translates).
     :param load_balancer_props: ``elbv2.ApplicationLoadBalancer`` keyword arguments merged over
         wellstack's (e.g. ``{"idle_timeout": cdk.Duration.seconds(120)}``).
     :param auto_scaling_group_props: ``autoscaling.AutoScalingGroup`` keyword arguments.
@@ -323,6 +331,7 @@ class AppTier(Construct):
         log_encryption_key: kms.IKey | kms.Key | None = None,
         certificate: acm.ICertificate | None = None,
         tls_port: int | None = None,
+        ip_address_type: IpAddressType = "ipv4",
         load_balancer_props: Mapping[str, Any] | None = None,
         auto_scaling_group_props: Mapping[str, Any] | None = None,
         launch_template_props: Mapping[str, Any] | None = None,
@@ -348,6 +357,7 @@ class AppTier(Construct):
             certificate=certificate,
             tls_port=tls_port,
         )
+        _validate_ip_address_type(problems, ip_address_type, vpc, security_groups)
         _validate_edge(
             problems,
             health_check_path=health_check_path,
@@ -383,8 +393,14 @@ class AppTier(Construct):
 
         #: The tier groups (``web`` on the load balancer, ``app`` on the instances).
         self.security_groups: TierSecurityGroups = security_groups or TierSecurityGroups(
-            self, "SecurityGroups", vpc=vpc, web_port=port
+            self,
+            "SecurityGroups",
+            vpc=vpc,
+            web_port=port,
+            web_ingress_ipv6_cidr="::/0" if ip_address_type == "dualstack" else None,
         )
+        #: ``"ipv4"`` or ``"dualstack"``.
+        self.ip_address_type: IpAddressType = ip_address_type
         #: The port the listener and the instances serve.
         self.web_port: int = port
         #: The instances' role (SSM managed instance core only); attach your policies here.
@@ -406,7 +422,7 @@ class AppTier(Construct):
         self._signal_when_healthy(health_check_path)
         #: The internet-facing Application Load Balancer in the public subnets.
         self.load_balancer: elbv2.ApplicationLoadBalancer = self._load_balancer(
-            vpc, deletion_protection, overrides.load_balancer
+            vpc, deletion_protection, ip_address_type, overrides.load_balancer
         )
         #: Where the load balancer's access logs go.
         self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
@@ -624,7 +640,11 @@ class AppTier(Construct):
         )
 
     def _load_balancer(
-        self, vpc: ec2.IVpc, deletion_protection: bool, overrides: dict[str, Any]
+        self,
+        vpc: ec2.IVpc,
+        deletion_protection: bool,
+        ip_address_type: IpAddressType,
+        overrides: dict[str, Any],
     ) -> elbv2.ApplicationLoadBalancer:
         defaults: dict[str, Any] = {
             "vpc": vpc,
@@ -634,6 +654,8 @@ class AppTier(Construct):
             "drop_invalid_header_fields": True,
             "deletion_protection": deletion_protection,
         }
+        if ip_address_type == "dualstack":
+            defaults["ip_address_type"] = elbv2.IpAddressType.DUAL_STACK
         props = _props.merge(defaults, overrides)
         return _props.build(
             self._path,
@@ -651,9 +673,10 @@ class AppTier(Construct):
                 "Http", port=self.web_port, protocol=elbv2.ApplicationProtocol.HTTP, open=False
             )
             return http, None
-        groups.web.add_ingress_rule(
-            groups.web_peer, ec2.Port.tcp(tls_port), f"HTTPS from {groups.web_ingress_cidr}"
-        )
+        for peer in groups.web_peers:
+            groups.web.add_ingress_rule(
+                peer, ec2.Port.tcp(tls_port), f"HTTPS from {peer.unique_id}"
+            )
         http = self.load_balancer.add_listener(
             "Http",
             port=self.web_port,
@@ -900,6 +923,29 @@ def _validate_instances(
             "user_data", user_data, (str, ec2.UserData), "a script (str) or an ec2.UserData"
         )
     return derived
+
+
+def _validate_ip_address_type(
+    problems: Problems, ip_address_type: Any, vpc: Any, security_groups: Any
+) -> None:
+    if not problems.choice("ip_address_type", ip_address_type, IP_ADDRESS_TYPES):
+        return
+    if ip_address_type != "dualstack":
+        return
+    if isinstance(vpc, ec2.Vpc) and vpc_has_ipv6(vpc) is False:
+        problems.add(
+            "ip_address_type='dualstack' needs a VPC with IPv6 (Network(ipv6=True)); the "
+            "load balancer's subnets have no IPv6 block"
+        )
+    if (
+        isinstance(security_groups, TierSecurityGroups)
+        and security_groups.web_ingress_ipv6_cidr is None
+    ):
+        problems.add(
+            "ip_address_type='dualstack' but security_groups admit no IPv6 client (build them "
+            "with web_ingress_ipv6_cidr='::/0', or leave security_groups out): IPv6 clients "
+            "would time out"
+        )
 
 
 def _validate_network(

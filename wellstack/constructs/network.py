@@ -1,7 +1,9 @@
 """Network tier: a VPC with public, private and isolated subnets in every availability zone.
 
 Routing: public subnets send 0.0.0.0/0 to the internet gateway, private subnets to a NAT
-gateway, isolated subnets have no default route at all. Subnet CIDRs come from a *stable* plan
+gateway (or nowhere, with ``nat="endpoints_only"``), isolated subnets have no default route at
+all. With ``ipv6=True`` the same holds for ``::/0``: public to the internet gateway, private to
+an egress-only internet gateway, isolated nowhere. Subnet CIDRs come from a *stable* plan
 (:func:`plan_subnets`): every tier owns a fixed block with a slot per AZ, so adding an AZ later,
 or adding NAT (and with it the private tier), never moves an existing subnet. CDK's own ``Vpc``
 re-carves the whole range instead and forces subnet replacement (aws/aws-cdk#6683, #31162).
@@ -10,7 +12,7 @@ re-carves the whole range instead and forces subnet replacement (aws/aws-cdk#668
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
@@ -28,16 +30,20 @@ from wellstack.constructs._reachability import add_reachability_paths
 from wellstack.subnets import (
     AWS_RESERVED_PER_SUBNET,
     DEFAULT_RESERVED_AZS,
+    IPV6_SLOTS,
+    IPV6_SUBNET_PREFIX,
     TIERS,
     SubnetPlanRow,
     plan_subnets,
     tiers_for,
 )
-from wellstack.types import NatStrategy, choices
+from wellstack.types import EndpointTier, InterfaceEndpoint, NatStrategy, choices
 
 __all__ = [
     "AWS_RESERVED_PER_SUBNET",
     "DEFAULT_RESERVED_AZS",
+    "ENDPOINTS_ONLY_DEFAULT",
+    "INTERFACE_ENDPOINTS",
     "NAT_STRATEGIES",
     "TIERS",
     "Network",
@@ -47,6 +53,30 @@ __all__ = [
 ]
 
 NAT_STRATEGIES = choices(NatStrategy)
+#: The names ``interface_endpoints`` accepts: ``com.amazonaws.<region>.<name>``.
+INTERFACE_ENDPOINTS = choices(InterfaceEndpoint)
+ENDPOINT_TIERS = choices(EndpointTier)
+#: The interface endpoints of ``nat="endpoints_only"`` unless ``interface_endpoints`` says
+#: otherwise: what an :class:`~wellstack.constructs.AppTier` needs without internet. SSM Session
+#: Manager (ssm, ssmmessages, ec2messages), the boot's health signal (cloudformation), the
+#: database secret (secretsmanager, kms), logs and metrics (logs, monitoring) and SDK role
+#: sessions (sts). nginx comes from Amazon Linux 2023's repositories, which are S3 buckets
+#: (``al2023-repos-<region>-de612dc2``), through the S3 gateway endpoint.
+ENDPOINTS_ONLY_DEFAULT: tuple[InterfaceEndpoint, ...] = (
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "cloudformation",
+    "secretsmanager",
+    "kms",
+    "logs",
+    "monitoring",
+    "sts",
+)
+#: CloudFormation logical-id-friendly names of the endpoints.
+_ENDPOINT_IDS = {
+    name: "".join(part.title() for part in name.split(".")) for name in INTERFACE_ENDPOINTS
+}
 _SUBNET_GROUP = {"public": "Public", "private": "Private", "isolated": "Isolated"}
 _SUBNET_TYPE = {
     "public": ec2.SubnetType.PUBLIC,
@@ -70,7 +100,7 @@ VPC_OVERRIDES = _props.OverrideRules(
         "gateway_endpoints": "gateway_endpoints",
         "flow_logs": "flow_logs",
         "restrict_default_security_group": "restrict_default_security_group",
-        "ip_protocol": "ipv6",
+        "ip_protocol": "ipv6 (wellstack adds the IPv6 block itself, on its stable plan)",
         "ipv6_addresses": "ipv6",
     },
     protected={
@@ -124,6 +154,12 @@ class Network(Construct):
         ``"per_az"``: one NAT per AZ, each private route table uses its own AZ's NAT; survives an
         AZ failure, costs a NAT gateway (hourly + per-GB) per AZ; use it for production.
         ``"none"``: no NAT gateway and no private tier (public + isolated subnets only).
+        ``"endpoints_only"``: no NAT gateway, but the private tier stays, with no route out at
+        all (neither ``0.0.0.0/0`` nor ``::/0``): its instances reach AWS through the gateway
+        endpoints (S3, where Amazon Linux 2023's package repositories live, and DynamoDB) and
+        the interface endpoints (default :data:`ENDPOINTS_ONLY_DEFAULT`). No NAT hours, no NAT
+        data charges, and no path to the internet to leak through; anything outside AWS
+        (a third-party API, a package from the internet) is out of reach.
     :param public_mask: prefix length of each public subnet (16-28). Default 24 (251 usable).
     :param private_mask: same for private subnets. Default 24.
     :param isolated_mask: same for isolated subnets. Default 24.
@@ -142,6 +178,26 @@ class Network(Construct):
         private tier's CIDRs (the public tier's with ``nat="none"``) and the replies: a second
         wall under the security groups. Default off.
     :param db_port: the database port ``strict_acls`` lets through. Default 3306.
+    :param ipv6: dual stack: an Amazon-provided /56 on the VPC and a /64 per subnet from a
+        stable plan (``subnet_plan`` rows' ``ipv6_slot``: tier *t*, AZ *i* → slot
+        ``t * reserved_azs + i``, so adding an AZ or NAT moves nothing). Public subnets route
+        ``::/0`` to the internet gateway, private subnets to an egress-only internet gateway
+        (outbound only), isolated subnets get no IPv6 route. Instances get an IPv6 address at
+        launch in the private and isolated tiers (not in the public tier, like IPv4).
+        Default off.
+    :param dns64: with ``ipv6`` and a NAT gateway, DNS64 on the private subnets and a
+        ``64:ff9b::/96`` route to the NAT gateway (NAT64), for IPv6-only clients that must
+        reach IPv4-only services. Off by default: on a dual-stack subnet it would send traffic
+        to IPv4-only names (S3's IPv4 endpoint included, which bypasses the gateway endpoint)
+        through the NAT gateway.
+    :param interface_endpoints: AWS services to reach through interface endpoints (names from
+        :data:`INTERFACE_ENDPOINTS`), with private DNS on, in every AZ of
+        ``interface_endpoint_tier``, behind one security group that admits TCP 443 from the
+        VPC's CIDRs only. Each costs an hourly fee per AZ plus data processing (see
+        ``wellstack cost``). Default none, or :data:`ENDPOINTS_ONLY_DEFAULT` with
+        ``nat="endpoints_only"``.
+    :param interface_endpoint_tier: ``"private"`` (default) or ``"isolated"``: where the
+        endpoints' network interfaces go.
     :param reachability_paths: Reachability Analyzer paths (``AWS::EC2::NetworkInsightsPath``)
         between the internet gateway and a probe interface in the private and the isolated tier,
         each tagged with the answer the design expects, to verify the routing after a deploy.
@@ -172,6 +228,10 @@ class Network(Construct):
         strict_acls: bool = False,
         db_port: int = 3306,
         reachability_paths: bool = False,
+        ipv6: bool = False,
+        dns64: bool = False,
+        interface_endpoints: Sequence[InterfaceEndpoint] | None = None,
+        interface_endpoint_tier: EndpointTier = "private",
         vpc_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "Network")
@@ -189,8 +249,19 @@ class Network(Construct):
                 "restrict_default_security_group": restrict_default_security_group,
                 "strict_acls": strict_acls,
                 "reachability_paths": reachability_paths,
+                "ipv6": ipv6,
+                "dns64": dns64,
             },
             db_port=db_port,
+        )
+        endpoints = _validate_private_connectivity(
+            problems,
+            nat=nat,
+            ipv6=ipv6,
+            dns64=dns64,
+            gateway_endpoints=gateway_endpoints,
+            interface_endpoints=interface_endpoints,
+            interface_endpoint_tier=interface_endpoint_tier,
         )
         _validate_flow_log_options(
             problems, flow_logs, flow_log_retention_days, flow_log_encryption_key
@@ -205,8 +276,12 @@ class Network(Construct):
         self.nat: NatStrategy = nat
         #: tier, AZ, CIDR and usable addresses of every subnet, in tier then AZ order.
         self.subnet_plan: list[SubnetPlanRow] = plan_subnets(
-            cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers_for(nat)
+            cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers_for(nat), ipv6=ipv6
         )
+        #: Whether the VPC is dual stack.
+        self.ipv6: bool = ipv6
+        #: The VPC's IPv4 block.
+        self.cidr: str = cidr
         #: The VPC (CDK's ``ec2.Vpc``): the escape hatch to everything CDK offers.
         self.vpc: ec2.Vpc = self._create_vpc(
             problems.path,
@@ -222,12 +297,25 @@ class Network(Construct):
         self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
         #: The isolated subnets (the database), one per AZ, no route out.
         self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
-        #: The NAT gateways, in AZ order (none with ``nat="none"``).
+        #: The NAT gateways, in AZ order (none with ``nat="none"`` or ``"endpoints_only"``).
         self.nat_gateways: list[ec2.CfnNatGateway] = [
             gateway
             for subnet in self.public_subnets
             if isinstance(gateway := subnet.node.try_find_child("NATGateway"), ec2.CfnNatGateway)
         ]
+        #: The VPC's Amazon-provided IPv6 /56 (a token), ``None`` without ``ipv6``.
+        self.ipv6_cidr_block: str | None = None
+        #: The egress-only internet gateway of the private tier's ``::/0`` (``None`` without
+        #: ``ipv6``, or without a private tier that has egress).
+        self.egress_only_gateway: ec2.CfnEgressOnlyInternetGateway | None = None
+        if ipv6:
+            self._add_ipv6(dns64)
+        #: The interface endpoints by name (empty without ``interface_endpoints``).
+        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        #: Their security group: TCP 443 from the VPC's CIDRs only (``None`` without endpoints).
+        self.endpoint_security_group: ec2.SecurityGroup | None = None
+        if endpoints:
+            self._add_interface_endpoints(endpoints, interface_endpoint_tier)
         #: The flow-log key, log group and flow log (all ``None`` with ``flow_logs=False``).
         self.flow_log_key: kms.IKey | kms.Key | None = None
         self.flow_log_group: logs.LogGroup | None = None
@@ -264,9 +352,12 @@ class Network(Construct):
         defaults: dict[str, Any] = {
             "ip_addresses": PlannedIpAddresses(cidr, self.subnet_plan),
             "availability_zones": self.availability_zones,
-            "nat_gateways": {"none": 0, "single": 1, "per_az": len(self.availability_zones)}[
-                self.nat
-            ],
+            "nat_gateways": {
+                "none": 0,
+                "endpoints_only": 0,  # private subnets without a route out (CDK's custom egress)
+                "single": 1,
+                "per_az": len(self.availability_zones),
+            }[self.nat],
             "subnet_configuration": [
                 ec2.SubnetConfiguration(
                     name=_SUBNET_GROUP[tier],
@@ -299,6 +390,114 @@ class Network(Construct):
             ),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
+
+    def _add_ipv6(self, dns64: bool) -> None:
+        """The /56, a /64 per subnet from the plan's slots, and the ``::/0`` routes. Built at L1
+        rather than with CDK's ``ip_protocol=DUAL_STACK``: CDK numbers the /64s in creation
+        order (adding an AZ would move them) and always gives private subnets an egress-only
+        route, which ``nat="endpoints_only"`` must not have."""
+        block = ec2.CfnVPCCidrBlock(
+            self.vpc, "Ipv6Cidr", vpc_id=self.vpc.vpc_id, amazon_provided_ipv6_cidr_block=True
+        )
+        self._ipv6_block = block
+        self.ipv6_cidr_block = cdk.Fn.select(0, self.vpc.vpc_ipv6_cidr_blocks)
+        # Fn::Cidr over the whole /56 (256 /64s): slot n is always the n-th, whatever the count.
+        slots = cdk.Fn.cidr(self.ipv6_cidr_block, IPV6_SLOTS, str(128 - IPV6_SUBNET_PREFIX))
+        rows = {(row.tier, row.az): row for row in self.subnet_plan}
+        tiers = {"public": self.public_subnets, "private": self.private_subnets,
+                 "isolated": self.isolated_subnets}  # fmt: skip
+        if self.private_subnets and self.nat != "endpoints_only":
+            self.egress_only_gateway = ec2.CfnEgressOnlyInternetGateway(
+                self.vpc, "EgressOnlyGateway", vpc_id=self.vpc.vpc_id
+            )
+        for tier, subnets in tiers.items():
+            for subnet in subnets:
+                row = rows[(tier, subnet.availability_zone)]
+                resource = subnet.node.default_child
+                assert isinstance(resource, ec2.CfnSubnet) and row.ipv6_slot is not None
+                resource.ipv6_cidr_block = cdk.Fn.select(row.ipv6_slot, slots)
+                # Only the private tier's instances use IPv6 on their own (out through the
+                # egress-only gateway). The load balancer and NAT gateways get their addresses
+                # from AWS, and Aurora takes none unless asked: no automatic address elsewhere.
+                auto = tier == "private" and self.egress_only_gateway is not None
+                resource.assign_ipv6_address_on_creation = auto
+                if auto:
+                    acknowledge(
+                        resource,
+                        {
+                            "NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled": (
+                                "Private tier: instances get an IPv6 address for outbound "
+                                "traffic only; the subnet's ::/0 route goes to an egress-only "
+                                "internet gateway, which lets no connection in, and "
+                                "MapPublicIpOnLaunch is false"
+                            )
+                        },
+                    )
+                subnet.node.add_dependency(block)
+                self._add_ipv6_route(tier, subnet, dns64)
+
+    def _add_ipv6_route(self, tier: str, subnet: ec2.ISubnet, dns64: bool) -> None:
+        table = subnet.route_table.route_table_id
+        # Next to CDK's own routes, under the subnet (an ec2.Subnet, so a construct).
+        scope = cast(Construct, subnet)
+        if tier == "public":
+            route = ec2.CfnRoute(
+                scope, "DefaultRoute6", route_table_id=table,
+                destination_ipv6_cidr_block="::/0", gateway_id=self.vpc.internet_gateway_id,
+            )  # fmt: skip
+            attachment = self.vpc.node.try_find_child("VPCGW")
+            if attachment is not None:
+                route.node.add_dependency(attachment)
+            route.node.add_dependency(self._ipv6_block)
+        elif tier == "private" and self.egress_only_gateway is not None:
+            route = ec2.CfnRoute(
+                scope, "DefaultRoute6", route_table_id=table,
+                destination_ipv6_cidr_block="::/0",
+                egress_only_internet_gateway_id=self.egress_only_gateway.attr_id,
+            )  # fmt: skip
+            route.node.add_dependency(self._ipv6_block)
+            if dns64:
+                nat = self._nat_for(subnet.availability_zone)
+                ec2.CfnRoute(
+                    scope, "Nat64Route", route_table_id=table,
+                    destination_ipv6_cidr_block="64:ff9b::/96", nat_gateway_id=nat.ref,
+                )  # fmt: skip
+                resource = subnet.node.default_child
+                assert isinstance(resource, ec2.CfnSubnet)
+                resource.enable_dns64 = True
+
+    def _nat_for(self, az: str) -> ec2.CfnNatGateway:
+        """The NAT gateway a private subnet in ``az`` uses (its own AZ's with ``per_az``)."""
+        for subnet, gateway in zip(self.public_subnets, self.nat_gateways, strict=False):
+            if subnet.availability_zone == az:
+                return gateway
+        return self.nat_gateways[0]
+
+    def _add_interface_endpoints(
+        self, names: Sequence[InterfaceEndpoint], tier: EndpointTier
+    ) -> None:
+        group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=self.vpc,
+            description="Interface endpoints: HTTPS from the VPC only",
+            allow_all_outbound=False,
+        )
+        # The endpoints are IPv4 (their private DNS names resolve to A records only), so IPv4
+        # clients are all there is; the CIDR is written out (not the VPC's attribute) so that
+        # reviewers and cdk-nag can read it.
+        group.add_ingress_rule(ec2.Peer.ipv4(self.cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
+        self.endpoint_security_group = group
+        subnets = ec2.SubnetSelection(subnet_type=_SUBNET_TYPE[tier])
+        for name in names:
+            self.interface_endpoints[name] = self.vpc.add_interface_endpoint(
+                _ENDPOINT_IDS[name],
+                service=ec2.InterfaceVpcEndpointAwsService(name),
+                private_dns_enabled=True,
+                subnets=subnets,
+                security_groups=[group],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                open=False,
+            )
 
     def _flow_log_role(self, group: logs.LogGroup) -> iam.IRole:
         """A role with a managed (not inline) policy scoped to the flow-log group. CDK's own
@@ -414,6 +613,18 @@ class Network(Construct):
             )
 
 
+def vpc_has_ipv6(vpc: ec2.IVpc) -> bool | None:
+    """Whether ``vpc`` has an IPv6 block: ``True``/``False`` for a VPC built in this app (a
+    wellstack ``Network(ipv6=True)`` or CDK's dual-stack ``ec2.Vpc``), ``None`` when it cannot
+    be known (an imported VPC)."""
+    if not isinstance(vpc, ec2.Vpc):
+        return None
+    return any(
+        isinstance(vpc.node.try_find_child(child), ec2.CfnVPCCidrBlock)
+        for child in ("Ipv6Cidr", "ipv6cidr")  # wellstack's, CDK's DUAL_STACK
+    )
+
+
 # --- validation ----------------------------------------------------------------------------------
 
 
@@ -491,6 +702,60 @@ def _validate(
             plan_subnets(cidr, [], masks=masks, reserved_azs=reserved_azs)
         except ValueError as err:
             problems.add(str(err))
+
+
+def _validate_private_connectivity(
+    problems: Problems,
+    *,
+    nat: Any,
+    ipv6: Any,
+    dns64: Any,
+    gateway_endpoints: Any,
+    interface_endpoints: Any,
+    interface_endpoint_tier: Any,
+) -> list[InterfaceEndpoint]:
+    """IPv6, DNS64, the endpoints and a private tier without NAT: what combines and what does
+    not. Returns the interface endpoints to create."""
+    if dns64 is True and ipv6 is not True:
+        problems.add("dns64=True needs ipv6=True (DNS64 synthesizes IPv6 addresses)")
+    if dns64 is True and nat in ("none", "endpoints_only"):
+        problems.add(
+            f"dns64=True needs a NAT gateway for NAT64 (nat='single' or 'per_az'), got nat={nat!r}"
+        )
+    if nat == "endpoints_only" and gateway_endpoints is False:
+        problems.add(
+            "nat='endpoints_only' needs gateway_endpoints=True: without NAT, the S3 gateway "
+            "endpoint is how instances reach S3 (Amazon Linux 2023's package repositories "
+            "included)"
+        )
+    tier_ok = problems.choice("interface_endpoint_tier", interface_endpoint_tier, ENDPOINT_TIERS)
+    if tier_ok and interface_endpoint_tier == "private" and nat == "none" and interface_endpoints:
+        problems.add(
+            "interface_endpoint_tier='private' but nat='none' has no private tier; use "
+            "interface_endpoint_tier='isolated', or nat='endpoints_only' to keep a private tier "
+            "without NAT"
+        )
+    if interface_endpoints is None:
+        return list(ENDPOINTS_ONLY_DEFAULT) if nat == "endpoints_only" else []
+    allowed = ", ".join(INTERFACE_ENDPOINTS)
+    if isinstance(interface_endpoints, str) or not isinstance(interface_endpoints, Sequence):
+        problems.add(
+            f"interface_endpoints must be a list of endpoint names ({allowed}), got "
+            f"{interface_endpoints!r}"
+        )
+        return []
+    unknown = [name for name in interface_endpoints if name not in INTERFACE_ENDPOINTS]
+    if unknown:
+        problems.add(
+            f"interface_endpoints has unknown name(s) {', '.join(map(repr, unknown))}; "
+            f"allowed: {allowed}"
+        )
+        return []
+    repeated = sorted({name for name in interface_endpoints if interface_endpoints.count(name) > 1})
+    if repeated:
+        problems.add(f"interface_endpoints lists {', '.join(map(repr, repeated))} more than once")
+        return []
+    return list(interface_endpoints)
 
 
 def _validate_flow_log_options(

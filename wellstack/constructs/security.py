@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, acknowledge, same_reason
 from wellstack.constructs._checks import Problems, is_token
+from wellstack.constructs.network import vpc_has_ipv6
 
 
 class TierSecurityGroups(Construct):
     """Three security groups, each open only to the tier in front of it. No group opens port 22.
 
-    * ``web`` (load balancer): ``web_port`` from ``web_ingress_cidr``; out only to ``app``.
+    * ``web`` (load balancer): ``web_port`` from ``web_ingress_cidr`` (and
+      ``web_ingress_ipv6_cidr``); out only to ``app``.
     * ``app`` (instances): ``web_port`` from ``web`` only; out to ``database`` on ``db_port``
-      and HTTPS (443) for package repositories and the SSM agent.
+      and HTTPS (443) for package repositories and the SSM agent (over IPv6 too when the VPC
+      has IPv6).
     * ``database``: ``db_port`` from ``app`` only, never from a CIDR; no outbound rules.
 
     :param vpc: the VPC the groups live in.
     :param web_port: the port the load balancer and the instances serve. Default 80.
     :param db_port: the database port. Default 3306 (MySQL; 5432 for PostgreSQL).
     :param web_ingress_cidr: who may reach the load balancer. Default ``0.0.0.0/0``.
+    :param web_ingress_ipv6_cidr: who may reach it over IPv6, e.g. ``"::/0"`` for a dual-stack
+        load balancer (``AppTier(ip_address_type="dualstack")``); needs a VPC with IPv6
+        (``Network(ipv6=True)``). Default none: IPv4 only. The app and database groups stay
+        group-to-group whatever the address family.
     """
 
     def __init__(
@@ -32,6 +42,7 @@ class TierSecurityGroups(Construct):
         web_port: int = 80,
         db_port: int = 3306,
         web_ingress_cidr: str = "0.0.0.0/0",
+        web_ingress_ipv6_cidr: str | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "TierSecurityGroups")
         problems.implements("vpc", vpc, ec2.IVpc, "a VPC (ec2.IVpc), e.g. Network(...).vpc")
@@ -42,8 +53,10 @@ class TierSecurityGroups(Construct):
                 f"database traffic from the load balancer), got {web_port} for both"
             )
         ingress = problems.cidr("web_ingress_cidr", web_ingress_cidr)
+        ingress6 = _validate_ipv6_ingress(problems, vpc, web_ingress_ipv6_cidr)
         problems.done()
         ingress = problems.require(ingress)
+        vpc_ipv6 = vpc_has_ipv6(vpc) is True
         super().__init__(scope, construct_id)
         #: The port the load balancer and the instances serve.
         self.web_port: int = web_port
@@ -51,6 +64,8 @@ class TierSecurityGroups(Construct):
         self.db_port: int = db_port
         #: Who may reach the load balancer (also used for an HTTPS listener's port).
         self.web_ingress_cidr: str = web_ingress_cidr
+        #: Who may reach it over IPv6 (``None``: nobody).
+        self.web_ingress_ipv6_cidr: str | None = web_ingress_ipv6_cidr
 
         #: The load balancer's group: ``web_port`` from ``web_ingress_cidr``.
 
@@ -83,25 +98,53 @@ class TierSecurityGroups(Construct):
             if ingress.version == 4
             else ec2.Peer.ipv6(web_ingress_cidr)
         )
-        self.web.add_ingress_rule(
-            self.web_peer, ec2.Port.tcp(web_port), f"HTTP from {web_ingress_cidr}"
-        )
+        #: Every peer the web group admits on the listener ports (IPv4, then IPv6).
+        self.web_peers: list[ec2.IPeer] = [self.web_peer]
+        if web_ingress_ipv6_cidr is not None:
+            self.web_peers.append(ec2.Peer.ipv6(web_ingress_ipv6_cidr))
+        for peer in self.web_peers:
+            self.web.add_ingress_rule(peer, ec2.Port.tcp(web_port), f"HTTP from {peer.unique_id}")
         self.web.add_egress_rule(self.app, ec2.Port.tcp(web_port), "To the app instances")
         self.app.add_ingress_rule(self.web, ec2.Port.tcp(web_port), "From the load balancer")
         self.app.add_egress_rule(self.database, ec2.Port.tcp(db_port), "To the database")
         self.app.add_egress_rule(
             ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: package repositories, SSM, AWS APIs"
         )
+        if vpc_ipv6:
+            # Without it, a client that tries IPv6 first (dnf does) waits for a timeout.
+            self.app.add_egress_rule(
+                ec2.Peer.any_ipv6(), ec2.Port.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
+            )
         self.database.add_ingress_rule(self.app, ec2.Port.tcp(db_port), "From the app instances")
 
-        if ingress.prefixlen == 0:
+        if ingress.prefixlen == 0 or (ingress6 is not None and ingress6.prefixlen == 0):
+            sources = " and ".join(p for p in (web_ingress_cidr, web_ingress_ipv6_cidr) if p)
             reason = (
                 f"The web group fronts a public load balancer: TCP {web_port} from "
-                f"{web_ingress_cidr} is the design; the app and database groups accept traffic "
+                f"{sources} is the design; the app and database groups accept traffic "
                 f"only from the group in front of them."
             )
             acknowledge(self.web, same_reason(reason, "AwsSolutions-EC23", CHECKOV + "CKV_AWS_260"))
 
     @property
+    def ipv6_peer(self) -> ec2.IPeer | None:
+        """The IPv6 peer of ``web_ingress_ipv6_cidr`` (``None`` without it)."""
+        return self.web_peers[1] if len(self.web_peers) > 1 else None
+
+    @property
     def groups(self) -> dict[str, ec2.SecurityGroup]:
         return {"web": self.web, "app": self.app, "database": self.database}
+
+
+def _validate_ipv6_ingress(
+    problems: Problems, vpc: Any, cidr: Any
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    if cidr is None:
+        return None
+    network = problems.cidr("web_ingress_ipv6_cidr", cidr, version=6)
+    if network is not None and isinstance(vpc, ec2.Vpc) and vpc_has_ipv6(vpc) is False:
+        problems.add(
+            f"web_ingress_ipv6_cidr={cidr!r} needs a VPC with IPv6 (Network(ipv6=True)); this "
+            f"VPC has none, so no client could reach the load balancer over IPv6"
+        )
+    return network

@@ -5,15 +5,22 @@ Each change is listed in :data:`EMULATOR_DIFFERENCES` (generated into the docs).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 
 from wellstack.compliance import acknowledge
+from wellstack.settings import EnvironmentSettings
 from wellstack.stacks import NetworkStack, ThreeTierStacks
 
 _RESTRICT_SG = "RestrictDefaultSecurityGroupCustomResource"
 _RESTRICT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
+
+
+def emulator_settings(settings: EnvironmentSettings) -> EnvironmentSettings:
+    """The environment as the emulator build deploys it: IPv4 only (moto models no IPv6 block)."""
+    return replace(settings, ipv6=False, dns64=False)
 
 
 def adapt(built: Mapping[str, ThreeTierStacks]) -> None:

@@ -8,10 +8,10 @@ def main() -> None:
     import aws_cdk as cdk
 
     from wellstack.app import build
-    from wellstack.emulator.adapt import adapt
+    from wellstack.emulator.adapt import adapt, emulator_settings
 
     app = cdk.App()
-    adapt(build(app))
+    adapt(build(app, adjust=emulator_settings))
     app.synth()
 
 

@@ -13,6 +13,10 @@ EMULATOR_DIFFERENCES = (
     "for Aurora engines (KeyError 'aurora-mysql'); real Aurora takes it from the cluster.",
     "The app role gets no policy for the database secret: moto does not model Aurora "
     "clusters, so the secret's ARN (an attribute of the cluster) cannot be exported.",
+    "The network is IPv4 only (`ipv6` and `dns64` are ignored): moto 5.2.5's CloudFormation "
+    "models neither AWS::EC2::VPCCidrBlock nor AWS::EC2::EgressOnlyInternetGateway, and its "
+    "subnets ignore Ipv6CidrBlock. Interface endpoints and `nat: endpoints_only` deploy as "
+    "written (moto creates the endpoints, but answers no private DNS).",
     "Cross-stack references are CloudFormation exports (Fn::ImportValue) instead of "
     "Fn::GetStackOutput, which moto does not resolve "
     "(-c @aws-cdk/core:defaultCrossStackReferences=strong).",

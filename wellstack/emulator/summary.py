@@ -124,6 +124,21 @@ def _vpc(ec2: Any, vpc: Mapping[str, Any]) -> dict[str, Any]:
             key=lambda s: (s["tier"], s["az"]),
         ),
         "nat_gateways": nat_gateways,
+        "endpoints": sorted(
+            (
+                {
+                    "service": e["ServiceName"].rsplit(".", 1)[-1]
+                    if e["VpcEndpointType"] == "Gateway"
+                    else e["ServiceName"].split(".", 3)[-1],
+                    "type": e["VpcEndpointType"],
+                    "subnets": sorted(e.get("SubnetIds") or []),
+                    "private_dns": bool(e.get("PrivateDnsEnabled")),
+                    "security_groups": sorted(g["GroupId"] for g in e.get("Groups") or []),
+                }
+                for e in ec2.describe_vpc_endpoints(Filters=in_vpc)["VpcEndpoints"]
+            ),
+            key=lambda e: (e["type"], e["service"]),
+        ),
         "security_groups": {
             group["GroupId"]: {"name": group["GroupName"], "ingress": _ingress(group)}
             for group in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]

@@ -51,6 +51,7 @@ class AppStack(cdk.Stack):
             desired_capacity=settings.app_desired_capacity,
             deletion_protection=settings.production,
             log_retention_days=settings.log_retention_days,
+            ip_address_type="dualstack" if settings.ipv6 else "ipv4",
         )
         database = data.database
         # Already true through the tier groups (app -> database); stated here so the wiring

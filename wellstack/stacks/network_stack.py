@@ -47,7 +47,18 @@ class NetworkStack(cdk.Stack):
             flow_log_retention_days=settings.log_retention_days,
             strict_acls=settings.strict_acls,
             db_port=db_port,
+            ipv6=settings.ipv6,
+            dns64=settings.dns64,
+            interface_endpoints=(
+                None if settings.interface_endpoints is None else list(settings.interface_endpoints)
+            ),
+            interface_endpoint_tier=settings.interface_endpoint_tier,
         )
         self.security_groups: TierSecurityGroups = TierSecurityGroups(
-            self, "SecurityGroups", vpc=self.network.vpc, web_port=80, db_port=db_port
+            self,
+            "SecurityGroups",
+            vpc=self.network.vpc,
+            web_port=80,
+            db_port=db_port,
+            web_ingress_ipv6_cidr="::/0" if settings.ipv6 else None,
         )
