@@ -22,6 +22,7 @@ _BIN = str(Path(sys.executable).parent)
 os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
+os.environ.setdefault("JSII_NODE", str(Path(__file__).with_name("jsii-node")))
 
 import aws_cdk as cdk  # noqa: E402
 import pytest  # noqa: E402
