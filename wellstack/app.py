@@ -8,6 +8,7 @@ import aws_cdk as cdk
 
 from wellstack.compliance import apply_packs
 from wellstack.errors import WellstackError
+from wellstack.pipeline_settings import PIPELINE_KEY, PIPELINE_STACK, parse_pipeline
 from wellstack.settings import (
     ENVIRONMENTS_KEY,
     PACKS_KEY,
@@ -41,5 +42,11 @@ def build(
             raise WellstackError(
                 f"environment {settings.name!r}: {err.path}", err.problems
             ) from err
+    raw_pipeline = app.node.try_get_context(PIPELINE_KEY)
+    if raw_pipeline is not None:
+        from wellstack.stacks.pipeline_stack import PipelineStack
+
+        pipeline = parse_pipeline(raw_pipeline, environments)
+        PipelineStack(app, PIPELINE_STACK, pipeline=pipeline)
     apply_packs(app, packs)
     return built

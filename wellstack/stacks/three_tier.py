@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Unpack
+from typing import Any, Unpack
 
 import aws_cdk as cdk
 from constructs import Construct
 
+from wellstack.errors import WellstackError
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StageOptions, check_options, check_settings
 from wellstack.stacks.app_stack import AppStack
@@ -35,13 +36,24 @@ class ThreeTierStacks:
 
 
 def add_three_tier(
-    scope: Construct, settings: EnvironmentSettings, *, prefix: str = ""
+    scope: Construct,
+    settings: EnvironmentSettings,
+    *,
+    prefix: str = "",
+    environment_stack_names: bool = False,
 ) -> ThreeTierStacks:
     """Add an environment's stacks to ``scope`` (an App or a Stage). Stack ids are
     ``{prefix}Network``, ``{prefix}Data``, ``{prefix}App``, and with a ``dr_region``
     ``{prefix}DrNetwork`` and ``{prefix}DrData`` in that region; the other stacks take what
-    they need from ``NetworkStack`` as cross-stack references (none crosses regions)."""
+    they need from ``NetworkStack`` as cross-stack references (none crosses regions). With
+    ``environment_stack_names``, the CloudFormation stack names are the default app's
+    (``DevNetwork`` ...) wherever ``scope`` is, so a stage in a pipeline updates the stacks a
+    laptop deployed and the data guard compares the right ones."""
     check_settings(scope, f"{prefix}Network", settings)
+
+    def named(suffix: str) -> dict[str, Any]:
+        return {"stack_name": settings.stack_prefix + suffix} if environment_stack_names else {}
+
     env = cdk.Environment(account=settings.account, region=settings.region)
     tags = cost_allocation_tags(settings)
     dr_network = (
@@ -54,6 +66,7 @@ def add_three_tier(
             env=cdk.Environment(account=settings.account, region=settings.dr_region),
             termination_protection=settings.production,
             tags=tags,
+            **named("DrNetwork"),
         )
         if settings.dr_region
         else None
@@ -66,6 +79,7 @@ def add_three_tier(
         env=env,
         termination_protection=settings.production,
         tags=tags,
+        **named("Network"),
     )
     data = DataStack(
         scope,
@@ -76,6 +90,7 @@ def add_three_tier(
         env=env,
         termination_protection=settings.production,
         tags=tags,
+        **named("Data"),
     )
     app = AppStack(
         scope,
@@ -87,6 +102,7 @@ def add_three_tier(
         env=env,
         termination_protection=settings.production,
         tags=tags,
+        **named("App"),
     )
     dr_data = None
     if dr_network is not None:
@@ -101,6 +117,7 @@ def add_three_tier(
             env=cdk.Environment(account=settings.account, region=settings.dr_region),
             termination_protection=settings.production,
             tags=tags,
+            **named("DrData"),
         )
         dr_data.add_stack_dependency(data, "the global database exists first")
     built = ThreeTierStacks(
@@ -127,6 +144,9 @@ class ThreeTierStage(cdk.Stage):
 
     :param settings: the environment (see :mod:`wellstack.settings`); its account and region
         become the stage's unless ``env`` is given.
+    :param environment_stack_names: name the CloudFormation stacks as the default app does
+        (``DevNetwork`` ...) instead of after the stage (``Dev-Network``), so that the stage
+        updates stacks first deployed from a laptop. Default off.
     :param kwargs: ``cdk.Stage``'s own keyword arguments (:class:`StageOptions`).
     """
 
@@ -136,10 +156,21 @@ class ThreeTierStage(cdk.Stage):
         construct_id: str,
         *,
         settings: EnvironmentSettings,
+        environment_stack_names: bool = False,
         **kwargs: Unpack[StageOptions],
     ) -> None:
         check_settings(scope, construct_id, settings)
         check_options("ThreeTierStage", scope, construct_id, kwargs, StageOptions)
+        if not isinstance(environment_stack_names, bool):
+            raise WellstackError(
+                construct_id if isinstance(construct_id, str) else "ThreeTierStage",
+                [f"environment_stack_names must be True or False, got {environment_stack_names!r}"],
+            )
         kwargs.setdefault("env", cdk.Environment(account=settings.account, region=settings.region))
         super().__init__(scope, construct_id, **kwargs)
-        self.three_tier: ThreeTierStacks = add_three_tier(self, settings)
+        self.three_tier: ThreeTierStacks = add_three_tier(
+            self,
+            settings,
+            prefix=settings.stack_prefix if environment_stack_names else "",
+            environment_stack_names=environment_stack_names,
+        )
