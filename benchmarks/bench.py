@@ -2,6 +2,10 @@
 timed in the same run, A and B alternating after a warm-up: absolute seconds on a shared machine
 mean little.
 
+0. anchors: `cdk synth` of the default app next to the same architecture written by hand in
+   plain Python CDK (benchmarks/anchors/plain_app.py) and in TypeScript
+   (benchmarks/anchors/ts, compiled with tsc before timing; its toolchain is installed here
+   only), the three interleaved, wall and CPU time, and per resource (the apps differ in size);
 1. synthesis overhead: `cdk synth` of the default app (AwsSolutions + NIST 800-53 rev 5) vs an
    empty one-stack app through the same CLI (target <= 1.3x);
 2. scale: the app with 10 environments vs 1 (target <= 1.5x);
@@ -20,6 +24,8 @@ import json
 import os
 import platform
 import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,6 +80,70 @@ def alternate(
         "a_samples": [round(s, 2) for s in samples_a],
         "b_samples": [round(s, 2) for s in samples_b],
     }
+
+
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall and CPU seconds (the whole process tree, user + system) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = run(command, cwd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+ANCHORS = ROOT / "benchmarks" / "anchors"
+
+
+def prepare_typescript_anchor() -> Path:
+    """Install the TypeScript anchor's toolchain (npm ci, its own folder) and compile it."""
+    folder = ANCHORS / "ts"
+    npm = shutil.which("npm", path=ENV["PATH"]) or "npm"
+    if not (folder / "node_modules").exists():
+        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], folder)
+    run([str(folder / "node_modules" / ".bin" / "tsc")], folder)
+    return folder / "dist" / "app.js"
+
+
+def resources_in(out: Path) -> int:
+    return sum(len(json.loads(p.read_text()).get("Resources", {}))
+               for p in out.glob("*.template.json"))  # fmt: skip
+
+
+def anchors(runs: int, tmp: Path) -> dict[str, Any]:
+    script = prepare_typescript_anchor()
+    node = shutil.which("node", path=ENV["PATH"]) or "node"
+    apps = {
+        "wellstack": synth_command(tmp / "a-wellstack"),
+        "plain_python": synth_command(
+            tmp / "a-plain", "--app", f"{sys.executable} benchmarks/anchors/plain_app.py"
+        ),
+        "typescript": synth_command(tmp / "a-ts", "--app", f"{node} {script}"),
+    }
+    for command in apps.values():  # warm-up
+        run(command)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in apps}
+    for _ in range(runs):
+        for name, command in apps.items():
+            samples[name].append(timed(command))
+    outs = {"wellstack": "a-wellstack", "plain_python": "a-plain", "typescript": "a-ts"}
+    result: dict[str, Any] = {}
+    for name in apps:
+        count = resources_in(tmp / outs[name])
+        wall = statistics.median(s[0] for s in samples[name])
+        cpu = statistics.median(s[1] for s in samples[name])
+        result[name] = {"resources": count, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                        "wall_ms_per_resource": round(1000 * wall / count, 1)}  # fmt: skip
+    base = result["wellstack"]
+    for name in ("plain_python", "typescript"):
+        other = result[name]
+        result[f"wellstack_vs_{name}"] = {
+            "wall": round(base["wall_s"] / other["wall_s"], 2),
+            "cpu": round(base["cpu_s"] / other["cpu_s"], 2),
+            "wall_per_resource": round(
+                base["wall_ms_per_resource"] / other["wall_ms_per_resource"], 2
+            ),
+        }
+    return result
 
 
 def synth_command(out: Path, *extra: str) -> list[str]:
@@ -213,6 +283,7 @@ def main() -> int:
     }
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
+        results["anchors"] = anchors(args.runs, tmp)
         results["synth_overhead"] = synth_overhead(args.runs, tmp)
         results["synth_overhead_no_validation"] = synth_overhead(args.runs, tmp, validation=False)
         results["scale_10_envs"] = scale(max(3, args.runs // 2), tmp)
@@ -232,7 +303,21 @@ def table(results: dict[str, Any]) -> str:
     split = results["in_process"]
     bare = results["synth_overhead_no_validation"]
     memory = results["peak_memory"]["peak_mib"]
+    anchor = results["anchors"]
     rows = [
+        *(
+            (f"anchor: {name} ({anchor[name]['resources']} resources)",
+             f"{anchor[name]['wall_s']} s wall, {anchor[name]['cpu_s']} s CPU",
+             f"{anchor[name]['wall_ms_per_resource']} ms/resource", "")
+            for name in ("wellstack", "plain_python", "typescript")
+        ),
+        *(
+            (f"wellstack / {name}: wall, CPU, wall per resource",
+             f"{anchor['wellstack_vs_' + name]['wall']}x, {anchor['wellstack_vs_' + name]['cpu']}x",
+             f"{anchor['wellstack_vs_' + name]['wall_per_resource']}x",
+             "<= 0.8x" if name == "plain_python" else "<= 1.2x")
+            for name in ("plain_python", "typescript")
+        ),
         ("synthesis: default app vs empty app",
          f"{overhead['a_median_s']} s / {overhead['b_median_s']} s",
          f"{overhead['ratio']}x", f"<= {TARGETS['synth_overhead']}x"),
