@@ -278,3 +278,13 @@ def test_junk_in_any_pipeline_key_names_that_key(key, junk):
         parse_pipeline({**PIPELINE, key: junk}, envs)
     except WellstackError as error:
         assert f"{key!r}" in str(error), str(error)
+
+
+def test_review_reads_the_pipeline_app_and_maps_every_rule(with_pipeline):
+    from click.testing import CliRunner
+
+    from wellstack.cli import main
+
+    result = CliRunner().invoke(main, ["review", str(with_pipeline.outdir), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["unmapped"] == []

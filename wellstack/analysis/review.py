@@ -78,7 +78,10 @@ RULE_PILLARS: dict[str, str] = {
     "CloudFormation-Validate::s3_bucket_logging_enabled_check": SECURITY,
     "CloudFormation-Validate::s3_bucket_object_lock_enabled_check": RELIABILITY,
     "CloudFormation-Validate::s3_event_notifications_enabled_check": OPERATIONS,
+    "CloudFormation-Validate::s3_bucket_versioning_enabled_check": RELIABILITY,
+    "CloudFormation-Validate::s3_lifecycle_policy_check": COST,
     "NIST.800.53.R5-RDSLoggingEnabled": OPERATIONS,
+    "NIST.800.53.R5-S3BucketVersioningEnabled": RELIABILITY,
 }
 
 
