@@ -288,3 +288,12 @@ def test_review_reads_the_pipeline_app_and_maps_every_rule(with_pipeline):
     result = CliRunner().invoke(main, ["review", str(with_pipeline.outdir), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["unmapped"] == []
+
+
+def test_the_stack_refuses_anything_but_parsed_settings():
+    import aws_cdk as cdk
+
+    from wellstack.stacks.pipeline_stack import PipelineStack
+
+    with pytest.raises(WellstackError, match="pipeline must be a PipelineSettings"):
+        PipelineStack(cdk.App(), "WellstackPipeline", pipeline=PIPELINE)  # type: ignore[arg-type]

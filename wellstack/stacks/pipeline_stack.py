@@ -67,6 +67,12 @@ class PipelineStack(cdk.Stack):
         **kwargs: Unpack[StackOptions],
     ) -> None:
         check_options("PipelineStack", scope, construct_id, kwargs, StackOptions)
+        if not isinstance(pipeline, PipelineSettings):
+            raise WellstackError(
+                str(construct_id),
+                [f"pipeline must be a PipelineSettings (wellstack.pipeline_settings."
+                 f"parse_pipeline(...)), got {pipeline!r}"],
+            )  # fmt: skip
         kwargs.setdefault("env", cdk.Environment(account=pipeline.account, region=pipeline.region))
         kwargs.setdefault(
             "description",
@@ -88,7 +94,24 @@ class PipelineStack(cdk.Stack):
             key=logs_key(self, "BuildLogsKey", "Encrypts the delivery pipeline's build logs"),
         )
         #: The pipeline (``pipeline.pipeline`` is the CodePipeline after ``build_pipeline()``).
-        self.pipeline: pipelines.CodePipeline = pipelines.CodePipeline(
+        self.pipeline: pipelines.CodePipeline = self._create_pipeline(names)
+        #: The stages, in promotion order.
+        self.stages: list[ThreeTierStage] = [
+            self._add_stage(settings) for settings in pipeline.environments
+        ]
+        self.pipeline.build_pipeline()
+        #: Server access logs of the artifact bucket (kept a year).
+        self.access_logs_bucket: s3.Bucket = log_bucket(
+            self, "ArtifactAccessLogs", retention_days=365, delivered_by="S3 server access logging"
+        )
+        self._harden_artifact_bucket()
+        self._acknowledge()
+
+    def _create_pipeline(self, environments: str) -> pipelines.CodePipeline:
+        logging = codebuild.LoggingOptions(
+            cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.build_logs)
+        )
+        return pipelines.CodePipeline(
             self,
             "Pipeline",
             pipeline_name="wellstack",
@@ -96,7 +119,7 @@ class PipelineStack(cdk.Stack):
                 "Synth",
                 input=self.source,
                 # The README's two commands: nag, cfn-lint and the whole suite gate every change.
-                commands=[f"make synth ENV={names}", "make test"],
+                commands=[f"make synth ENV={environments}", "make test"],
                 primary_output_directory="cdk.out",
             ),
             cross_account_keys=True,
@@ -105,51 +128,35 @@ class PipelineStack(cdk.Stack):
                 build_environment=codebuild.BuildEnvironment(
                     build_image=BUILD_IMAGE, compute_type=codebuild.ComputeType.MEDIUM
                 ),
-                logging=codebuild.LoggingOptions(
-                    cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.build_logs)
-                ),
+                logging=logging,
             ),
-            asset_publishing_code_build_defaults=pipelines.CodeBuildOptions(
-                logging=codebuild.LoggingOptions(
-                    cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.build_logs)
-                ),
-            ),
-            self_mutation_code_build_defaults=pipelines.CodeBuildOptions(
-                logging=codebuild.LoggingOptions(
-                    cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.build_logs)
-                ),
-            ),
+            asset_publishing_code_build_defaults=pipelines.CodeBuildOptions(logging=logging),
+            self_mutation_code_build_defaults=pipelines.CodeBuildOptions(logging=logging),
         )
-        #: The stages, in promotion order.
-        self.stages: list[ThreeTierStage] = []
-        for settings in pipeline.environments:
-            stage = ThreeTierStage(
-                self, settings.stack_prefix, settings=settings, environment_stack_names=True
+
+    def _add_stage(self, settings: EnvironmentSettings) -> ThreeTierStage:
+        """The environment's stage: the guard first, an approval for production, then the
+        deploy, then the smoke test."""
+        stage = ThreeTierStage(
+            self, settings.stack_prefix, settings=settings, environment_stack_names=True
+        )
+        guard = self._guard(settings)
+        pre: list[pipelines.Step] = [guard]
+        if settings.production:
+            approval = pipelines.ManualApprovalStep(
+                f"Approve{settings.stack_prefix}",
+                comment=(
+                    f"Deploy to {settings.name} ({settings.account}, {settings.region})? "
+                    f"Read the change-impact report first: the log of the "
+                    f"Guard{settings.stack_prefix} action of this stage (the data "
+                    f"guard's findings, stateful resources at risk)."
+                ),
             )
-            guard = self._guard(settings)
-            pre: list[pipelines.Step] = [guard]
-            if settings.production:
-                approval = pipelines.ManualApprovalStep(
-                    f"Approve{settings.stack_prefix}",
-                    comment=(
-                        f"Deploy to {settings.name} ({settings.account}, {settings.region})? "
-                        f"Read the change-impact report first: the log of the "
-                        f"Guard{settings.stack_prefix} action of this stage (the data "
-                        f"guard's findings, stateful resources at risk)."
-                    ),
-                )
-                # Pre-steps run side by side unless told: the approval waits for the guard.
-                approval.add_step_dependency(guard)
-                pre.append(approval)
-            self.pipeline.add_stage(stage, pre=pre, post=[self._smoke_test(stage)])
-            self.stages.append(stage)
-        self.pipeline.build_pipeline()
-        #: Server access logs of the artifact bucket (kept a year).
-        self.access_logs_bucket: s3.Bucket = log_bucket(
-            self, "ArtifactAccessLogs", retention_days=365, delivered_by="S3 server access logging"
-        )
-        self._harden_artifact_bucket()
-        self._acknowledge()
+            # Pre-steps run side by side unless told: the approval waits for the guard.
+            approval.add_step_dependency(guard)
+            pre.append(approval)
+        self.pipeline.add_stage(stage, pre=pre, post=[self._smoke_test(stage)])
+        return stage
 
     def _guard(self, settings: EnvironmentSettings) -> pipelines.CodeBuildStep:
         """The data guard against what is deployed in the stage's account, through the
