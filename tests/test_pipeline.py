@@ -297,3 +297,12 @@ def test_the_stack_refuses_anything_but_parsed_settings():
 
     with pytest.raises(WellstackError, match="pipeline must be a PipelineSettings"):
         PipelineStack(cdk.App(), "WellstackPipeline", pipeline=PIPELINE)  # type: ignore[arg-type]
+
+
+def test_pipeline_errors_say_where_they_come_from():
+    from wellstack.pipeline_settings import PipelineSettingsError
+
+    with pytest.raises(PipelineSettingsError) as caught:
+        parse_pipeline([], parse_environments(environments()))
+    assert caught.value.path == "cdk.json wellstack:pipeline"
+    assert isinstance(caught.value, ValueError)

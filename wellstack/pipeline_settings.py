@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wellstack.settings import EnvironmentSettings, SettingsError
+from wellstack.errors import WellstackError
+from wellstack.settings import EnvironmentSettings
 from wellstack.validation import REGION, Problems
 
 PIPELINE_KEY = "wellstack:pipeline"
@@ -35,6 +36,14 @@ _CONNECTION = (
     r"[0-9]{12}:connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 _KEYS = ("repository", "branch", "connection_arn", "account", "region", "environments")
+
+
+class PipelineSettingsError(WellstackError):
+    """Bad ``wellstack:pipeline`` settings; every message starts ``wellstack:pipeline: key ...``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("", problems)
+        self.path: str = f"cdk.json {PIPELINE_KEY}"
 
 
 @dataclass(frozen=True)
@@ -60,13 +69,13 @@ class PipelineSettings:
 
 
 def parse_pipeline(raw: Any, environments: Mapping[str, EnvironmentSettings]) -> PipelineSettings:
-    """Parse ``wellstack:pipeline``; raise a ``SettingsError`` (a ``ValueError``) naming every
-    bad key."""
+    """Parse ``wellstack:pipeline``; raise a :class:`PipelineSettingsError` (a ``ValueError``)
+    naming every bad key."""
     problems = Problems("")
     where = f"{PIPELINE_KEY}:"
     if not isinstance(raw, Mapping):
-        raise SettingsError(
-            "pipeline", [f"{where} must be a JSON object of settings, got {type(raw).__name__}"]
+        raise PipelineSettingsError(
+            [f"{where} must be a JSON object of settings, got {type(raw).__name__}"]
         )
     for key in sorted(set(raw) - set(_KEYS), key=str):
         problems.add(f"{where} key {key!r}: unknown key; allowed keys are {', '.join(_KEYS)}")
@@ -93,7 +102,7 @@ def parse_pipeline(raw: Any, environments: Mapping[str, EnvironmentSettings]) ->
             problems.text(label(key), raw[key], pattern, what)
     stages = _stages(problems, label("environments"), raw.get("environments"), environments)
     if problems:
-        raise SettingsError("pipeline", problems.problems)
+        raise PipelineSettingsError(problems.problems)
     return PipelineSettings(
         repository=raw["repository"],
         branch=raw["branch"],
@@ -131,4 +140,10 @@ def _stages(
     return tuple(stages)
 
 
-__all__ = ["PIPELINE_KEY", "PIPELINE_STACK", "PipelineSettings", "parse_pipeline"]
+__all__ = [
+    "PIPELINE_KEY",
+    "PIPELINE_STACK",
+    "PipelineSettings",
+    "PipelineSettingsError",
+    "parse_pipeline",
+]

@@ -156,7 +156,7 @@ class SettingsError(WellstackError):
 
     def __init__(self, environment: str, problems: list[str]) -> None:
         super().__init__("", problems)
-        self.path = f"cdk.json environment {environment!r}"
+        self.path: str = f"cdk.json environment {environment!r}"
 
 
 def _region(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
