@@ -482,3 +482,28 @@ def test_plan_shows_the_ipv6_slots(tmp_path):
     assert rows[2]["ipv6_cidr"] == "<the /56>:04::/64"
     text = CliRunner().invoke(main, ["plan", "--cdk-json", str(tmp_path / "cdk.json")]).output
     assert "IPv6 /64" in text and "slot 05 is 2600:1f18:abc:de05::/64" in text
+
+
+def test_every_new_configuration_is_cfn_lint_clean(tmp_path):
+    """Each shape of this issue in a stack of its own, one app, both nag packs (a finding fails
+    the synth), then cfn-lint over all the templates."""
+    app = cdk.App(outdir=str(tmp_path))
+    shapes = {
+        "Ipv6Single": lambda s: Network(s, "Net", availability_zones=AZS, ipv6=True),
+        "Ipv6PerAzDns64": lambda s: Network(s, "Net", availability_zones=AZS, ipv6=True,
+                                            nat="per_az", dns64=True),
+        "EndpointsOnly": lambda s: Network(s, "Net", availability_zones=AZS,
+                                           nat="endpoints_only"),
+        "IsolatedEndpoints": lambda s: Network(s, "Net", availability_zones=AZS, nat="none",
+                                               interface_endpoints=["kms", "sts"],
+                                               interface_endpoint_tier="isolated"),
+        "DualStackTls": lambda s: dual_stack_app(s, certificate=True),
+    }  # fmt: skip
+    for name, build in shapes.items():
+        build(cdk.Stack(app, name, env=ENV))
+    apply_packs(app, ["NIST80053R5"])
+    app.synth()
+    files = sorted(tmp_path.glob("*.template.json"))
+    assert len(files) == len(shapes)
+    result = cfn_lint(files)
+    assert not [line for line in result.stdout.splitlines() if ":E" in line], result.stdout
