@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import CDK_JSON, ROOT
+from tests.conftest import CDK_JSON
 from tests.strategies import JUNK, examples
 from tests.test_app import cfn_lint
+from tests.test_operations import checkov
 from wellstack.errors import WellstackError
 from wellstack.pipeline_settings import PIPELINE_KEY, parse_pipeline
 from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
@@ -200,21 +200,11 @@ def test_nag_and_cfn_lint_are_clean(with_pipeline):
 
 
 def test_checkov_reports_nothing_on_the_pipeline(with_pipeline):
-    checkov = ROOT / ".venv" / "checkov" / "bin" / "checkov"
     files = [str(p) for p in Path(with_pipeline.outdir).glob("*.template.json")
              if not p.name.startswith(("Dev", "Prod"))]  # fmt: skip
-    result = subprocess.run(
-        [str(checkov), "--framework", "cloudformation", *(a for f in files for a in ("-f", f)),
-         "--quiet", "--compact", "-o", "json"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        (f["check_id"], f["resource"]) for r in reports for f in r["results"]["failed_checks"]
-    ]
+    failed, passed = checkov(*(arg for f in files for arg in ("-f", f)))
     assert failed == []
-    assert sum(r["summary"]["passed"] for r in reports) > 100
+    assert passed > 100
 
 
 def test_without_the_key_nothing_changes(dev_app):

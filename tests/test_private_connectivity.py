@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from typing import Any
 
 import aws_cdk as cdk
@@ -15,8 +14,9 @@ import pytest
 from aws_cdk import aws_certificatemanager as acm
 from click.testing import CliRunner
 
-from tests.conftest import CDK_JSON, ROOT
+from tests.conftest import CDK_JSON
 from tests.test_app import cfn_lint
+from tests.test_operations import checkov
 from wellstack.cli import main
 from wellstack.compliance import apply_packs
 from wellstack.constructs import AppTier, Network, TierSecurityGroups
@@ -402,18 +402,9 @@ def test_private_app_is_clean_and_reach_holds(private_app):
 
 
 def test_private_app_passes_checkov(private_app):
-    checkov = ROOT / ".venv" / "checkov" / "bin" / "checkov"
-    result = subprocess.run(
-        [str(checkov), "--framework", "cloudformation", "-d", str(private_app.outdir), "--quiet",
-         "--compact", "-o", "json"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        (f["check_id"], f["resource"]) for r in reports for f in r["results"]["failed_checks"]
-    ]
+    failed, passed = checkov("-d", str(private_app.outdir))
     assert failed == []
+    assert passed > 100
 
 
 def test_reach_catches_an_ipv6_route_out_of_the_private_tier(private_app, tmp_path):

@@ -465,18 +465,19 @@ INTERNET_CIDRS = ["0.0.0.0/0"]
 
 def _path_ports(src: Component | None, dst: Component | None) -> Ports:
     """The ports the routes and ACLs let through from ``src`` to ``dst`` (None: the internet)."""
+    if src is None:  # inbound from the internet: an IGW route, and something public
+        if dst is None:
+            raise ValueError("a path needs a source or a destination inside the VPC")
+        if not dst.public:
+            return NONE
+        ways = [s for s in dst.subnets if s.default_route == "igw"]
+        return union(*(_both_ways(s, INTERNET_CIDRS, outbound=False) for s in ways))
     if dst is None:  # outbound to the internet: NAT, or an IGW with a public address
-        assert src is not None
         ways = [
             s for s in src.subnets
             if s.default_route == "nat" or (s.default_route == "igw" and src.public)
         ]  # fmt: skip
         return union(*(_both_ways(s, INTERNET_CIDRS, outbound=True) for s in ways))
-    if src is None:  # inbound from the internet: an IGW route, and something public
-        if not dst.public:
-            return NONE
-        ways = [s for s in dst.subnets if s.default_route == "igw"]
-        return union(*(_both_ways(s, INTERNET_CIDRS, outbound=False) for s in ways))
     found: Ports = NONE
     for a in src.subnets:
         for b in dst.subnets:
@@ -568,7 +569,8 @@ def _rule_for(src: Component | None, dst: Component | None) -> tuple[str, Ports]
     """The intent governing ``src`` -> ``dst`` (None: the internet) and the ports it allows;
     None when no intent speaks about the pair."""
     if src is None:
-        assert dst is not None
+        if dst is None:
+            raise ValueError("an intent speaks about a pair with one end inside the VPC")
         return "internet-only-web", dst.ports if dst.role == "web" else NONE
     if dst is not None and dst.role == "database":
         return "only-app-database", dst.ports if src.role == "app" else NONE

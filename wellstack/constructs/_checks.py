@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import aws_cdk as cdk
 
@@ -13,7 +13,29 @@ from wellstack.errors import WellstackError
 from wellstack.validation import INT32_MAX, LOG_RETENTION_DAYS
 from wellstack.validation import Problems as _Problems
 
-__all__ = ["INT32_MAX", "LOG_RETENTION_DAYS", "Problems", "implements", "is_token", "log_retention"]
+__all__ = [
+    "INT32_MAX",
+    "LOG_RETENTION_DAYS",
+    "Problems",
+    "implements",
+    "is_token",
+    "l1",
+    "log_retention",
+]
+
+
+_L1 = TypeVar("_L1")
+
+
+def l1(construct: Any, kind: type[_L1]) -> _L1:
+    """The CloudFormation resource (``node.default_child``) of an L2 construct, of the kind
+    expected; a clear error (not an ``assert``, which ``python -O`` drops) when it is not."""
+    resource = construct.node.default_child
+    if not isinstance(resource, kind):
+        raise WellstackError(
+            construct.node.path, [f"expected a {kind.__name__} inside, got {resource!r}"]
+        )
+    return resource
 
 
 def is_token(value: Any) -> bool:

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
-from wellstack.constructs._checks import log_retention
+from wellstack.constructs._checks import l1, log_retention
 from wellstack.constructs._keys import customer_key
 
 #: Control Tower (CT.CLOUDWATCH.PR.2) asks log groups to keep a year; shorter is a choice.
@@ -161,6 +161,51 @@ def log_bucket(
         },
     )
     return bucket
+
+
+def rds_cluster_log_groups(
+    scope: Construct,
+    *,
+    cluster_identifier: str,
+    exports: list[str],
+    retention_days: int,
+    key: kms.IKey | kms.Key,
+) -> dict[str, logs.LogGroup]:
+    """The log groups an Aurora cluster exports to, created before the cluster under the names
+    RDS writes to (``/aws/rds/cluster/<cluster id>/<log type>``), encrypted and expiring: RDS
+    would otherwise create them itself, unencrypted and kept forever."""
+    return {
+        log_type: encrypted_log_group(
+            scope,
+            f"Log{log_type.capitalize()}",
+            retention_days=retention_days,
+            key=key,
+            log_group_name=f"/aws/rds/cluster/{cluster_identifier}/{log_type}",
+        )
+        for log_type in exports
+    }
+
+
+def deliver_access_logs(bucket: s3.IBucket, logs_bucket: s3.IBucket, log_prefix: str) -> None:
+    """S3 server access logs of ``bucket`` into ``logs_bucket`` under ``log_prefix``, wired at
+    the L1 level with a delivery policy of our own: the result is the same whatever
+    ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` says in the consumer's cdk.json (without
+    it CDK would switch to a log-delivery ACL, which a bucket-owner-enforced bucket rejects)."""
+    l1(bucket, s3.CfnBucket).logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+        destination_bucket_name=logs_bucket.bucket_name, log_file_prefix=log_prefix
+    )
+    logs_bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="S3ServerAccessLogsPolicy",
+            principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            actions=["s3:PutObject"],
+            resources=[logs_bucket.arn_for_objects(f"{log_prefix}*")],
+            conditions={
+                "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                "StringEquals": {"aws:SourceAccount": cdk.Stack.of(logs_bucket).account},
+            },
+        )
+    )
 
 
 def send_events_to_eventbridge(bucket: s3.Bucket) -> None:

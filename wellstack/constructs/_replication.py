@@ -24,6 +24,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from wellstack.compliance import acknowledge
+from wellstack.constructs._checks import l1
 from wellstack.validation import REGION
 
 if TYPE_CHECKING:
@@ -165,9 +166,9 @@ def configure_replication(bucket: TieredBucket, replication: Replication) -> iam
             for resource, reason in wildcards.items()
         },
     )
-    cfn = bucket.bucket.node.default_child
-    assert isinstance(cfn, s3.CfnBucket)
-    cfn.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
+    l1(
+        bucket.bucket, s3.CfnBucket
+    ).replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
         role=role.role_arn, rules=[_rule(replication, destination, source_key is not None, stack)]
     )
     return role

@@ -30,7 +30,7 @@ from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, implements, is_token
 from wellstack.constructs._grants import grant
 from wellstack.constructs._keys import customer_key
-from wellstack.constructs._logs import encrypted_log_group, logs_key
+from wellstack.constructs._logs import logs_key, rds_cluster_log_groups
 from wellstack.errors import WellstackError
 from wellstack.types import Engine, choices
 
@@ -792,16 +792,13 @@ class AuroraCluster(Construct):
             _cloudwatch_logs_statement(key)
         ).statement_added):  # fmt: skip
             key = logs_key(self, "LogKey", "Encrypts the database's log groups")
-        return {
-            log_type: encrypted_log_group(
-                self,
-                f"Log{log_type.capitalize()}",
-                retention_days=retention_days,
-                key=key,
-                log_group_name=f"/aws/rds/cluster/{self.cluster_identifier}/{log_type}",
-            )
-            for log_type in exports
-        }
+        return rds_cluster_log_groups(
+            self,
+            cluster_identifier=self.cluster_identifier,
+            exports=exports,
+            retention_days=retention_days,
+            key=key,
+        )
 
     def _master_secret(self) -> secretsmanager.ISecret:
         secret = self.cluster.secret

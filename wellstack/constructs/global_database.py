@@ -30,7 +30,7 @@ from wellstack.compliance import CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import database as _db
 from wellstack.constructs._checks import Problems, implements
 from wellstack.constructs._keys import customer_key
-from wellstack.constructs._logs import encrypted_log_group, logs_key
+from wellstack.constructs._logs import logs_key, rds_cluster_log_groups
 from wellstack.types import Engine
 
 #: The engine names CloudFormation's DBCluster/DBInstance take.
@@ -180,16 +180,13 @@ class AuroraSecondaryCluster(Construct):
 
     def _log_groups(self, exports: list[str], retention_days: int) -> dict[str, logs.LogGroup]:
         key = logs_key(self, "LogKey", "Encrypts the secondary database's log groups")
-        return {
-            log_type: encrypted_log_group(
-                self,
-                f"Log{log_type.capitalize()}",
-                retention_days=retention_days,
-                key=key,
-                log_group_name=f"/aws/rds/cluster/{self.cluster_identifier}/{log_type}",
-            )
-            for log_type in exports
-        }
+        return rds_cluster_log_groups(
+            self,
+            cluster_identifier=self.cluster_identifier,
+            exports=exports,
+            retention_days=retention_days,
+            key=key,
+        )
 
     def _cluster(
         self,

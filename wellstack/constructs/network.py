@@ -24,9 +24,10 @@ from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
-from wellstack.constructs._checks import Problems, is_token
+from wellstack.constructs._checks import Problems, is_token, l1
 from wellstack.constructs._logs import encrypted_log_group, logs_key
 from wellstack.constructs._reachability import add_reachability_paths
+from wellstack.errors import WellstackError
 from wellstack.subnets import (
     AWS_RESERVED_PER_SUBNET,
     DEFAULT_RESERVED_AZS,
@@ -413,8 +414,9 @@ class Network(Construct):
         for tier, subnets in tiers.items():
             for subnet in subnets:
                 row = rows[(tier, subnet.availability_zone)]
-                resource = subnet.node.default_child
-                assert isinstance(resource, ec2.CfnSubnet) and row.ipv6_slot is not None
+                if row.ipv6_slot is None:  # the plan was made with ipv6=True: never
+                    raise WellstackError(self.node.path, [f"no IPv6 slot in the plan for {row}"])
+                resource = l1(subnet, ec2.CfnSubnet)
                 resource.ipv6_cidr_block = cdk.Fn.select(row.ipv6_slot, slots)
                 # Only the private tier's instances use IPv6 on their own (out through the
                 # egress-only gateway). The load balancer and NAT gateways get their addresses
@@ -462,9 +464,7 @@ class Network(Construct):
                     scope, "Nat64Route", route_table_id=table,
                     destination_ipv6_cidr_block="64:ff9b::/96", nat_gateway_id=nat.ref,
                 )  # fmt: skip
-                resource = subnet.node.default_child
-                assert isinstance(resource, ec2.CfnSubnet)
-                resource.enable_dns64 = True
+                l1(subnet, ec2.CfnSubnet).enable_dns64 = True
 
     def _nat_for(self, az: str) -> ec2.CfnNatGateway:
         """The NAT gateway a private subnet in ``az`` uses (its own AZ's with ``per_az``)."""

@@ -23,9 +23,13 @@ from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reaso
 from wellstack.constructs import _props
 from wellstack.constructs._checks import INT32_MAX, Problems
 from wellstack.constructs._grants import grant
-from wellstack.constructs._logs import REPLICATION_REASON, log_bucket, send_events_to_eventbridge
+from wellstack.constructs._logs import (
+    REPLICATION_REASON,
+    deliver_access_logs,
+    log_bucket,
+    send_events_to_eventbridge,
+)
 from wellstack.constructs._replication import Replication, check_replication, configure_replication
-from wellstack.errors import WellstackError
 from wellstack.types import ObjectLockMode, choices
 
 #: The S3 waterfall, top to bottom: a lifecycle rule may only move objects down it.
@@ -433,7 +437,7 @@ class TieredBucket(Construct):
             object_lock=(object_lock_days, object_lock_mode or "governance"),
         )
         if access_logs_bucket is None:
-            self._deliver_access_logs(log_prefix)
+            deliver_access_logs(self.bucket, self.access_logs_bucket, log_prefix)
         if event_bridge:
             send_events_to_eventbridge(self.bucket)
         #: Where the bucket replicates to (``None``: nowhere) and the role S3 replicates with.
@@ -516,32 +520,6 @@ class TieredBucket(Construct):
         props = _props.merge(defaults, overrides)
         return _props.build(
             path, "bucket_props", bool(overrides), lambda: s3.Bucket(self, "Resource", **props)
-        )
-
-    def _deliver_access_logs(self, log_prefix: str) -> None:
-        """Server access logs into this construct's own log bucket, wired at the L1 level with a
-        delivery policy of our own: the result is the same whatever
-        ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` says in the consumer's cdk.json
-        (without it CDK would switch to a log-delivery ACL, which a bucket-owner-enforced bucket
-        rejects)."""
-        cfn_bucket = self.bucket.node.default_child
-        if not isinstance(cfn_bucket, s3.CfnBucket):
-            raise WellstackError(self.node.path, ["the bucket has no CfnBucket child"])
-        cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
-            destination_bucket_name=self.access_logs_bucket.bucket_name,
-            log_file_prefix=log_prefix,
-        )
-        self.access_logs_bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="S3ServerAccessLogsPolicy",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-                actions=["s3:PutObject"],
-                resources=[self.access_logs_bucket.arn_for_objects(f"{log_prefix}*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": self.bucket.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account},
-                },
-            )
         )
 
     def _acknowledge(self, *, locked: bool, events: bool, versioned: bool) -> None:

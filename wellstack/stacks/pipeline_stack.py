@@ -31,8 +31,14 @@ from aws_cdk import pipelines
 from constructs import Construct, IValidation
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs._checks import l1
 from wellstack.constructs._grants import nag_text
-from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
+from wellstack.constructs._logs import (
+    deliver_access_logs,
+    encrypted_log_group,
+    log_bucket,
+    logs_key,
+)
 from wellstack.errors import WellstackError
 from wellstack.pipeline_settings import PipelineSettings
 from wellstack.settings import EnvironmentSettings
@@ -193,9 +199,7 @@ class PipelineStack(cdk.Stack):
         """Versioning, a lifecycle and server access logs on the artifact bucket CDK Pipelines
         creates (its KMS key, TLS-only policy and public access block are CDK's)."""
         bucket = self.pipeline.pipeline.artifact_bucket
-        resource = bucket.node.default_child
-        if not isinstance(resource, s3.CfnBucket):
-            raise WellstackError(self.node.path, ["the artifact bucket has no CfnBucket child"])
+        resource = l1(bucket, s3.CfnBucket)
         resource.versioning_configuration = s3.CfnBucket.VersioningConfigurationProperty(
             status="Enabled"
         )
@@ -215,22 +219,7 @@ class PipelineStack(cdk.Stack):
                 )
             ]
         )
-        resource.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
-            destination_bucket_name=self.access_logs_bucket.bucket_name,
-            log_file_prefix="artifacts/",
-        )
-        self.access_logs_bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="S3ServerAccessLogsPolicy",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-                actions=["s3:PutObject"],
-                resources=[self.access_logs_bucket.arn_for_objects("artifacts/*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                },
-            )
-        )
+        deliver_access_logs(bucket, self.access_logs_bucket, "artifacts/")
 
     def _acknowledge(self) -> None:
         """Findings on what CDK Pipelines generates, on the pipeline construct that owns it."""
