@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -58,13 +59,18 @@ _SYNTH_LIBRARIES = (
 )
 
 
-def _synth_key(context: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(context, sort_keys=True).encode())
+def _sources_digest(*material: bytes) -> str:
+    """A hash of ``material`` plus everything any synthesis reads: the libraries' versions, the
+    pinned CLI (package-lock.json) and every file of the package."""
+    digest = hashlib.sha256()
+    for part in material:
+        digest.update(part)
     for name in _SYNTH_LIBRARIES:
         try:
             digest.update(f"{name}=={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name} missing".encode())
+    digest.update((ROOT / "package-lock.json").read_bytes())
     for path in sorted((ROOT / "wellstack").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
@@ -72,26 +78,60 @@ def _synth_key(context: dict[str, Any]) -> str:
     return digest.hexdigest()[:32]
 
 
-def synthesized(context: dict[str, Any]) -> Path:
-    """The cloud assembly of the default app with ``context``, synthesized in a process of its
-    own (a fresh jsii kernel) unless the cache already holds it."""
-    cached = SYNTH_CACHE / _synth_key(context)
+def cached_assembly(key: str, produce: Callable[[Path], None]) -> Path:
+    """The cloud assembly cached under ``key``, or ``produce(folder)`` it first (a failure
+    leaves nothing behind). Concurrent workers may both produce it; the first rename wins."""
+    cached = SYNTH_CACHE / key
     if (cached / "manifest.json").exists():
         return cached
     SYNTH_CACHE.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="synth-", dir=SYNTH_CACHE))
-    result = subprocess.run(
-        [sys.executable, "-m", "tests._synth", json.dumps(context), str(staging)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    if result.returncode != 0:
+    try:
+        produce(staging)
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        raise RuntimeError(f"synthesis failed ({context.get('env')}):\n{result.stderr[-4000:]}")
+        raise
     try:
         staging.rename(cached)  # atomic; another worker may have won the race
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
     return cached
+
+
+def synthesized(context: dict[str, Any]) -> Path:
+    """The cloud assembly of the default app with ``context``, synthesized in a process of its
+    own (a fresh jsii kernel) unless the cache already holds it."""
+
+    def produce(staging: Path) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "tests._synth", json.dumps(context), str(staging)],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"synthesis failed ({context.get('env')}):\n{result.stderr[-4000:]}")
+
+    key = _sources_digest(json.dumps(context, sort_keys=True).encode())
+    return cached_assembly(key, produce)
+
+
+def synthesized_build(build: Any, env: dict[str, str]) -> Path:
+    """What ``wellstack.deploy.flow.synth(build, out, env)`` writes — the real CDK CLI with the
+    build's app, context and the cdk.json of its folder — cached like :func:`synthesized` under
+    a hash of all that (and of every ``*.py`` of the build's folder: apps a test wrote)."""
+    from wellstack.deploy.flow import synth
+
+    folder = build.directory.resolve()
+    material = [
+        json.dumps([build.app, list(build.synth_args), list(build.environment_names)]).encode(),
+        *(path.name.encode() + path.read_bytes() for path in sorted(folder.glob("*.py"))),
+        (folder / "cdk.json").read_bytes(),
+    ]
+
+    def produce(staging: Path) -> None:
+        if synth(build, staging, env):
+            raise RuntimeError(f"cdk synth of {folder} failed (its output is above)")
+
+    return cached_assembly("build-" + _sources_digest(*material), produce)
 
 
 class BuiltApp:

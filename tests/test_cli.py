@@ -294,6 +294,10 @@ def test_tier_fractions():
         (None, ("review", "{missing}"), "is not a synthesized cloud assembly"),
         (None, ("plan", "--env", "qa"), "unknown environment 'qa'"),
         (None, ("plan", "--cdk-json", "{missing}"), "not found"),
+        ("small", ("deploy", "--assembly", "{out}"), "expected the stacks of environment 'dev'"),
+        ("small", ("sandbox", "up", "--env", "prod", "--assembly", "{out}"), "environment 'prod'"),
+        ("broken", ("deploy", "--sandbox", "--assembly", "{out}"), "is not valid JSON"),
+        (None, ("deploy", "--assembly", "{missing}"), "does not exist"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, setup, args, message):

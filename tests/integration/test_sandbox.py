@@ -12,6 +12,8 @@ that each step edits). What moto accepts without modelling it is listed in
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CDK_JSON, ROOT
+from tests.conftest import CDK_JSON, ROOT, synthesized_build
 from wellstack.deploy.flow import GUARD_REFUSED
 from wellstack.emulator.sandbox import down, emulator_build, up
 from wellstack.emulator.server import Emulator
@@ -80,9 +82,18 @@ class Project:
         context = json.loads(self.cdk_json.read_text())["context"]
         return parse_environments(context[ENVIRONMENTS_KEY])["dev"]
 
-    def up(self, app: str | None = None) -> int:
+    def up(self, app: str | None = None, synthesize: bool = False) -> int:
+        """``sandbox up`` of the folder's cdk.json. ``synthesize``: the command synthesizes, as
+        ``make sandbox`` does; otherwise it deploys (``--assembly``) what the same synthesis
+        wrote, kept in the tests' synth cache while nothing it reads changes."""
         build = emulator_build(self.settings, self.folder, app)
-        return up(self.emulator, self.settings, self.out, build=build)
+        if synthesize:
+            return up(self.emulator, self.settings, self.out, build=build)
+        self.emulator.start()  # the CLI's synth asks the emulator for the default account
+        env = self.emulator.target(REGION).cli_environment()
+        shutil.rmtree(self.out, ignore_errors=True)
+        shutil.copytree(synthesized_build(build, env), self.out)
+        return up(self.emulator, self.settings, self.out, build=build, synthesized=True)
 
     def read_back(self) -> dict[str, Any]:
         return summary(self.emulator, REGION)
@@ -122,7 +133,7 @@ def subnet_ids(vpc: dict[str, Any]) -> dict[str, str]:
 
 
 def test_create(project):
-    assert project.up() == 0
+    assert project.up(synthesize=True) == 0
     info = project.read_back()
     assert {name: s["status"] for name, s in info["stacks"].items()} == {
         "DevNetwork": "CREATE_COMPLETE",
@@ -216,7 +227,7 @@ def test_the_guard_refuses_a_construct_id_rename(project, capsys):
         if r.get("LogicalResourceId", "").startswith("Assets")
         and r["ResourceType"] == "AWS::S3::Bucket" and "AccessLogs" not in r["LogicalResourceId"]
     ]  # fmt: skip
-    code = project.up(app=f"{sys.executable} {project.folder / 'renaming_app.py'}")
+    code = project.up(app=f"{sys.executable} renaming_app.py")  # run in the project folder
     assert code == GUARD_REFUSED
     stderr = capsys.readouterr().err
     assert f"(AWS::S3::Bucket {assets}) would be deleted" in stderr
@@ -260,8 +271,26 @@ def test_leftovers_are_read_back(project):
 
 def test_create_again(project):
     """After a destroy the environment comes back: new VPC, new buckets, the kept log groups
-    adopted (see MOTO_FIXES), the subnet plan the same."""
-    assert project.up() == 0
+    adopted (see MOTO_FIXES), the subnet plan the same. Through the command a user runs, with an
+    assembly synthesized before (``--assembly``)."""
+    build = emulator_build(project.settings, project.folder)
+    assembly = synthesized_build(build, project.emulator.target(REGION).cli_environment())
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "wellstack", "sandbox", "up", "--env", "dev"),
+            *("--port", str(project.emulator.port), "--cdk-json", str(project.cdk_json)),
+            *("--assembly", str(assembly)),
+        ],
+        cwd=project.folder,  # its .sandbox/ knows the running emulator
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no stateful resource would be replaced or deleted" in result.stdout
     info = project.read_back()
     assert {s["status"] for s in info["stacks"].values()} == {"CREATE_COMPLETE"}
     vpc = the_vpc(info)

@@ -36,3 +36,13 @@ def out_option(default: str) -> Any:
         show_default=True,
         help="where to synthesize the cloud assembly",
     )
+
+
+def assembly_option() -> Any:
+    return click.option(
+        "--assembly",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        default=None,
+        help="deploy this cloud assembly (synthesized before, e.g. by CI) instead of "
+        "synthesizing; the data guard checks it first",
+    )

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from wellstack.cli._common import env_option, one_line_errors, target_options
-from wellstack.cli._deploying import out_option, resolve
+from wellstack.cli._common import env_option, environment, one_line_errors, target_options
+from wellstack.cli._deploying import assembly_option, out_option, resolve
 
 
 @click.command("deploy")
 @env_option
 @target_options
 @out_option("cdk.out")
+@assembly_option()
 @click.option(
     "--allow-data-loss",
     is_flag=True,
@@ -34,22 +35,26 @@ def command(
     sandbox: bool,
     port: int,
     out: Path,
+    assembly: Path | None,
     allow_data_loss: bool,
     approval: str,
 ) -> None:
-    """Preflight (credentials, account, bootstrap) -> synth -> data guard -> cdk diff -> deploy
-    the very assembly the guard checked."""
-    from wellstack.deploy.flow import run_deploy
+    """Preflight (credentials, account, bootstrap) -> synth (or --assembly) -> data guard ->
+    cdk diff -> deploy the very assembly the guard checked."""
+    from wellstack.deploy.flow import require_environment_assembly, run_deploy
 
+    if assembly is not None:  # before anything reaches AWS
+        require_environment_assembly(assembly, environment(env_name, cdk_json))
     settings, target, build = resolve(env_name, cdk_json, sandbox, port)
     sys.exit(
         run_deploy(
             target,
             settings,
             build,
-            out,
+            assembly or out,
             allow_data_loss=allow_data_loss,
             approval=approval,  # type: ignore[arg-type]
             show_diff=not sandbox,
+            synthesized=assembly is not None,
         )
     )

@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from wellstack.cli._common import emit_json, env_option, environment, one_line_errors
+from wellstack.cli._deploying import assembly_option
 
 STATE = Path(".sandbox")
 P = ParamSpec("P")
@@ -37,22 +38,35 @@ def command() -> None:
 @env_option
 @port_option
 @click.option("--allow-data-loss", is_flag=True, help="deploy even when the data guard refuses")
+@assembly_option()
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
 @one_line_errors
-def up(env_name: str, cdk_json: Path, port: int, allow_data_loss: bool, as_json: bool) -> None:
+def up(
+    env_name: str,
+    cdk_json: Path,
+    port: int,
+    allow_data_loss: bool,
+    assembly: Path | None,
+    as_json: bool,
+) -> None:
     """Start the emulator (if needed), bootstrap, data guard, deploy every stack; then a summary
     read back through the AWS API."""
     from wellstack.emulator import sandbox
     from wellstack.emulator.server import Emulator
 
     settings = environment(env_name, cdk_json)
+    if assembly is not None:  # before the emulator starts
+        from wellstack.deploy.flow import require_environment_assembly
+
+        require_environment_assembly(assembly, settings)
     emulator = Emulator(port, STATE)
     code = sandbox.up(
         emulator,
         settings,
-        STATE / "cdk.out",
+        assembly or STATE / "cdk.out",
         allow_data_loss=allow_data_loss,
         build=sandbox.emulator_build(settings, cdk_json.parent),
+        synthesized=assembly is not None,
     )
     _show(emulator, settings, as_json)
     click.echo(

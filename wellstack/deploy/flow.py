@@ -155,11 +155,16 @@ def run_deploy(
     allow_data_loss: bool = False,
     approval: Approval = "broadening",
     show_diff: bool = True,
+    synthesized: bool = False,
 ) -> int:
-    """Preflight -> synth -> data guard -> diff -> deploy the very assembly the guard checked."""
+    """Preflight -> synth -> data guard -> diff -> deploy the very assembly the guard checked.
+    ``synthesized``: ``out`` already holds the assembly to deploy (``--assembly``, e.g. what CI
+    synthesized and reviewed); it is guarded, not synthesized again."""
     env = target.cli_environment()
+    if synthesized:
+        require_environment_assembly(out, settings)
     preflight(target, settings.region, settings.account)
-    if synth(build, out, env):
+    if not synthesized and synth(build, out, env):
         return 1
     findings = guard_assembly(target, Assembly.load(out), settings.region)
     if not report_guard(findings, allow_data_loss):
@@ -172,6 +177,21 @@ def run_deploy(
         env,
     )
     return 0 if code == 0 else 1
+
+
+def require_environment_assembly(out: Path, settings: EnvironmentSettings) -> None:
+    """``out`` must be a cloud assembly of ``settings``' environment alone: a deploy of it would
+    otherwise create or update another environment's stacks."""
+    names = sorted(Assembly.load(out).templates)
+    others = [name for name in names if not name.startswith(settings.stack_prefix)]
+    if not names or others:
+        raise WellstackError(
+            "",
+            [
+                f"--assembly {out}: expected the stacks of environment {settings.name!r} "
+                f"({settings.stack_prefix}...), got {', '.join(names) or 'none'}"
+            ],
+        )
 
 
 def run_destroy(target: Target, settings: EnvironmentSettings, build: Build, out: Path) -> int:

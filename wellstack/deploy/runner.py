@@ -46,11 +46,13 @@ def cli_environment(
     return env
 
 
-def cdk_executable(root: Path | None = None) -> str:
-    """The project's pinned CDK CLI (``node_modules/.bin/cdk``), or ``cdk`` on PATH."""
-    local = (root or Path.cwd()) / "node_modules" / ".bin" / "cdk"
-    if local.exists():
-        return str(local)
+def cdk_executable(root: Path | None = None, *more: Path) -> str:
+    """The project's pinned CDK CLI (``node_modules/.bin/cdk`` of ``root``, default the current
+    folder, then of each of ``more``: the app's folder), or ``cdk`` on PATH."""
+    for folder in (root or Path.cwd(), *more):
+        local = folder / "node_modules" / ".bin" / "cdk"
+        if local.exists():
+            return str(local)
     found = shutil.which("cdk")
     if found:
         return found
@@ -75,7 +77,7 @@ def run_cdk(
     """Run ``cdk ARGS --no-notices`` from ``cwd`` (default: the project ``root``, default the
     current folder)."""
     root = root or Path.cwd()
-    command = [cdk_executable(root), *args, "--no-notices"]
+    command = [cdk_executable(root, *([cwd] if cwd else [])), *args, "--no-notices"]
     if echo and not capture:
         print("+", " ".join(command), flush=True)
     return subprocess.run(

@@ -64,10 +64,12 @@ def up(
     *,
     allow_data_loss: bool = False,
     build: Build | None = None,
+    synthesized: bool = False,
 ) -> int:
     """Start the emulator (if needed), bootstrap it, run the data guard and deploy every stack
     of the environment (``build``: default the emulator build of cdk.json in the current
-    folder). Returns the exit code of the deploy flow (3: the data guard refused)."""
+    folder; ``synthesized``: ``out`` already holds that build's assembly). Returns the exit code
+    of the deploy flow (3: the data guard refused)."""
     emulator.start()
     regions = [settings.region]
     if settings.dr_region and settings.dr_region != settings.region:
@@ -82,6 +84,7 @@ def up(
         allow_data_loss=allow_data_loss,
         approval="never",
         show_diff=False,
+        synthesized=synthesized,
     )
     if code and not emulator.responding():
         raise EmulatorError(
