@@ -4,7 +4,6 @@ updates that keep capacity, unique names across environments, Control Tower and 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
-from tests.conftest import ROOT, project_context
+from tests.conftest import project_context
 from wellstack.analysis.template import resources
 from wellstack.compliance import apply_packs
 from wellstack.constructs import (
@@ -337,30 +336,6 @@ def test_a_control_tower_finding_fails_the_synth():
     apply_packs(app, ["ControlTower"])
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
-
-
-def checkov(*targets: str) -> tuple[list[tuple[str, str]], int]:
-    """Run checkov on ``targets`` (``-d DIR`` or ``-f FILE`` ...): its failed checks as
-    (check id, resource), and how many passed."""
-    binary = ROOT / ".venv" / "checkov" / "bin" / "checkov"
-    assert binary.exists(), "make test installs checkov into .venv/checkov"
-    result = subprocess.run(
-        [str(binary), "--framework", "cloudformation", *targets, "--quiet", "--compact",
-         "-o", "json"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        (f["check_id"], f["resource"]) for r in reports for f in r["results"]["failed_checks"]
-    ]
-    return failed, sum(r["summary"]["passed"] for r in reports)
-
-
-def test_checkov_reports_nothing_on_dev_and_prod(dev_prod):
-    failed, passed = checkov("-d", str(dev_prod.outdir))
-    assert failed == []
-    assert passed > 200
 
 
 def test_every_checkov_skip_carries_the_reason_of_an_acknowledgment(dev_prod):
