@@ -34,24 +34,53 @@ try {
   const { CloudFormationValidatePlugin } = require(
     path.join(cdkLib, "core", "lib", "validation", "cloudformation-validate-plugin.js"),
   );
+  const queue = [];
+  let scheduled = false;
+
+  // Requests are handled in order, after every line already received: consecutive configure
+  // requests (new_app's default, then apply_packs' rules a moment later) start one engine, with
+  // the last props, and each gets its answer.
+  const drain = () => {
+    scheduled = false;
+    while (queue.length) {
+      const message = queue.shift();
+      try {
+        if (message.op === "configure") {
+          let answers = 1;
+          let props = message.props;
+          while (queue.length && queue[0].op === "configure") {
+            props = queue.shift().props;
+            answers += 1;
+          }
+          plugin = new CloudFormationValidatePlugin(props);
+          try {
+            warmUp(cdkLib);
+          } catch {
+            // only a head start: a failure here changes nothing a validation reports
+          }
+          for (let i = 0; i < answers; i += 1) {
+            send({ ok: true, version: plugin.version, ruleIds: plugin.ruleIds });
+          }
+        } else if (message.op === "validate") {
+          send({ ok: true, report: plugin.validate(message.context) });
+        } else {
+          send({ ok: false, error: `unknown op ${JSON.stringify(message.op)}` });
+        }
+      } catch (error) {
+        send({ ok: false, error: String((error && error.stack) || error) });
+      }
+    }
+  };
+
   readline.createInterface({ input: process.stdin }).on("line", (line) => {
     try {
-      const message = JSON.parse(line);
-      if (message.op === "configure") {
-        plugin = new CloudFormationValidatePlugin(message.props);
-        try {
-          warmUp(cdkLib);
-        } catch {
-          // only a head start: a failure here changes nothing a validation reports
-        }
-        send({ ok: true, version: plugin.version, ruleIds: plugin.ruleIds });
-      } else if (message.op === "validate") {
-        send({ ok: true, report: plugin.validate(message.context) });
-      } else {
-        send({ ok: false, error: `unknown op ${JSON.stringify(message.op)}` });
-      }
+      queue.push(JSON.parse(line));
     } catch (error) {
-      send({ ok: false, error: String((error && error.stack) || error) });
+      queue.push({ op: "invalid", error });
+    }
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
     }
   });
 } catch (error) {
