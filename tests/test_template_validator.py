@@ -119,6 +119,7 @@ def test_a_helper_that_dies_falls_back_and_says_so(tmp_path, capfd):
         ({"stack_traces": "no"}, ["stack_traces", "'no'"]),
         ({"contxt": {}}, ["'contxt'", "allowed"]),
         ({"context": ["env"]}, ["context", "mapping"]),
+        ({"context": {"env": float("nan")}}, ["context", "NaN"]),
         ({"default_stack_synthesizer": "cli"}, ["default_stack_synthesizer", "'cli'"]),
         ({"property_injectors": [1]}, ["property_injectors", "[1]"]),
     ],
@@ -130,10 +131,12 @@ def test_bad_app_options_are_clear_errors(options, words):
 
 
 OPTION_NAMES = st.one_of(st.sampled_from(sorted(AppOptions.__annotations__)), st.text(max_size=12))
+#: Anything, or a mapping of anything (what context takes: NaN in it would kill jsii's kernel).
+OPTION_VALUES = st.one_of(S.JUNK, st.dictionaries(st.text(max_size=6), S.JUNK, max_size=3))
 
 
 @S.examples(150)
-@given(options=st.dictionaries(OPTION_NAMES, S.JUNK, max_size=3))
+@given(options=st.dictionaries(OPTION_NAMES, OPTION_VALUES, max_size=3))
 def test_app_options_build_or_name_the_option(options):
     """What new_app's check lets through, cdk.App takes; what it refuses names the option."""
     try:
@@ -142,3 +145,15 @@ def test_app_options_build_or_name_the_option(options):
         assert any(repr(name) in str(error) or f"{name} " in str(error) for name in options)
         return
     cdk.App(builtin_cloud_formation_validation=False, **options)
+
+
+@S.examples(100)
+@given(name=st.sampled_from(["context", "post_cli_context"]), value=OPTION_VALUES)
+def test_context_values_jsii_cannot_carry_are_refused(name, value):
+    """NaN or infinity anywhere in the context would kill jsii's kernel (invalid JSON)."""
+    try:
+        check_app_options({name: value})
+    except WellstackError as error:
+        assert name in str(error)
+        return
+    cdk.App(builtin_cloud_formation_validation=False, **{name: value})

@@ -148,6 +148,8 @@ def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
 
 def kill(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL the helper's process group (its Node, also behind a wrapper)."""
+    if process.poll() is not None:
+        return  # gone already (and its pid may belong to someone else by now)
     try:
         if hasattr(os, "killpg"):
             os.killpg(process.pid, signal.SIGKILL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
@@ -72,8 +73,11 @@ def check_app_options(options: Mapping[str, Any]) -> None:
             problems.text(name, value, r"[^\x00]+", "a folder path (a non-empty string)")
         elif name in ("context", "post_cli_context"):
             problems.check(
-                isinstance(value, Mapping) and all(isinstance(key, str) for key in value),
-                f"{name} must be a mapping of context keys (strings) to values, got {value!r}",
+                isinstance(value, Mapping)
+                and all(isinstance(key, str) for key in value)
+                and _json_values(value),
+                f"{name} must be a mapping of context keys (strings) to JSON values (no NaN or "
+                f"infinity, which jsii cannot carry), got {value!r}",
             )
         elif name in _APP_OBJECTS:
             needs, what = _APP_OBJECTS[name]
@@ -85,6 +89,14 @@ def check_app_options(options: Mapping[str, Any]) -> None:
                 f"{name} must be {what}, got {value!r}",
             )
     problems.done()
+
+
+def _json_values(value: Mapping[str, Any]) -> bool:
+    try:
+        json.dumps(dict(value), allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def new_app(**options: Unpack[AppOptions]) -> cdk.App:
