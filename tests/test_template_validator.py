@@ -5,6 +5,8 @@ and a fall-back to the kernel when the helper cannot run."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tests.strategies as S
+import wellstack._template_validator as template_validator
 from tests.conftest import project_context
 from wellstack._template_validator import cdk_lib_directory, kill, parallel_validator
 from wellstack.app import AppOptions, check_app_options, new_app
@@ -110,6 +113,19 @@ def test_a_helper_that_dies_falls_back_and_says_so(tmp_path, capfd):
     report = report_of(app, tmp_path)
     assert "template validation runs in the CDK process" in capfd.readouterr().err
     assert any(v["ruleName"] == "F3002" for p in report["pluginReports"] for v in p["violations"])
+
+
+def test_a_helper_that_stops_answering_falls_back(tmp_path, capfd, monkeypatch):
+    monkeypatch.setattr(template_validator, "ANSWER_TIMEOUT_S", 1)
+    app = new_app(context=project_context(), outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Bare", env=ENV)
+    cdk.CfnResource(stack, "Odd", type="AWS::S3::Bucket", properties={"Nope": True})
+    validator = parallel_validator(app)
+    assert validator is not None and validator._helper is not None
+    os.killpg(validator._helper._process.pid, signal.SIGSTOP)  # alive, never answers
+    report = report_of(app, tmp_path)
+    assert "no answer in 1 s" in capfd.readouterr().err
+    assert [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]] == ["F3002"]
 
 
 @pytest.mark.parametrize(

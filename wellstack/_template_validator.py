@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,9 @@ import aws_cdk as cdk
 import jsii
 
 HELPER = Path(__file__).with_name("_template_validator.js")
+#: How long to wait for one answer (starting an engine with the Control Tower rules takes ~2 s;
+#: validating a large app's templates, seconds).
+ANSWER_TIMEOUT_S = 300
 #: The same name as CDK's plugin: CDK keys its handling of template-validation findings on it
 #: (warnings unless ``@aws-cdk/core:validateAgainstDefaultRules``; the acknowledgment namespace
 #: ``CloudFormation-Validate::``).
@@ -120,13 +124,26 @@ class _Helper:
             raise HelperError(f"{err} ({self._exit()})") from err
 
     def receive(self) -> dict[str, Any]:
+        """The next answer; a helper that stops answering is a failure (the caller then
+        validates in the kernel), never a synth that hangs."""
         stdout = self._process.stdout
-        line = stdout.readline() if stdout is not None else b""
+        if stdout is None:
+            raise HelperError("no stdout")
+        if hasattr(select, "poll"):  # POSIX: pipes can be waited on
+            waiting = select.poll()
+            waiting.register(stdout, select.POLLIN)
+            if not waiting.poll(ANSWER_TIMEOUT_S * 1000):
+                kill(self._process)
+                raise HelperError(f"no answer in {ANSWER_TIMEOUT_S} s ({self._exit()})")
+        line = stdout.readline()
         if not line:
             raise HelperError(self._exit())
-        answer = json.loads(line)
-        if not answer.get("ok"):
-            raise HelperError(str(answer.get("error")))
+        try:
+            answer = json.loads(line)
+        except ValueError as err:
+            raise HelperError(f"not an answer: {line[:200]!r} ({err})") from err
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            raise HelperError(str(answer.get("error") if isinstance(answer, dict) else answer))
         return answer
 
     def _exit(self) -> str:
@@ -232,6 +249,7 @@ class ParallelTemplateValidator:
         return in_kernel_validator(self._guard_rules).rule_ids
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        """CDK's plugin report for the app's templates, from the helper (or the kernel)."""
         self._wait_ready()
         if self.running and self._helper is not None:
             try:
