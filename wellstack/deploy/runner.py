@@ -75,7 +75,9 @@ def cdk_command(root: Path | None = None, *more: Path) -> list[str]:
     cache), anything else on PATH as it is."""
     executable = cdk_executable(root, *more)
     script = Path(executable).resolve()
-    node = shutil.which("node", path=os.pathsep.join([*node_directories(), os.environ["PATH"]]))
+    node = shutil.which(
+        "node", path=os.pathsep.join([*node_directories(), os.environ.get("PATH", "")])
+    )
     if node and script.parent.name == "bin" and script.parent.parent.name == "aws-cdk":
         return [node, str(LAUNCHER), str(script)]
     return [executable]
