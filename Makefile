@@ -29,7 +29,7 @@ WITH_NODE = PATH="$(NODE_BIN)$(if $(NODE_BIN),:)$$PATH"
 
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 # Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
-PYTEST_ARGS ?= -n auto --dist loadfile
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 
 .PHONY: help setup synth test bench fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 

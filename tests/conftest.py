@@ -182,3 +182,32 @@ def built_app(tmp_path_factory: pytest.TempPathFactory):
 def dev_app(built_app) -> BuiltApp:
     """The default app exactly as `make synth` builds it (env and packs from cdk.json)."""
     return built_app()
+
+
+#: The longest test files, longest first (measured: docs/performance.md). `make test` hands
+#: whole files to its two workers in collection order (``--dist loadfile
+#: --no-loadscope-reorder``; xdist would otherwise order them by their number of tests): a long
+#: file handed out last leaves the other core idle while it finishes.
+LONGEST_FIRST = (
+    "tests/test_typing.py",
+    "tests/integration/test_sandbox.py",
+    "tests/test_docs.py",
+    "tests/test_properties.py",
+    "tests/test_template_validator.py",
+    "tests/test_app.py",
+    "tests/test_bad_input.py",
+    "tests/test_checkov.py",
+    "tests/test_private_connectivity.py",
+    "tests/test_dr.py",
+    "tests/test_package.py",
+    "tests/integration/test_sandbox_private.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        return rank.get(item.path.relative_to(ROOT).as_posix(), len(rank))
+
+    items.sort(key=key)  # stable: each file keeps its tests' order, the rest their order
