@@ -216,7 +216,11 @@ def in_process(runs: int, tmp: Path) -> dict[str, Any]:
 def test_suite() -> dict[str, Any]:
     start = time.perf_counter()
     result = subprocess.run(
-        ["make", "test", "PYTEST_ARGS=-n auto --dist loadfile --durations=10 -q"],
+        [
+            "make",
+            "test",
+            "PYTEST_ARGS=-n auto --dist loadfile --no-loadscope-reorder --durations=10 -q",
+        ],
         cwd=ROOT,
         env=ENV,
         capture_output=True,
