@@ -29,14 +29,26 @@ ENV = cdk.Environment(region="ap-northeast-2")
 
 def broken_app(app: cdk.App) -> kms.Key:
     """Findings of every kind the validator reports: resource-schema errors (an unknown
-    property), a schema warning (a number where a string belongs), Control Tower rules."""
+    property), a schema warning (a number where a string belongs), Control Tower rules — one of
+    them acknowledged on the key that owns it (the report then lists it as suppressed)."""
     apply_packs(app, ["ControlTower"])
     stack = cdk.Stack(app, "Loose", env=ENV)
     key = kms.Key(stack, "PlainKey", enable_key_rotation=True)  # no CT.KMS.PR.3 statement
+    acknowledge(
+        key, {CONTROL_TOWER + "kms_create_grant_aws_service_check": "test: owned by this key"}
+    )
     cdk.CfnResource(
         stack, "Odd", type="AWS::S3::Bucket", properties={"BucketName": 123, "Nope": True}
     )
     return key
+
+
+def bare_app(outdir: Path) -> cdk.App:
+    """new_app with one schema error and no packs (no Control Tower engine to start)."""
+    app = new_app(context=project_context(), outdir=str(outdir))
+    stack = cdk.Stack(app, "Bare", env=ENV)
+    cdk.CfnResource(stack, "Odd", type="AWS::S3::Bucket", properties={"Nope": True})
+    return app
 
 
 def report_of(app: cdk.App, outdir: Path) -> dict[str, Any]:
@@ -56,34 +68,29 @@ def test_same_report_as_cdks_own_plugin(tmp_path):
     assert report_of(helper_app, helper_out) == expected
     validator = parallel_validator(helper_app)
     assert validator is not None and validator.running, "validated in the kernel after all"
-    rules = {
-        v["ruleName"]
-        for plugin in expected["pluginReports"]
-        if plugin["pluginName"] == "CloudFormation Validate"
-        for v in plugin["violations"]
-    }
-    assert {"F3002", "W9003", "kms_create_grant_aws_service_check"} <= rules, rules
+    (plugin,) = [
+        p for p in expected["pluginReports"] if p["pluginName"] == "CloudFormation Validate"
+    ]
+    rules = {v["ruleName"] for v in plugin["violations"]}
+    assert {"F3002", "W9003", "s3_bucket_logging_enabled_check"} <= rules, rules
+    suppressed = {v["ruleName"] for v in plugin["suppressedViolations"]}
+    assert "kms_create_grant_aws_service_check" in suppressed - rules, suppressed
 
 
 def test_an_acknowledged_finding_no_longer_fails_the_synth(tmp_path):
-    app = new_app(context=project_context(), outdir=str(tmp_path))
-    apply_packs(app, ["ControlTower"])
-    key = kms.Key(cdk.Stack(app, "Acked", env=ENV), "PlainKey", enable_key_rotation=True)
-    acknowledge(
-        key, {CONTROL_TOWER + "kms_create_grant_aws_service_check": "test: owned by this key"}
-    )
+    app = bare_app(tmp_path)
+    (odd,) = [c for c in app.node.find_all() if c.node.id == "Odd"]
+    acknowledge(odd, {CONTROL_TOWER + "F3002": "test: the property is the point of this test"})
     app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text())
     (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == "CloudFormation Validate"]
     assert plugin["conclusion"] == "success", plugin
+    assert [v["ruleName"] for v in plugin["suppressedViolations"]] == ["F3002"]
 
 
 def test_an_app_without_packs_is_still_validated(tmp_path):
     """new_app switches CDK's built-in validator off: its own must stand in from the start."""
-    app = new_app(context=project_context(), outdir=str(tmp_path))
-    stack = cdk.Stack(app, "Bare", env=ENV)
-    cdk.CfnResource(stack, "Odd", type="AWS::S3::Bucket", properties={"Nope": True})
-    report = report_of(app, tmp_path)
+    report = report_of(bare_app(tmp_path), tmp_path)
     rules = [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]]
     assert rules == ["F3002"]
 
@@ -105,21 +112,18 @@ def test_without_the_helper_the_kernel_validates(tmp_path, monkeypatch):
 
 
 def test_a_helper_that_dies_falls_back_and_says_so(tmp_path, capfd):
-    app = new_app(context=project_context(), outdir=str(tmp_path))
-    broken_app(app)
+    app = bare_app(tmp_path)
     validator = parallel_validator(app)
     assert validator is not None and validator._helper is not None
     kill(validator._helper._process)
     report = report_of(app, tmp_path)
     assert "template validation runs in the CDK process" in capfd.readouterr().err
-    assert any(v["ruleName"] == "F3002" for p in report["pluginReports"] for v in p["violations"])
+    assert [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]] == ["F3002"]
 
 
 def test_a_helper_that_stops_answering_falls_back(tmp_path, capfd, monkeypatch):
     monkeypatch.setattr(template_validator, "ANSWER_TIMEOUT_S", 1)
-    app = new_app(context=project_context(), outdir=str(tmp_path))
-    stack = cdk.Stack(app, "Bare", env=ENV)
-    cdk.CfnResource(stack, "Odd", type="AWS::S3::Bucket", properties={"Nope": True})
+    app = bare_app(tmp_path)
     validator = parallel_validator(app)
     assert validator is not None and validator._helper is not None
     os.killpg(validator._helper._process.pid, signal.SIGSTOP)  # alive, never answers
