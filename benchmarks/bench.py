@@ -39,7 +39,6 @@ from wellstack.deploy.runner import cdk_command, cli_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 #: What `make synth` runs with (the same for every side): the real Node binary first on PATH
 #: (not the .venv/bin/node wrapper), the CLI started with Node's compile cache for its own
 #: process (wellstack/deploy/cdk_cli.js).

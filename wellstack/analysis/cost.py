@@ -483,13 +483,7 @@ def _disaster_recovery(assembly: Assembly, bill: _Bill) -> None:
     ]  # fmt: skip
     if timed:
         bill.add("S3 Replication Time Control", assumed.replicated_gb, "GB", "s3_rtc_gb")
-    copies = [
-        plan for plan in assembly.resources("AWS::Backup::BackupPlan")
-        if any(
-            isinstance(rule, dict) and rule.get("CopyActions")
-            for rule in plan.at("BackupPlan", "BackupPlanRule", kind=list) or []
-        )
-    ]  # fmt: skip
+    copies = assembly.copying_backup_plans()
     bill.add(
         "Backup copies in the DR region",
         len(copies) * assumed.db_storage_gb,

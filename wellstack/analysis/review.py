@@ -298,13 +298,7 @@ def _disaster_recovery(assembly: Assembly) -> Iterator[Check]:
     }
     tiered = [b for b in tiered if flat(b.prop("BucketName")) not in destinations]  # no replicas
     replicated = [b for b in tiered if b.prop("ReplicationConfiguration") is not None]
-    copied = [
-        plan for plan in assembly.resources("AWS::Backup::BackupPlan")
-        if any(
-            isinstance(rule, dict) and rule.get("CopyActions")
-            for rule in plan.at("BackupPlan", "BackupPlanRule", kind=list) or []
-        )
-    ]  # fmt: skip
+    copied = assembly.copying_backup_plans()
     regions = sorted({assembly.regions.get(c.stack, "") for c in secondaries} - {""})
     parts = {
         "database": bool(globals_ and secondaries),

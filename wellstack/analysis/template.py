@@ -213,6 +213,18 @@ class Assembly:
                     )
         return found
 
+    def copying_backup_plans(self) -> list[Resource]:
+        """The backup plans with a rule that copies recovery points (to another region's vault:
+        what a DR region adds)."""
+        return [
+            plan
+            for plan in self.resources("AWS::Backup::BackupPlan")
+            if any(
+                isinstance(rule, dict) and rule.get("CopyActions")
+                for rule in plan.at("BackupPlan", "BackupPlanRule", kind=list) or []
+            )
+        ]
+
     def resource(self, stack: str, logical_id: str | None) -> Resource | None:
         raw = self.templates.get(stack, {}).get("Resources", {}).get(logical_id or "")
         if raw is None:

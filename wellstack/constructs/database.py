@@ -593,13 +593,7 @@ class AuroraCluster(Construct):
         #: The log groups of the exported logs, by log type.
         self.log_groups: dict[str, logs.LogGroup] = self._log_groups(exports, log_retention_days)
         #: The DB subnet group (the isolated subnets).
-        self.subnet_group: rds.SubnetGroup = rds.SubnetGroup(
-            self,
-            "SubnetGroup",
-            description=f"Isolated subnets of {cdk.Names.unique_id(self)}",
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=plan.subnets),
-        )
+        self.subnet_group: rds.SubnetGroup = subnet_group(self, vpc, plan.subnets)
         #: The cluster (CDK's ``rds.DatabaseCluster``).
         self.cluster: rds.DatabaseCluster = self._create_cluster(
             problems.path,
@@ -1318,6 +1312,19 @@ def _auto_minor(chosen: bool | None, plan: _Plan) -> bool:
         str(full).removeprefix("8.0.mysql_aurora.").startswith(m) for m in MYSQL_LTS_MINORS
     )
     return not lts
+
+
+def subnet_group(
+    scope: Construct, vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet]
+) -> rds.SubnetGroup:
+    """The DB subnet group of an Aurora construct: ``subnets`` (its isolated subnets)."""
+    return rds.SubnetGroup(
+        scope,
+        "SubnetGroup",
+        description=f"Isolated subnets of {cdk.Names.unique_id(scope)}",
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
+    )
 
 
 def _identifier(cluster: Construct, overrides: Mapping[str, Any]) -> str:

@@ -157,13 +157,7 @@ class AuroraSecondaryCluster(Construct):
         #: The log groups of the exported logs, by log type.
         self.log_groups: dict[str, logs.LogGroup] = self._log_groups(exports, log_retention_days)
         #: The DB subnet group.
-        self.subnet_group: rds.SubnetGroup = rds.SubnetGroup(
-            self,
-            "SubnetGroup",
-            description=f"Isolated subnets of {cdk.Names.unique_id(self)}",
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnets=plan.subnets),
-        )
+        self.subnet_group: rds.SubnetGroup = _db.subnet_group(self, vpc, plan.subnets)
         #: The cluster (an L1: CDK's DatabaseCluster cannot join a global database).
         self.cluster: rds.CfnDBCluster = self._cluster(plan, exports, merged, deletion_protection)
         #: The readers, spread over the AZs.

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from wellstack.analysis.guard import explain_retained
 from wellstack.analysis.template import Assembly
-from wellstack.deploy.flow import Build, deployed_template, run_deploy, synth
+from wellstack.deploy.flow import (
+    Build,
+    deployed_template,
+    require_environment_assembly,
+    run_deploy,
+    synth,
+)
 from wellstack.deploy.runner import run_cdk
 from wellstack.deploy.target import SANDBOX_ACCOUNT, Target
 from wellstack.emulator.differences import EMULATOR_CONTEXT
@@ -131,7 +137,7 @@ def deployed_stacks(target: Target, settings: EnvironmentSettings) -> Assembly:
 def _assembly_of(out: Path, settings: EnvironmentSettings) -> bool:
     """Whether ``out`` holds a cloud assembly with only ``settings``' environment's stacks."""
     try:
-        names = Assembly.load(out).templates
+        require_environment_assembly(out, settings)
     except WellstackError:
         return False
-    return bool(names) and all(name.startswith(settings.stack_prefix) for name in names)
+    return True

@@ -51,22 +51,31 @@ def add_three_tier(
     laptop deployed and the data guard compares the right ones."""
     check_settings(scope, f"{prefix}Network", settings)
 
-    def named(suffix: str) -> dict[str, Any]:
-        return {"stack_name": settings.stack_prefix + suffix} if environment_stack_names else {}
-
-    env = cdk.Environment(account=settings.account, region=settings.region)
     tags = cost_allocation_tags(settings)
+
+    def options(suffix: str, description: str, region: str | None) -> dict[str, Any]:
+        """What every stack of the environment takes: its description, environment (the DR
+        stacks: the DR region), termination protection in production, the cost tags, and the
+        default app's stack name when asked."""
+        return {
+            "description": f"wellstack {settings.name}: {description}",
+            "env": cdk.Environment(account=settings.account, region=region),
+            "termination_protection": settings.production,
+            "tags": tags,
+            **({"stack_name": settings.stack_prefix + suffix} if environment_stack_names else {}),
+        }
+
+    dr = f"({settings.dr_region})"
     dr_network = (
         DrNetworkStack(
             scope,
             f"{prefix}DrNetwork",
             settings=settings,
-            description=f"wellstack {settings.name}: DR region network, assets replica, backup "
-            f"vault ({settings.dr_region})",
-            env=cdk.Environment(account=settings.account, region=settings.dr_region),
-            termination_protection=settings.production,
-            tags=tags,
-            **named("DrNetwork"),
+            **options(
+                "DrNetwork",
+                f"DR region network, assets replica, backup vault {dr}",
+                settings.dr_region,
+            ),
         )
         if settings.dr_region
         else None
@@ -75,22 +84,14 @@ def add_three_tier(
         scope,
         f"{prefix}Network",
         settings=settings,
-        description=f"wellstack {settings.name}: VPC, subnets, routing, security groups",
-        env=env,
-        termination_protection=settings.production,
-        tags=tags,
-        **named("Network"),
+        **options("Network", "VPC, subnets, routing, security groups", settings.region),
     )
     data = DataStack(
         scope,
         f"{prefix}Data",
         settings=settings,
         network=network,
-        description=f"wellstack {settings.name}: static-assets bucket, Aurora cluster",
-        env=env,
-        termination_protection=settings.production,
-        tags=tags,
-        **named("Data"),
+        **options("Data", "static-assets bucket, Aurora cluster", settings.region),
     )
     app = AppStack(
         scope,
@@ -98,11 +99,7 @@ def add_three_tier(
         settings=settings,
         network=network,
         data=data,
-        description=f"wellstack {settings.name}: load balancer and Auto Scaling group",
-        env=env,
-        termination_protection=settings.production,
-        tags=tags,
-        **named("App"),
+        **options("App", "load balancer and Auto Scaling group", settings.region),
     )
     dr_data = None
     if dr_network is not None:
@@ -112,12 +109,7 @@ def add_three_tier(
             f"{prefix}DrData",
             settings=settings,
             network=dr_network,
-            description=f"wellstack {settings.name}: DR region secondary Aurora cluster "
-            f"({settings.dr_region})",
-            env=cdk.Environment(account=settings.account, region=settings.dr_region),
-            termination_protection=settings.production,
-            tags=tags,
-            **named("DrData"),
+            **options("DrData", f"DR region secondary Aurora cluster {dr}", settings.dr_region),
         )
         dr_data.add_stack_dependency(data, "the global database exists first")
     built = ThreeTierStacks(
