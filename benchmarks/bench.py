@@ -12,7 +12,9 @@ mean little.
 3. in-process: wellstack.app.build + synth split into import, construct and synth time;
 4. the test suite: wall time of `make test` on a warm checkout and its ten slowest tests
    (target <= 60 s on 2 cores, issue 20);
-5. peak memory of a synth, the whole process tree (CLI, Python, jsii's Node).
+5. peak memory of a synth, the whole process tree (CLI, Python, jsii's Node);
+6. apps in one process: six small apps built and synthesized one after the other with
+   ``new_app`` vs with ``cdk.App`` (benchmarks/many_apps.py): the validator process is shared.
 
 Writes benchmarks/results/latest.json and prints a table.
 """
@@ -212,6 +214,18 @@ def in_process(runs: int, tmp: Path) -> dict[str, Any]:
     }
 
 
+def many_apps(runs: int, tmp: Path) -> dict[str, Any]:
+    script = str(ROOT / "benchmarks" / "many_apps.py")
+    return alternate(
+        [sys.executable, script, "new", str(MANY_APPS), str(tmp / "many-new")],
+        [sys.executable, script, "cdk", str(MANY_APPS), str(tmp / "many-cdk")],
+        runs,
+    )
+
+
+MANY_APPS = 6
+
+
 def test_suite() -> dict[str, Any]:
     start = time.perf_counter()
     result = subprocess.run(
@@ -291,6 +305,7 @@ def main() -> int:
         results["scale_10_envs"] = scale(max(3, args.runs // 2), tmp)
         results["in_process"] = in_process(args.runs, tmp)
         results["peak_memory"] = peak_memory(tmp)
+        results["many_apps"] = many_apps(args.runs, tmp)
     if not args.skip_tests:
         results["test_suite"] = test_suite()
     out = ROOT / "benchmarks" / "results"
@@ -306,6 +321,7 @@ def table(results: dict[str, Any]) -> str:
     bare = results["synth_overhead_no_validation"]
     memory = results["peak_memory"]["peak_mib"]
     anchor = results["anchors"]
+    many = results["many_apps"]
     rows = [
         *(
             (f"anchor: {name} ({anchor[name]['resources']} resources)",
@@ -330,6 +346,8 @@ def table(results: dict[str, Any]) -> str:
         ("in-process: import / construct / synth",
          f"{split['import_s']} / {split['construct_s']} / {split['synth_s']} s", "", ""),
         ("peak memory of a synth (process tree)", f"{memory} MiB", "", ""),
+        (f"{MANY_APPS} apps in one process: new_app vs cdk.App",
+         f"{many['a_median_s']} s / {many['b_median_s']} s", f"{many['ratio']}x", ""),
     ]  # fmt: skip
     if "test_suite" in results:
         rows.append(("make test (warm)", f"{results['test_suite']['wall_s']} s", "",

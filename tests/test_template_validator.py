@@ -58,16 +58,28 @@ def report_of(app: cdk.App, outdir: Path) -> dict[str, Any]:
 
 
 def test_same_report_as_cdks_own_plugin(tmp_path):
+    """Also: apps of one process share one helper, each with its own rules — an app without
+    packs, built between and synthesized first, gets no Control Tower finding; an app never
+    synthesized leaves the others' answers alone."""
     kernel_out, helper_out = tmp_path / "kernel", tmp_path / "helper"
     kernel_app = cdk.App(context=project_context(), outdir=str(kernel_out))
     broken_app(kernel_app)
     helper_app = new_app(context=project_context(), outdir=str(helper_out))
     broken_app(helper_app)
+    new_app(context=project_context())  # never synthesized
+    plain_app = bare_app(tmp_path / "plain")
+    validator, plain = parallel_validator(helper_app), parallel_validator(plain_app)
+    assert validator is not None and plain is not None
+    helper = validator._helper
+    assert helper is not None and plain._helper is helper
 
+    plain_report = report_of(plain_app, tmp_path / "plain")
+    assert [v["ruleName"] for p in plain_report["pluginReports"] for v in p["violations"]] == [
+        "F3002"
+    ]
     expected = report_of(kernel_app, kernel_out)
     assert report_of(helper_app, helper_out) == expected
-    validator = parallel_validator(helper_app)
-    assert validator is not None and validator.running, "validated in the kernel after all"
+    assert validator.running and plain.running, "validated in the kernel after all"
     (plugin,) = [
         p for p in expected["pluginReports"] if p["pluginName"] == "CloudFormation Validate"
     ]
@@ -112,13 +124,22 @@ def test_without_the_helper_the_kernel_validates(tmp_path, monkeypatch):
 
 
 def test_a_helper_that_dies_falls_back_and_says_so(tmp_path, capfd):
-    app = bare_app(tmp_path)
+    """... and the next app starts a helper of its own."""
+    app = bare_app(tmp_path / "first")
     validator = parallel_validator(app)
     assert validator is not None and validator._helper is not None
     kill(validator._helper._process)
-    report = report_of(app, tmp_path)
+    report = report_of(app, tmp_path / "first")
     assert "template validation runs in the CDK process" in capfd.readouterr().err
     assert [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]] == ["F3002"]
+
+    after = bare_app(tmp_path / "next")
+    report = report_of(after, tmp_path / "next")
+    assert "CDK process" not in capfd.readouterr().err
+    assert [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]] == ["F3002"]
+    next_validator = parallel_validator(after)
+    assert next_validator is not None and next_validator.running
+    assert next_validator._helper is not validator._helper
 
 
 def test_a_helper_that_stops_answering_falls_back(tmp_path, capfd, monkeypatch):

@@ -6,7 +6,9 @@ that takes about 1 s of a 3.4 s synth to load, start and run — in the jsii ker
 waits for the whole app. :class:`ParallelTemplateValidator` runs **the same class** — loaded
 from the copy of aws-cdk-lib that the kernel itself runs — in a second Node process started
 with the app, so its engine is ready by the time the templates are: the same rules, the same
-options, the same report, minus the wait.
+options, the same report, minus the wait. The helper serves every app of the Python process
+that started it, with one engine per rule set, so the next apps find theirs running; it ends
+with the process.
 
 It is used only on an app that :func:`wellstack.app.new_app` created (CDK's built-in validator
 switched off there, this one registered at once, so the app is never left without template
@@ -16,7 +18,9 @@ validation runs in the kernel as before, and a failure says so on stderr.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import itertools
 import json
 import os
 import select
@@ -25,11 +29,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import weakref
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import aws_cdk as cdk
 import jsii
@@ -96,7 +101,9 @@ class HelperError(Exception):
 
 
 class _Helper:
-    """The Node process: one JSON line per request and per answer."""
+    """The Node process, shared by every app of this Python process: one JSON line per request
+    and per answer, answered in order. Requests are numbered; reading the answer to one keeps
+    the answers read before it for their own requesters (apps validate in any order)."""
 
     def __init__(self, node: str, cdk_lib: Path) -> None:
         # Its stderr goes to a file read only when it fails (a pipe nobody reads could fill up);
@@ -111,40 +118,83 @@ class _Helper:
             # ending the group ends the real Node too.
             start_new_session=hasattr(os, "killpg"),
         )
-        weakref.finalize(self, _stop, self._process, self._stderr)
+        self._owner = os.getpid()
+        self._lock = threading.Lock()
+        self._sent = 0  # requests written
+        self._read = 0  # answers read
+        # Read, not taken yet. The configure answer of an app never synthesized stays here, as
+        # the app itself stays in jsii's kernel and object map: a few kilobytes next to it.
+        self._answers: dict[int, dict[str, Any]] = {}
+        self.failure: str | None = None  # once set, the helper is done for every app
+        self.finalizer = weakref.finalize(self, _stop, self._process, self._stderr, self._owner)
 
-    def send(self, message: dict[str, Any]) -> None:
-        stdin = self._process.stdin
-        if stdin is None:
-            raise HelperError("no stdin")
-        try:
-            stdin.write((json.dumps(message) + "\n").encode())
-            stdin.flush()
-        except OSError as err:
-            raise HelperError(f"{err} ({self._exit()})") from err
+    @property
+    def usable(self) -> bool:
+        """Running, answering so far, and this process's own (not inherited through a fork)."""
+        return self.failure is None and self._owner == os.getpid() and self._process.poll() is None
 
-    def receive(self) -> dict[str, Any]:
-        """The next answer; a helper that stops answering is a failure (the caller then
-        validates in the kernel), never a synth that hangs."""
+    def submit(self, message: dict[str, Any]) -> int:
+        """Send one request; its answer comes from :meth:`answer` with the number returned."""
+        with self._lock:
+            self._check()
+            stdin = self._process.stdin
+            if stdin is None:
+                self._fail("no stdin")
+            try:
+                stdin.write((json.dumps(message) + "\n").encode())
+                stdin.flush()
+            except OSError as err:
+                self._fail(f"{err} ({self._exit()})")
+            self._sent += 1
+            return self._sent
+
+    def answer(self, ticket: int) -> dict[str, Any]:
+        """The answer to request ``ticket``: a helper that stops answering is a failure (the
+        caller then validates in the kernel), never a synth that hangs."""
+        with self._lock:
+            while ticket not in self._answers:
+                self._check()
+                if self._read >= ticket:
+                    raise HelperError(f"answer {ticket} already taken")
+                line = self._next_line()
+                self._read += 1
+                self._answers[self._read] = line
+            answer = self._answers.pop(ticket)
+        if not answer.get("ok"):
+            raise HelperError(str(answer.get("error")))
+        return answer
+
+    def _next_line(self) -> dict[str, Any]:
         stdout = self._process.stdout
         if stdout is None:
-            raise HelperError("no stdout")
+            self._fail("no stdout")
         if hasattr(select, "poll"):  # POSIX: pipes can be waited on
             waiting = select.poll()
             waiting.register(stdout, select.POLLIN)
             if not waiting.poll(ANSWER_TIMEOUT_S * 1000):
                 kill(self._process)
-                raise HelperError(f"no answer in {ANSWER_TIMEOUT_S} s ({self._exit()})")
+                self._fail(f"no answer in {ANSWER_TIMEOUT_S} s ({self._exit()})")
         line = stdout.readline()
         if not line:
-            raise HelperError(self._exit())
+            self._fail(self._exit())
         try:
             answer = json.loads(line)
         except ValueError as err:
-            raise HelperError(f"not an answer: {line[:200]!r} ({err})") from err
-        if not isinstance(answer, dict) or not answer.get("ok"):
-            raise HelperError(str(answer.get("error") if isinstance(answer, dict) else answer))
+            self._fail(f"not an answer: {line[:200]!r} ({err})")
+        if not isinstance(answer, dict):
+            self._fail(f"not an answer: {line[:200]!r}")
         return answer
+
+    def _check(self) -> None:
+        if self.failure is not None:
+            raise HelperError(self.failure)
+        if self._owner != os.getpid():
+            raise HelperError("the helper belongs to the process this one was forked from")
+
+    def _fail(self, reason: str) -> NoReturn:
+        self.failure = reason
+        kill(self._process)
+        raise HelperError(reason)
 
     def _exit(self) -> str:
         code = self._process.wait(timeout=10)
@@ -153,9 +203,12 @@ class _Helper:
         return f"exited with code {code}" + (": " + " / ".join(tail) if tail else "")
 
 
-def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
-    """End the helper: it holds nothing worth a graceful exit, and waiting for Node to tear
-    down its heap would add about 0.1 s to every synth."""
+def _stop(process: subprocess.Popen[bytes], stderr: IO[bytes], owner: int) -> None:
+    """End the helper (when its process exits): it holds nothing worth a graceful exit. A
+    process forked from the owner leaves it alone (``Popen.poll`` there finds no such child and
+    calls it gone; the check says so outright)."""
+    if os.getpid() != owner:
+        return
     kill(process)
     process.wait()
     for stream in (process.stdin, process.stdout, stderr):
@@ -176,15 +229,39 @@ def kill(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
+#: The helper of this process per (Node, aws-cdk-lib folder): started by the first app, shared
+#: by the next ones, replaced when it fails; it ends with the process.
+_HELPERS: dict[tuple[str, Path], _Helper] = {}
+_HELPERS_LOCK = threading.Lock()
+
+
+def shared_helper(node: str, cdk_lib: Path) -> _Helper:
+    """This process's helper for ``node`` and ``cdk_lib``, started if there is none that runs."""
+    with _HELPERS_LOCK:
+        helper = _HELPERS.get((node, cdk_lib))
+        if helper is None or not helper.usable:
+            if helper is not None:
+                helper.finalizer()
+            helper = _HELPERS[(node, cdk_lib)] = _Helper(node, cdk_lib)
+        return helper
+
+
+_IDS = itertools.count(1)
+
+
 @jsii.implements(cdk.IPolicyValidationPlugin)
 class ParallelTemplateValidator:
     """CDK's ``CloudFormationValidatePlugin`` (without its default rule) in a Node process of its
-    own, started now: register it on an app built with ``builtin_cloud_formation_validation=False``
-    (:func:`wellstack.app.new_app` does both)."""
+    own, started now (or already running for an earlier app of this process: the helper keeps
+    one engine per rule set, so the next apps' engines are ready at once): register it on an
+    app built with ``builtin_cloud_formation_validation=False`` (:func:`wellstack.app.new_app`
+    does both)."""
 
     def __init__(self) -> None:
+        self._id = next(_IDS)  # the helper starts one engine for this validator's last rules
         self._guard_rules: tuple[tuple[str, str], ...] = ()
-        self._pending = 0  # configure answers not read yet
+        self._key = ""
+        self._pending: list[int] = []  # configure answers not read yet
         self._ready: dict[str, Any] | None = None
         self._failure: str | None = None
         self._helper: _Helper | None = None
@@ -193,7 +270,7 @@ class ParallelTemplateValidator:
             self._failure = "no Node on PATH" if node is None else "jsii's package cache not found"
             return
         try:
-            self._helper = _Helper(node, cdk_lib)
+            self._helper = shared_helper(node, cdk_lib)
         except OSError as err:
             self._failure = str(err)
             return
@@ -205,7 +282,8 @@ class ParallelTemplateValidator:
         return self._helper is not None and self._failure is None
 
     def use_guard_rules(self, rules: Sequence[tuple[str, str]]) -> None:
-        """Also evaluate these cfn-guard rules (name, text): the helper starts a new engine."""
+        """Also evaluate these cfn-guard rules (name, text): the helper starts an engine for
+        them, unless it has one already."""
         if tuple(rules) != self._guard_rules:
             self._guard_rules = tuple(rules)
             self._configure()
@@ -216,19 +294,22 @@ class ParallelTemplateValidator:
         props: dict[str, Any] = {"includeDefaultRules": False}
         if self._guard_rules:
             props["guardRules"] = [{"name": n, "content": c} for n, c in self._guard_rules]
+        self._key = hashlib.sha256(json.dumps(props, sort_keys=True).encode()).hexdigest()
+        message = {"op": "configure", "id": self._id, "key": self._key, "props": props}
         try:
-            self._helper.send({"op": "configure", "props": props})
-            self._pending += 1
+            self._pending.append(self._helper.submit(message))
         except HelperError as err:
             self._failure = str(err)
 
     def _wait_ready(self) -> None:
         while self.running and self._helper is not None and self._pending:
             try:
-                self._ready = self._helper.receive()
+                answer = self._helper.answer(self._pending[0])
+                if not answer.get("superseded"):  # by this validator's later configure
+                    self._ready = answer
             except HelperError as err:
                 self._failure = str(err)
-            self._pending -= 1
+            self._pending.pop(0)
 
     @property
     def name(self) -> str:
@@ -252,9 +333,9 @@ class ParallelTemplateValidator:
         """CDK's plugin report for the app's templates, from the helper (or the kernel)."""
         self._wait_ready()
         if self.running and self._helper is not None:
+            message = {"op": "validate", "key": self._key, "context": _context(context)}
             try:
-                self._helper.send({"op": "validate", "context": _context(context)})
-                return _report(self._helper.receive()["report"])
+                return _report(self._helper.answer(self._helper.submit(message))["report"])
             except HelperError as err:
                 self._failure = str(err)
         print(
