@@ -31,12 +31,13 @@ CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 # Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
 PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 
-.PHONY: help setup synth test bench fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
+.PHONY: help setup synth test bench cpu-profile fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make fuzz    the property-based tests with many more random examples (a few minutes)"
+	@echo "make cpu-profile   where make test's CPU time goes, by kind of process (needs strace, perf)"
 	@echo "make lint    ruff check + format check + pyright"
 	@echo "make docs    the API reference from the docstrings (pdoc) into docs/api/"
 	@echo "make sandbox deploy ENV into a local AWS emulator (moto) on localhost:4566; make sandbox-stop"
@@ -115,6 +116,9 @@ fuzz: setup  ## the property-based tests with 25x the examples, drawn at random 
 
 bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+cpu-profile: setup $(STAMPS)/checkov  ## where make test's CPU time goes, by kind of process (strace + perf, ~2 min)
+	$(WITH_NODE) $(BIN)/python benchmarks/cpu_by_process.py $(PYTEST_ARGS)
 
 lint: setup typecheck
 	$(BIN)/ruff check .

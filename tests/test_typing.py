@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
+from wellstack.deploy.runner import node_directories
 
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
 MISUSE = ROOT / "tests" / "typing_cases" / "misuse.py"
@@ -19,7 +20,10 @@ MISUSE = ROOT / "tests" / "typing_cases" / "misuse.py"
 def pyright(*args: str) -> dict:
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        # the real Node binary first (conftest), then this virtualenv's scripts
+        "PATH": os.pathsep.join(
+            [*node_directories(), str(Path(sys.executable).parent), os.environ["PATH"]]
+        ),
         "PYTHONPATH": str(ROOT),  # --verifytypes cannot follow the editable install's hook
     }
     result = subprocess.run(
