@@ -124,22 +124,23 @@ def test_without_the_helper_the_kernel_validates(tmp_path, monkeypatch):
 
 
 def test_a_helper_that_dies_falls_back_and_says_so(tmp_path, capfd):
-    """... and the next app starts a helper of its own."""
+    """... and the next app, built before the first one's synth, starts a helper of its own."""
     app = bare_app(tmp_path / "first")
     validator = parallel_validator(app)
     assert validator is not None and validator._helper is not None
     kill(validator._helper._process)
+    validator._helper._process.wait()
+    after = bare_app(tmp_path / "next")
+    next_validator = parallel_validator(after)
+    assert next_validator is not None and next_validator._helper is not validator._helper
+
     report = report_of(app, tmp_path / "first")
     assert "template validation runs in the CDK process" in capfd.readouterr().err
     assert [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]] == ["F3002"]
-
-    after = bare_app(tmp_path / "next")
     report = report_of(after, tmp_path / "next")
     assert "CDK process" not in capfd.readouterr().err
     assert [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]] == ["F3002"]
-    next_validator = parallel_validator(after)
-    assert next_validator is not None and next_validator.running
-    assert next_validator._helper is not validator._helper
+    assert next_validator.running
 
 
 def test_a_helper_that_stops_answering_falls_back(tmp_path, capfd, monkeypatch):

@@ -143,7 +143,7 @@ class _Helper:
             try:
                 stdin.write((json.dumps(message) + "\n").encode())
                 stdin.flush()
-            except OSError as err:
+            except (OSError, ValueError) as err:  # ValueError: the pipe was closed
                 self._fail(f"{err} ({self._exit()})")
             self._sent += 1
             return self._sent
@@ -184,6 +184,12 @@ class _Helper:
         if not isinstance(answer, dict):
             self._fail(f"not an answer: {line[:200]!r}")
         return answer
+
+    def close(self, reason: str) -> None:
+        """End the helper: the apps still waiting for it validate in the kernel."""
+        with self._lock:
+            self.failure = self.failure or reason
+            self.finalizer()
 
     def _check(self) -> None:
         if self.failure is not None:
@@ -241,7 +247,7 @@ def shared_helper(node: str, cdk_lib: Path) -> _Helper:
         helper = _HELPERS.get((node, cdk_lib))
         if helper is None or not helper.usable:
             if helper is not None:
-                helper.finalizer()
+                helper.close("the helper process ended; a new one serves the next apps")
             helper = _HELPERS[(node, cdk_lib)] = _Helper(node, cdk_lib)
         return helper
 
