@@ -46,13 +46,15 @@ help:
 	@echo "make distclean   also remove .venv and node_modules"
 
 # uv installs in seconds what pip takes a minute for; pip stays the fallback when uv cannot be
-# installed.
+# installed. Both write the bytecode at install time (uv only when asked): where
+# PYTHONDONTWRITEBYTECODE is set (as in many CI images and containers) Python never caches it,
+# and every process that imports aws_cdk compiles its sources again (3 s of CPU; checkov: 2.3 s).
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv || true
 	if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'; \
+	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'; \
 	else \
 	  $(BIN)/python -m pip install --quiet -e '.[dev]'; \
 	fi
@@ -61,7 +63,8 @@ $(STAMPS)/venv: pyproject.toml
 $(STAMPS)/checkov: $(STAMPS)/venv
 	test -x $(CHECKOV_VENV)/bin/python || $(BIN)/python -m venv --without-pip $(CHECKOV_VENV)
 	if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION); \
+	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python \
+	    checkov==$(CHECKOV_VERSION); \
 	else \
 	  $(BIN)/python -m pip --python $(CHECKOV_VENV)/bin/python install --quiet checkov==$(CHECKOV_VERSION); \
 	fi
