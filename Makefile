@@ -26,6 +26,10 @@ export WELLSTACK_CLI_COMPILE_CACHE := $(CURDIR)/.cache/node-compile
 export UV_CACHE_DIR := $(CURDIR)/.cache/uv
 export npm_config_cache := $(CURDIR)/.cache/npm
 WITH_NODE = PATH="$(NODE_BIN)$(if $(NODE_BIN),:)$$PATH"
+# The tests' environment: the project's own bytecode cached as Python does by default
+# (git-ignored __pycache__), also where PYTHONDONTWRITEBYTECODE is set; otherwise each worker
+# rewrites every test module's asserts again and each process compiles the package.
+TEST_ENV = PYTHONDONTWRITEBYTECODE= $(WITH_NODE)
 
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 # Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
@@ -112,16 +116,16 @@ acks: synth  ## regenerate the docs' list of acknowledged findings
 	$(WELLSTACK) acks cdk.out --update docs/compliance.md
 
 test: setup $(STAMPS)/checkov
-	$(WITH_NODE) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 fuzz: setup  ## the property-based tests with 25x the examples, drawn at random (about 3 minutes)
-	WELLSTACK_FUZZ=1 $(WITH_NODE) $(BIN)/python -m pytest tests/test_properties.py -n auto -q $(FUZZ_ARGS)
+	WELLSTACK_FUZZ=1 $(TEST_ENV) $(BIN)/python -m pytest tests/test_properties.py -n auto -q $(FUZZ_ARGS)
 
 bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 cpu-profile: setup $(STAMPS)/checkov  ## where make test's CPU time goes, by kind of process (strace + perf, ~2 min)
-	$(WITH_NODE) $(BIN)/python benchmarks/cpu_by_process.py $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python benchmarks/cpu_by_process.py $(PYTEST_ARGS)
 
 lint: setup typecheck
 	$(BIN)/ruff check .
