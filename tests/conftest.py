@@ -1,7 +1,8 @@
 """Shared fixtures. Every app configuration is synthesized once, in a process of its own, and
 kept in ``.make/synth-cache`` under a hash of everything the synthesis reads (the package's
 sources, the context, the libraries' versions): a warm ``make test`` with nothing changed reuses
-it, any change synthesizes again. ``make clean`` empties it."""
+it, any change synthesizes again. Each session first drops all but the most recently used
+entries (``SYNTH_CACHE_KEEP``); ``make clean`` empties it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -75,11 +77,40 @@ def _sources_digest(*material: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
+#: Entries the cache keeps (a full run uses about 30; each change to the package makes a new
+#: generation, about 18 MB), and how long an entry is safe from pruning after its last use (a
+#: session running next to the pruning one may be about to copy it).
+SYNTH_CACHE_KEEP = 90
+SYNTH_CACHE_GRACE_S = 3600
+
+
+def prune_synth_cache(folder: Path, keep: int, grace_s: float) -> list[Path]:
+    """Delete all but the ``keep`` most recently used entries of ``folder`` (an entry's mtime is
+    its last use), sparing any used in the last ``grace_s`` seconds; return what went."""
+    entries = sorted(
+        (path for path in folder.iterdir() if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    ) if folder.is_dir() else []  # fmt: skip
+    cutoff = time.time() - grace_s
+    gone = [path for path in entries[keep:] if path.stat().st_mtime < cutoff]
+    for path in gone:
+        shutil.rmtree(path, ignore_errors=True)
+    return gone
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, once per run
+        prune_synth_cache(SYNTH_CACHE, SYNTH_CACHE_KEEP, SYNTH_CACHE_GRACE_S)
+
+
 def cached_assembly(key: str, produce: Callable[[Path], None]) -> Path:
     """The cloud assembly cached under ``key``, or ``produce(folder)`` it first (a failure
-    leaves nothing behind). Concurrent workers may both produce it; the first rename wins."""
+    leaves nothing behind). Concurrent workers may both produce it; the first rename wins. A hit
+    marks the entry used (its mtime), for :func:`prune_synth_cache`."""
     cached = SYNTH_CACHE / key
     if (cached / "manifest.json").exists():
+        os.utime(cached)
         return cached
     SYNTH_CACHE.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="synth-", dir=SYNTH_CACHE))
