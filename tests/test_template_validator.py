@@ -21,7 +21,7 @@ import wellstack._template_validator as template_validator
 from tests.conftest import project_context
 from wellstack._template_validator import cdk_lib_directory, kill, parallel_validator
 from wellstack.app import AppOptions, check_app_options, new_app
-from wellstack.compliance import CONTROL_TOWER, acknowledge, apply_packs
+from wellstack.compliance import CONTROL_TOWER, acknowledge, apply_packs, control_tower_rule_texts
 from wellstack.errors import WellstackError
 
 ENV = cdk.Environment(region="ap-northeast-2")
@@ -199,3 +199,24 @@ def test_context_values_jsii_cannot_carry_are_refused(name, value):
         assert name in str(error)
         return
     cdk.App(builtin_cloud_formation_validation=False, **{name: value})
+
+
+def test_a_rule_set_sent_once_serves_later_validators():
+    """The props of a rule set travel once per helper: a later validator's request with the key
+    alone gets an engine — also when the first request for that key was superseded (the same
+    validator asked for other rules before the helper read either) and so started none."""
+    node, cdk_lib = template_validator.node_binary(), cdk_lib_directory()
+    assert node is not None and cdk_lib is not None
+    helper = template_validator._Helper(node, cdk_lib)
+    try:
+        default_props, default_key = template_validator._rule_set(())
+        rules = control_tower_rule_texts()[:1]
+        ct_props, ct_key = template_validator._rule_set(tuple(rules))
+        first = helper.configure(1, default_key, default_props)  # written before Node reads
+        second = helper.configure(1, ct_key, ct_props)
+        later = helper.configure(2, default_key, default_props)  # the key alone this time
+        assert helper.answer(first) == {"ok": True, "superseded": True}
+        with_rule, plain = helper.answer(second)["ruleIds"], helper.answer(later)["ruleIds"]
+        assert "F3002" in plain and set(with_rule) > set(plain), (with_rule, plain)
+    finally:
+        helper.close("test over")

@@ -5,6 +5,7 @@
 // process serves every app of a Python process; it keeps one plugin (one engine) per rule set.
 // One JSON object per line each way, answered in order:
 //   {"op": "configure", "id": validator, "key": rule set, "props": {...CloudFormationValidatePluginProps}}
+//     ("props" only on the first request for a key: Control Tower's rules are 1.2 MB)
 //     -> {"ok", "version", "ruleIds"}, or {"ok", "superseded"} when the same validator's next
 //        configure request was already waiting (only its last rule set gets an engine)
 //   {"op": "validate", "key": rule set, "context": {"stackTemplates": [...], "templatePaths": [...]}}
@@ -15,6 +16,7 @@ const readline = require("readline");
 
 const send = (message) => process.stdout.write(JSON.stringify(message) + "\n");
 const plugins = new Map(); // rule set key -> CloudFormationValidatePlugin
+const propsOf = new Map(); // rule set key -> its props (sent with the key's first request only)
 
 // One throw-away validation of a one-resource template right after the engine starts: the
 // engine's WebAssembly is compiled lazily, so this compiles the validation path while the app
@@ -41,10 +43,11 @@ try {
   const queue = [];
   let scheduled = false;
 
-  function pluginFor(key, props) {
+  function pluginFor(key) {
     let plugin = plugins.get(key);
     if (!plugin) {
-      plugin = new CloudFormationValidatePlugin(props);
+      if (!propsOf.has(key)) throw new Error(`no props for rule set ${JSON.stringify(key)}`);
+      plugin = new CloudFormationValidatePlugin(propsOf.get(key));
       plugins.set(key, plugin);
       try {
         warmUp(cdkLib, plugin);
@@ -66,12 +69,15 @@ try {
         if (message.op === "configure") {
           const batch = [message];
           while (queue.length && queue[0].op === "configure") batch.push(queue.shift());
+          batch.forEach((request) => {
+            if (request.props) propsOf.set(request.key, request.props);
+          });
           batch.forEach((request, index) => {
             try {
               if (batch.slice(index + 1).some((later) => later.id === request.id)) {
                 send({ ok: true, superseded: true });
               } else {
-                const plugin = pluginFor(request.key, request.props);
+                const plugin = pluginFor(request.key);
                 send({ ok: true, version: plugin.version, ruleIds: plugin.ruleIds });
               }
             } catch (error) {

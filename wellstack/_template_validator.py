@@ -125,6 +125,7 @@ class _Helper:
         # Read, not taken yet. The configure answer of an app never synthesized stays here, as
         # the app itself stays in jsii's kernel and object map: a few kilobytes next to it.
         self._answers: dict[int, dict[str, Any]] = {}
+        self._keys: set[str] = set()  # rule sets whose props this helper was sent
         self.failure: str | None = None  # once set, the helper is done for every app
         self.finalizer = weakref.finalize(self, _stop, self._process, self._stderr, self._owner)
 
@@ -133,20 +134,35 @@ class _Helper:
         """Running, answering so far, and this process's own (not inherited through a fork)."""
         return self.failure is None and self._owner == os.getpid() and self._process.poll() is None
 
+    def configure(self, validator: int, key: str, props: dict[str, Any]) -> int:
+        """Ask for an engine for rule set ``key`` for ``validator``; its props (Control Tower's
+        rules: 1.2 MB of JSON) travel only the first time this helper sees the key."""
+        with self._lock:
+            message: dict[str, Any] = {"op": "configure", "id": validator, "key": key}
+            if key not in self._keys:
+                message["props"] = props
+            ticket = self._write(message)
+            self._keys.add(key)
+            return ticket
+
     def submit(self, message: dict[str, Any]) -> int:
         """Send one request; its answer comes from :meth:`answer` with the number returned."""
         with self._lock:
-            self._check()
-            stdin = self._process.stdin
-            if stdin is None:
-                self._fail("no stdin")
-            try:
-                stdin.write((json.dumps(message) + "\n").encode())
-                stdin.flush()
-            except (OSError, ValueError) as err:  # ValueError: the pipe was closed
-                self._fail(f"{err} ({self._exit()})")
-            self._sent += 1
-            return self._sent
+            return self._write(message)
+
+    def _write(self, message: dict[str, Any]) -> int:
+        """Send one request (the lock held)."""
+        self._check()
+        stdin = self._process.stdin
+        if stdin is None:
+            self._fail("no stdin")
+        try:
+            stdin.write((json.dumps(message) + "\n").encode())
+            stdin.flush()
+        except (OSError, ValueError) as err:  # ValueError: the pipe was closed
+            self._fail(f"{err} ({self._exit()})")
+        self._sent += 1
+        return self._sent
 
     def answer(self, ticket: int) -> dict[str, Any]:
         """The answer to request ``ticket``: a helper that stops answering is a failure (the
@@ -255,6 +271,18 @@ def shared_helper(node: str, cdk_lib: Path) -> _Helper:
 _IDS = itertools.count(1)
 
 
+@cache
+def _rule_set(
+    guard_rules: tuple[tuple[str, str], ...],
+) -> tuple[dict[str, Any], str]:
+    """CDK's plugin props for these cfn-guard rules, and their key (a hash): once per rule set
+    and process, not per app."""
+    props: dict[str, Any] = {"includeDefaultRules": False}
+    if guard_rules:
+        props["guardRules"] = [{"name": n, "content": c} for n, c in guard_rules]
+    return props, hashlib.sha256(json.dumps(props, sort_keys=True).encode()).hexdigest()
+
+
 @jsii.implements(cdk.IPolicyValidationPlugin)
 class ParallelTemplateValidator:
     """CDK's ``CloudFormationValidatePlugin`` (without its default rule) in a Node process of its
@@ -297,13 +325,9 @@ class ParallelTemplateValidator:
     def _configure(self) -> None:
         if not self.running or self._helper is None:
             return
-        props: dict[str, Any] = {"includeDefaultRules": False}
-        if self._guard_rules:
-            props["guardRules"] = [{"name": n, "content": c} for n, c in self._guard_rules]
-        self._key = hashlib.sha256(json.dumps(props, sort_keys=True).encode()).hexdigest()
-        message = {"op": "configure", "id": self._id, "key": self._key, "props": props}
+        props, self._key = _rule_set(self._guard_rules)
         try:
-            self._pending.append(self._helper.submit(message))
+            self._pending.append(self._helper.configure(self._id, self._key, props))
         except HelperError as err:
             self._failure = str(err)
 
