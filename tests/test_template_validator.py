@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -218,5 +219,24 @@ def test_a_rule_set_sent_once_serves_later_validators():
         assert helper.answer(first) == {"ok": True, "superseded": True}
         with_rule, plain = helper.answer(second)["ruleIds"], helper.answer(later)["ruleIds"]
         assert "F3002" in plain and set(with_rule) > set(plain), (with_rule, plain)
+    finally:
+        helper.close("test over")
+
+
+def test_answers_written_together_are_all_read(monkeypatch):
+    """Two answers in the pipe at once (Node answers requests in a batch): the second must not
+    wait for bytes the first read already took."""
+    monkeypatch.setattr(template_validator, "ANSWER_TIMEOUT_S", 5)
+    node, cdk_lib = template_validator.node_binary(), cdk_lib_directory()
+    assert node is not None and cdk_lib is not None
+    helper = template_validator._Helper(node, cdk_lib)
+    try:
+        tickets = [helper.submit({"op": f"nothing-{index}"}) for index in range(3)]
+        time.sleep(1)  # all three answered before the first is read
+        for index, ticket in enumerate(tickets):
+            with pytest.raises(
+                template_validator.HelperError, match=f"unknown op .nothing-{index}"
+            ):
+                helper.answer(ticket)
     finally:
         helper.close("test over")

@@ -126,6 +126,7 @@ class _Helper:
         # the app itself stays in jsii's kernel and object map: a few kilobytes next to it.
         self._answers: dict[int, dict[str, Any]] = {}
         self._keys: set[str] = set()  # rule sets whose props this helper was sent
+        self._buffer = bytearray()  # read from the pipe, not yet split into answers
         self.failure: str | None = None  # once set, the helper is done for every app
         self.finalizer = weakref.finalize(self, _stop, self._process, self._stderr, self._owner)
 
@@ -181,18 +182,26 @@ class _Helper:
         return answer
 
     def _next_line(self) -> dict[str, Any]:
+        """The next answer line. Read from the pipe's descriptor into a buffer of our own: a
+        buffered ``readline`` takes every line already written, and waiting on the descriptor
+        for the next one would then wait for nothing."""
         stdout = self._process.stdout
         if stdout is None:
             self._fail("no stdout")
-        if hasattr(select, "poll"):  # POSIX: pipes can be waited on
-            waiting = select.poll()
-            waiting.register(stdout, select.POLLIN)
-            if not waiting.poll(ANSWER_TIMEOUT_S * 1000):
-                kill(self._process)
-                self._fail(f"no answer in {ANSWER_TIMEOUT_S} s ({self._exit()})")
-        line = stdout.readline()
-        if not line:
-            self._fail(self._exit())
+        while b"\n" not in self._buffer:
+            if hasattr(select, "poll"):  # POSIX: pipes can be waited on
+                waiting = select.poll()
+                waiting.register(stdout.fileno(), select.POLLIN)
+                if not waiting.poll(ANSWER_TIMEOUT_S * 1000):
+                    kill(self._process)
+                    self._fail(f"no answer in {ANSWER_TIMEOUT_S} s ({self._exit()})")
+            chunk = os.read(stdout.fileno(), 1 << 20)
+            if not chunk:
+                self._fail(self._exit())
+            self._buffer += chunk
+        end = self._buffer.index(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
         try:
             answer = json.loads(line)
         except ValueError as err:
