@@ -214,6 +214,9 @@ def in_process(runs: int, tmp: Path) -> dict[str, Any]:
     }
 
 
+MANY_APPS = 6
+
+
 def many_apps(runs: int, tmp: Path) -> dict[str, Any]:
     script = str(ROOT / "benchmarks" / "many_apps.py")
     return alternate(
@@ -221,9 +224,6 @@ def many_apps(runs: int, tmp: Path) -> dict[str, Any]:
         [sys.executable, script, "cdk", str(MANY_APPS), str(tmp / "many-cdk")],
         runs,
     )
-
-
-MANY_APPS = 6
 
 
 def test_suite() -> dict[str, Any]:

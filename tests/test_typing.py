@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from wellstack.deploy.runner import node_directories
 
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
 MISUSE = ROOT / "tests" / "typing_cases" / "misuse.py"
@@ -20,10 +19,8 @@ MISUSE = ROOT / "tests" / "typing_cases" / "misuse.py"
 def pyright(*args: str) -> dict:
     env = {
         **os.environ,
-        # the real Node binary first (conftest), then this virtualenv's scripts
-        "PATH": os.pathsep.join(
-            [*node_directories(), str(Path(sys.executable).parent), os.environ["PATH"]]
-        ),
+        # conftest put the real Node binary first; this virtualenv's scripts after it
+        "PATH": f"{os.environ['PATH']}{os.pathsep}{Path(sys.executable).parent}",
         "PYTHONPATH": str(ROOT),  # --verifytypes cannot follow the editable install's hook
     }
     result = subprocess.run(
