@@ -34,12 +34,18 @@ TEST_ENV = PYTHONDONTWRITEBYTECODE= $(WITH_NODE)
 CDK_CONTEXT := -c env=$(ENV) $(if $(PACKS),-c packs=$(PACKS))
 # Test files run in parallel, one worker per core (each worker synthesizes its own apps once).
 PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
+# `make test FAST=1` (on the command line only: a FAST in the environment changes nothing) is a
+# local loop that leaves out the slowest checks: pyright, the real CDK CLI and pdoc, and the
+# deploys into the emulator. `make test` and CI always run everything.
+FAST_MARKERS := not typecheck and not cli and not integration
+PYTEST_MARKERS = $(if $(and $(filter command line,$(origin FAST)),$(filter-out 0,$(FAST))),-m "$(FAST_MARKERS)")
 
 .PHONY: help setup synth test bench cpu-profile fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
 	@echo "make test    set up, then run the whole test suite"
+	@echo "make test FAST=1   a local loop without pyright, the real CDK CLI, pdoc and the emulator (CI runs all)"
 	@echo "make fuzz    the property-based tests with many more random examples (a few minutes)"
 	@echo "make cpu-profile   where make test's CPU time goes, by kind of process (needs strace, perf)"
 	@echo "make lint    ruff check + format check + pyright"
@@ -116,7 +122,7 @@ acks: synth  ## regenerate the docs' list of acknowledged findings
 	$(WELLSTACK) acks cdk.out --update docs/compliance.md
 
 test: setup $(STAMPS)/checkov
-	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS) $(PYTEST_MARKERS)
 
 fuzz: setup  ## the property-based tests with 25x the examples, drawn at random (about 3 minutes)
 	WELLSTACK_FUZZ=1 $(TEST_ENV) $(BIN)/python -m pytest tests/test_properties.py -n auto -q $(FUZZ_ARGS)

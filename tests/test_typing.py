@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.typecheck
 
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
 MISUSE = ROOT / "tests" / "typing_cases" / "misuse.py"
