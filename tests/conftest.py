@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -126,20 +127,64 @@ def cached_assembly(key: str, produce: Callable[[Path], None]) -> Path:
     return cached
 
 
+class Synthesizer:
+    """A process of its own (``tests/_synth.py``) that synthesizes the default app for this test
+    process, one configuration after another: started on first use, and again after a failure
+    (which ends it)."""
+
+    def __init__(
+        self,
+        command: tuple[str, ...] = (sys.executable, "-m", "tests._synth"),
+        timeout_s: float = 600.0,
+    ) -> None:
+        self.command, self.timeout_s = command, timeout_s
+        self.process: subprocess.Popen[str] | None = None
+        # its stderr (a pipe nobody reads would fill), kept for all the processes it starts
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115
+
+    def synthesize(self, context: dict[str, Any], outdir: Path) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                text=True,
+            )  # fmt: skip
+        process, start = self.process, self.log.seek(0, os.SEEK_END)
+        assert process.stdin and process.stdout
+        try:
+            process.stdin.write(json.dumps([context, str(outdir)]) + "\n")
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], self.timeout_s)
+            answer = json.loads(process.stdout.readline() or "null") if ready else None
+        except BrokenPipeError:  # it ended before reading the request
+            answer = None
+        if answer == {"ok": True}:
+            return
+        self.close()
+        self.log.seek(start)
+        reason = answer["error"] if answer else f"no answer; its stderr:\n{self.log.read()[-4000:]}"
+        raise RuntimeError(f"synthesis failed ({context.get('env')}):\n{reason}")
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+SYNTHESIZER = Synthesizer()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    SYNTHESIZER.close()
+
+
 def synthesized(context: dict[str, Any]) -> Path:
-    """The cloud assembly of the default app with ``context``, synthesized in a process of its
-    own (a fresh jsii kernel) unless the cache already holds it."""
-
-    def produce(staging: Path) -> None:
-        result = subprocess.run(
-            [sys.executable, "-m", "tests._synth", json.dumps(context), str(staging)],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise RuntimeError(f"synthesis failed ({context.get('env')}):\n{result.stderr[-4000:]}")
-
+    """The cloud assembly of the default app with ``context``, synthesized by
+    :data:`SYNTHESIZER` (a kernel of its own, not this process's) unless the cache already holds
+    it."""
     key = _sources_digest(json.dumps(context, sort_keys=True).encode())
-    return cached_assembly(key, produce)
+    return cached_assembly(key, lambda staging: SYNTHESIZER.synthesize(context, staging))
 
 
 def synthesized_build(build: Any, env: dict[str, str]) -> Path:

@@ -75,8 +75,23 @@ def test_cfn_lint_catches_a_broken_template(tmp_path):
     assert result.returncode & 2, result.stdout
 
 
+def without_cli_metadata(template: dict) -> dict:
+    """``template`` without what only the CLI adds: version reporting (``CDKMetadata``) and the
+    assets' metadata (``aws:asset:*``)."""
+    template = json.loads(json.dumps(template))
+    template["Resources"].pop("CDKMetadata", None)
+    template.get("Conditions", {}).pop("CDKMetadataAvailable", None)
+    if template.get("Conditions") == {}:
+        del template["Conditions"]
+    for resource in template["Resources"].values():
+        metadata = resource.get("Metadata", {})
+        for key in [key for key in metadata if key.startswith("aws:asset:")]:
+            del metadata[key]
+    return template
+
+
 @pytest.mark.cli
-def test_real_cdk_synth_of_the_default_app(tmp_path):
+def test_real_cdk_synth_of_the_default_app(tmp_path, dev_app):
     result = run_cdk("synth", "--quiet", "-o", str(tmp_path), cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "DevNetwork.template.json").exists()
@@ -84,6 +99,13 @@ def test_real_cdk_synth_of_the_default_app(tmp_path):
     # app.py's template validation ran in its own process (wellstack.app.new_app), not the
     # kernel (tests/test_template_validator.py: the same findings as CDK's own plugin).
     assert "template validation runs in the CDK process" not in result.stderr
+    # What the other tests read (tests/_synth.py: built after other apps in one process, or
+    # from the cache) is what the CLI writes.
+    written = sorted(path.name for path in tmp_path.glob("*.template.json"))
+    assert written == [path.name for path in dev_app.template_files]
+    for name in written:
+        cli = json.loads((tmp_path / name).read_text())
+        assert without_cli_metadata(cli) == json.loads((dev_app.outdir / name).read_text()), name
 
 
 @pytest.mark.cli
