@@ -38,7 +38,14 @@ PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 # local loop that leaves out the slowest checks: pyright, the real CDK CLI and pdoc, and the
 # deploys into the emulator. `make test` and CI always run everything.
 FAST_MARKERS := not typecheck and not cli and not integration
-PYTEST_MARKERS = $(if $(and $(filter command line,$(origin FAST)),$(filter-out 0,$(FAST))),-m "$(FAST_MARKERS)")
+PYTEST_MARKERS :=
+ifeq ($(origin FAST),command line)
+  ifeq ($(FAST),1)
+    PYTEST_MARKERS := -m "$(FAST_MARKERS)"
+  else ifneq ($(filter-out 0,$(FAST)),)
+    $(error FAST=$(FAST): FAST=1 is the local loop, FAST=0 (or no FAST) the whole suite)
+  endif
+endif
 
 .PHONY: help setup synth test bench cpu-profile fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
