@@ -1,8 +1,9 @@
-"""Shared fixtures. Every app configuration is synthesized once, in a process of its own, and
-kept in ``.make/synth-cache`` under a hash of everything the synthesis reads (the package's
-sources, the context, the libraries' versions): a warm ``make test`` with nothing changed reuses
-it, any change synthesizes again. Each session first drops all but the most recently used
-entries (``SYNTH_CACHE_KEEP``); ``make clean`` empties it."""
+"""Shared fixtures. Every app configuration is synthesized once, outside the test process
+(each worker's :class:`Synthesizer`, ``tests/_synth.py``), and kept in ``.make/synth-cache``
+under a hash of everything the synthesis reads (the package's sources, the context, the
+libraries' versions): a warm ``make test`` with nothing changed reuses it, any change
+synthesizes again. Each session first drops all but the most recently used entries
+(``SYNTH_CACHE_KEEP``); ``make clean`` empties it."""
 
 from __future__ import annotations
 
