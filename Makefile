@@ -93,9 +93,11 @@ $(STAMPS)/npm: package.json package-lock.json $(STAMPS)/venv
 
 setup: $(STAMPS)/venv $(STAMPS)/npm
 
+# --no-lookups: the app needs no AWS account to synthesize (explicit AZs are recorded as each
+# network stack's context); a construct that would look something up fails here, clearly.
 synth: setup
 	rm -rf cdk.out  # no stale templates of another ENV next to this one's
-	$(WITH_NODE) node wellstack/deploy/cdk_cli.js $(CDK) synth --quiet --no-notices $(CDK_CONTEXT)
+	$(WITH_NODE) node wellstack/deploy/cdk_cli.js $(CDK) synth --quiet --no-notices --no-lookups $(CDK_CONTEXT)
 	@echo "cdk.out/: $$(ls cdk.out/*.template.json | wc -l) template(s) for ENV=$(ENV)"
 
 SANDBOX_PORT ?= 4566

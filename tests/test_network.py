@@ -319,8 +319,15 @@ def _network(**props: Any) -> Network:
         ({"availability_zones": "ap-northeast-2a"}, r"availability_zones must be a list"),
         ({"availability_zones": ["ap-northeast-2a"] * 2}, r"lists an AZ twice"),
         (
-            {"availability_zones": [f"ap-northeast-2{z}" for z in "abcde"]},
-            r"has 5 AZs but reserved_azs is 4",
+            {"availability_zones": [f"ap-northeast-2{z}" for z in "abc"], "reserved_azs": 2},
+            r"has 3 AZs but reserved_azs is 2",
+        ),
+        (  # Seoul has four AZs, a to d
+            {"availability_zones": ["ap-northeast-2a", "ap-northeast-2e"]},
+            r"availability_zones must name AZs that exist: 'ap-northeast-2e' is not an "
+            r"availability zone of "
+            r"ap-northeast-2 \(it has ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, "
+            r"ap-northeast-2d\)",
         ),
         ({"max_azs": 2}, r"give availability_zones or max_azs, not both"),
         ({"availability_zones": None, "max_azs": 1}, r"max_azs must be between 2 and 4.*got 1"),

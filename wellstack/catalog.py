@@ -148,6 +148,15 @@ def aurora_max_connections(engine: str, instance_class: str, max_acu: float | No
     return _MYSQL_MAX_CONNECTIONS.get(key, 7000)
 
 
+def supports_performance_insights(instance_class: str) -> bool:
+    """Aurora offers Performance Insights on every class but db.t2, db.t3 and db.t4g.micro/small
+    ("Amazon Aurora DB engine, Region, and instance class support for Database Insights")."""
+    family, _, size = instance_class.removeprefix("db.").partition(".")
+    if family in ("t2", "t3"):
+        return False
+    return not (family == "t4g" and size in ("micro", "small"))
+
+
 # --- Aurora global databases ----------------------------------------------------------------
 
 #: "An Aurora global database requires DB instance classes that are optimized for
@@ -191,3 +200,41 @@ def global_database_version_problem(engine: str, version: str) -> str | None:
         supported = ", ".join(".".join(map(str, m)) + "+" for m in minimums.values())
         return f"Aurora {engine} {version} cannot be a global database (supported: {supported})"
     return None
+
+
+# --- availability zones ---------------------------------------------------------------------
+
+#: The letters of each region's AZ names that any account can have (an AZ name is mapped per
+#: account; some AZs are offered only to older accounts, so this is the union). From AWS's
+#: "AWS Availability Zones" page (AZ IDs per region) and real accounts' AZ lists (moto's
+#: instance-type offerings, 2026-08; cfn-lint's region data), checked 2026-12. A region not
+#: listed here is not checked.
+AZ_LETTERS: dict[str, str] = {
+    "us-east-1": "abcdef", "us-east-2": "abc", "us-west-1": "abc", "us-west-2": "abcd",
+    "ca-central-1": "abcd", "ca-west-1": "abc", "mx-central-1": "abc", "sa-east-1": "abc",
+    "af-south-1": "abc", "ap-east-1": "abc", "ap-east-2": "abc", "ap-northeast-1": "abcd",
+    "ap-northeast-2": "abcd", "ap-northeast-3": "abc", "ap-south-1": "abc", "ap-south-2": "abc",
+    "ap-southeast-1": "abc", "ap-southeast-2": "abc", "ap-southeast-3": "abc",
+    "ap-southeast-4": "abc", "ap-southeast-5": "abc", "ap-southeast-6": "abc",
+    "ap-southeast-7": "abc", "eu-central-1": "abc", "eu-central-2": "abc", "eu-north-1": "abc",
+    "eu-south-1": "abc", "eu-south-2": "abc", "eu-west-1": "abc", "eu-west-2": "abcd",
+    "eu-west-3": "abc", "il-central-1": "abc", "me-central-1": "abc", "me-south-1": "abc",
+    "us-gov-west-1": "abc", "us-gov-east-1": "abc", "cn-north-1": "abd", "cn-northwest-1": "abc",
+}  # fmt: skip
+
+
+def az_problem(az: str) -> str | None:
+    """Why ``az`` (``"ap-northeast-2e"``) is not an AZ of its region, or None (also for a region
+    this table does not know)."""
+    region, letter = az[:-1], az[-1:]
+    letters = AZ_LETTERS.get(region)
+    if letters is None or letter in letters:
+        return None
+    names = ", ".join(f"{region}{x}" for x in letters)
+    return f"{az!r} is not an availability zone of {region} (it has {names})"
+
+
+def az_context_key(account: str, region: str) -> str:
+    """The context key CDK looks a region's AZs up by (``Stack.availabilityZones``):
+    ``availability-zones:account=111122223333:region=ap-northeast-2``."""
+    return f"availability-zones:account={account}:region={region}"

@@ -324,9 +324,9 @@ def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
         if key not in raw:
             problems.add(f"{label(key)} is required")
     valid = {key: value for key, value in raw.items() if key in CHECKS}
-    for key, value in valid.items():
-        CHECKS[key](problems, label(key), value, raw)
-    _check_together(problems, {**_DEFAULTS, **valid}, label)
+    bad = {key for key, value in valid.items() if not CHECKS[key](problems, label(key), value, raw)}
+    bad |= {key for key in _REQUIRED if key not in raw}
+    _check_together(problems, {**_DEFAULTS, **valid}, label, bad)
     if problems:
         raise SettingsError(name, problems.problems)
     values: dict[str, Any] = dict(valid)
@@ -339,44 +339,59 @@ def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
 
 
 def _check_together(
-    problems: Problems, values: Mapping[str, Any], label: Callable[[str], str]
+    problems: Problems,
+    values: Mapping[str, Any],
+    label: Callable[[str], str],
+    bad: set[str],
 ) -> None:
-    """Rules across keys, checked only when the keys themselves are valid."""
-    if problems:
-        return
+    """Rules across keys, each checked when the keys it reads are valid themselves (``bad``:
+    the keys already reported), so that every problem of the environment is reported at once:
+    an overlapping ``dr_cidr`` next to a misspelt ``nat``."""
+
+    def ok(*keys: str) -> bool:
+        return not bad.intersection(keys)
+
     low, high, desired = (
         values["app_min_capacity"],
         values["app_max_capacity"],
         values["app_desired_capacity"],
     )
-    if low > high:
-        problems.add(f"{label('app_min_capacity')} {low} must not exceed app_max_capacity ({high})")
-    elif desired is not None and not low <= desired <= high:
-        problems.add(
-            f"{label('app_desired_capacity')} must be between app_min_capacity ({low}) and "
-            f"app_max_capacity ({high}), got {desired}"
-        )
-    prefix = int(str(values["cidr"]).rsplit("/", 1)[1])
-    masks = {tier: values[f"{tier}_mask"] for tier in ("public", "private", "isolated")}
-    for tier, mask in masks.items():
-        if mask < prefix:
+    if ok("app_min_capacity", "app_max_capacity", "app_desired_capacity"):
+        if low > high:
             problems.add(
-                f"{label(tier + '_mask')} /{mask} is larger than the cidr {values['cidr']}; use "
-                f"/{prefix} or longer"
+                f"{label('app_min_capacity')} {low} must not exceed app_max_capacity ({high})"
             )
-    if problems:
-        return
-    try:
-        plan_subnets(values["cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
-    except ValueError as err:
-        problems.add(f"{label('cidr')} {err}")
-    if len(values["availability_zones"]) > DEFAULT_RESERVED_AZS:
+        elif desired is not None and not low <= desired <= high:
+            problems.add(
+                f"{label('app_desired_capacity')} must be between app_min_capacity ({low}) and "
+                f"app_max_capacity ({high}), got {desired}"
+            )
+    mask_keys = ("public_mask", "private_mask", "isolated_mask")
+    masks = {tier: values[f"{tier}_mask"] for tier in ("public", "private", "isolated")}
+    plan_ok = ok("cidr", *mask_keys)
+    if plan_ok:
+        prefix = int(str(values["cidr"]).rsplit("/", 1)[1])
+        for tier, mask in masks.items():
+            if mask < prefix:
+                plan_ok = False
+                problems.add(
+                    f"{label(tier + '_mask')} /{mask} is larger than the cidr {values['cidr']}; "
+                    f"use /{prefix} or longer"
+                )
+    if plan_ok:
+        try:
+            plan_subnets(values["cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
+        except ValueError as err:
+            problems.add(f"{label('cidr')} {err}")
+    if ok("availability_zones") and len(values["availability_zones"]) > DEFAULT_RESERVED_AZS:
         problems.add(
             f"{label('availability_zones')} has {len(values['availability_zones'])} AZs; the "
             f"subnet plan reserves {DEFAULT_RESERVED_AZS} slots per tier"
         )
-    _check_connectivity(problems, values, label)
-    _check_dr(problems, values, masks, label)
+    if ok("dns64", "ipv6", "nat", "dr_nat", "dr_region", "interface_endpoints",
+          "interface_endpoint_tier"):  # fmt: skip
+        _check_connectivity(problems, values, label)
+    _check_dr(problems, values, masks if ok(*mask_keys) else None, label, ok)
 
 
 def _check_connectivity(
@@ -406,35 +421,40 @@ def _check_connectivity(
 def _check_dr(
     problems: Problems,
     values: Mapping[str, Any],
-    masks: dict[str, int],
+    masks: dict[str, int] | None,
     label: Callable[[str], str],
+    ok: Callable[..., bool],
 ) -> None:
     """A DR region comes with its AZs and a CIDR that does not overlap the primary's, and asks
     for a database class a global database runs on."""
+    if not ok("dr_region"):
+        return
     given = [k for k in ("dr_availability_zones", "dr_cidr") if values.get(k)]
     if values.get("dr_region") is None:
         for key in given:
             problems.add(f"{label(key)} needs dr_region (the region it belongs to)")
         return
     for key in ("dr_availability_zones", "dr_cidr"):
-        if not values.get(key):
+        if not values.get(key) and ok(key):
             problems.add(f"{label(key)} is required with dr_region")
-    if problems:
-        return
-    primary, dr = ipaddress.ip_network(values["cidr"]), ipaddress.ip_network(values["dr_cidr"])
-    if primary.overlaps(dr):
-        problems.add(
-            f"{label('dr_cidr')} {values['dr_cidr']} overlaps cidr {values['cidr']}; the two "
-            f"VPCs must not share addresses (peering, VPN and a failover need distinct ranges)"
-        )
-        return
-    try:
-        plan_subnets(values["dr_cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
-    except ValueError as err:
-        problems.add(f"{label('dr_cidr')} {err}")
-    problem = global_database_class_problem(values["db_instance_type"])
-    if problem:
-        problems.add(f"{label('db_instance_type')} {problem} (dr_region asks for one)")
+    if values.get("dr_cidr") and ok("dr_cidr", "cidr"):
+        primary = ipaddress.ip_network(values["cidr"])
+        dr = ipaddress.ip_network(values["dr_cidr"])
+        if primary.overlaps(dr):
+            problems.add(
+                f"{label('dr_cidr')} {values['dr_cidr']} overlaps cidr {values['cidr']}; the two "
+                f"VPCs must not share addresses (peering, VPN and a failover need distinct "
+                f"ranges)"
+            )
+        elif masks is not None:
+            try:
+                plan_subnets(values["dr_cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
+            except ValueError as err:
+                problems.add(f"{label('dr_cidr')} {err}")
+    if ok("db_instance_type", "db_engine"):
+        problem = global_database_class_problem(values["db_instance_type"])
+        if problem:
+            problems.add(f"{label('db_instance_type')} {problem} (dr_region asks for one)")
 
 
 def parse_environments(raw: Any) -> dict[str, EnvironmentSettings]:

@@ -12,12 +12,15 @@ the collector to skip unresolved CDK tokens: their value is only known at deploy
 
 from __future__ import annotations
 
+import enum
+import inspect
 import ipaddress
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from wellstack.catalog import az_problem
 from wellstack.errors import WellstackError
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -40,6 +43,40 @@ _RFC1918 = tuple(
     ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
 T = TypeVar("T")
+
+
+def describe(value: Any, depth: int = 0) -> str:
+    """A value as an error message shows it: ``repr`` for plain Python values, and what a CDK
+    object *is* rather than where it lives in memory — ``BlockPublicAccess(block_public_acls=
+    False, ...)``, ``Duration(3 minutes)``, ``InstanceType('t3.micro')``, ``RemovalPolicy.DESTROY``
+    — never ``<aws_cdk.aws_s3.BlockPublicAccess object at 0x...>``."""
+    if isinstance(value, enum.Enum):
+        return f"{type(value).__name__}.{value.name}"
+    if isinstance(value, list | tuple) and depth < 3:
+        inner = ", ".join(describe(v, depth + 1) for v in value[:8])
+        more = ", ..." if len(value) > 8 else ""
+        return f"[{inner}{more}]" if isinstance(value, list) else f"({inner}{more})"
+    text = repr(value)
+    if " object at 0x" not in text or depth >= 3:
+        return text
+    name = type(value).__name__.removeprefix("_").removesuffix("Proxy")
+    try:
+        human = getattr(value, "to_human_string", None)
+        if callable(human):
+            return f"{name}({human()})"
+        string = getattr(value, "to_string", None)
+        if callable(string):
+            return f"{name}({string()!r})"
+        fields = [
+            n for n, member in inspect.getmembers(type(value)) if isinstance(member, property)
+            and not n.startswith("_")
+        ]  # fmt: skip
+        if fields and len(fields) <= 12:
+            shown = ", ".join(f"{n}={describe(getattr(value, n), depth + 1)}" for n in fields)
+            return f"{name}({shown})"
+    except Exception:  # a property jsii cannot read: say what it is, at least
+        return f"a {name}"
+    return f"a {name}"
 
 
 class Problems:
@@ -92,7 +129,7 @@ class Problems:
         if self.unresolved(value):
             return True
         if not isinstance(value, int) or isinstance(value, bool):
-            return self.add(f"{prop} must be an integer, got {value!r}")
+            return self.add(f"{prop} must be an integer, got {describe(value)}")
         why = f" ({why})" if why else ""
         if high is None:
             if value < low:
@@ -125,7 +162,7 @@ class Problems:
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            return self.add(f"{prop} must be {what}, got {value!r}")
+            return self.add(f"{prop} must be {what}, got {describe(value)}")
         if not low <= value <= high or (step and (value / step) % 1):
             unit_text = f" {unit}" if unit else ""
             steps = f" in steps of {step:g}" if step else ""
@@ -136,12 +173,14 @@ class Problems:
 
     def flag(self, prop: str, value: Any) -> bool:
         """``True`` or ``False``: not ``"false"``, not 0 or 1."""
-        return self.check(isinstance(value, bool), f"{prop} must be True or False, got {value!r}")
+        return self.check(
+            isinstance(value, bool), f"{prop} must be True or False, got {describe(value)}"
+        )
 
     def choice(self, prop: str, value: Any, allowed: Sequence[str]) -> bool:
         return self.check(
             isinstance(value, str) and value in allowed,
-            f"{prop} must be one of {', '.join(map(repr, allowed))}, got {value!r}",
+            f"{prop} must be one of {', '.join(map(repr, allowed))}, got {describe(value)}",
         )
 
     def text(
@@ -156,13 +195,14 @@ class Problems:
         if self.unresolved(value):
             return True
         if not isinstance(value, str):
-            return self.add(f"{prop} must be {what}, got {value!r}")
+            return self.add(f"{prop} must be {what}, got {describe(value)}")
         if max_length is not None and len(value) > max_length:
             return self.add(
                 f"{prop} must be at most {max_length} characters, got {len(value)} ({value!r})"
             )
         return self.check(
-            re.fullmatch(pattern, value) is not None, f"{prop} must be {what}, got {value!r}"
+            re.fullmatch(pattern, value) is not None,
+            f"{prop} must be {what}, got {describe(value)}",
         )
 
     def port(self, prop: str, value: Any, low: int = 1, why: str = "a TCP port") -> bool:
@@ -174,7 +214,7 @@ class Problems:
         return self.check(
             isinstance(value, int) and not isinstance(value, bool) and value in LOG_RETENTION_DAYS,
             f"{prop} must be one of CloudWatch Logs' retention periods "
-            f"({', '.join(map(str, LOG_RETENTION_DAYS))} days), got {value!r}",
+            f"({', '.join(map(str, LOG_RETENTION_DAYS))} days), got {describe(value)}",
         )
 
     # --- network values ------------------------------------------------------------------------
@@ -187,22 +227,25 @@ class Problems:
         family = {4: "an IPv4", 6: "an IPv6", None: "a"}[version]
         example = {4: "'10.0.0.0/16'", 6: "'::/0'", None: "'10.0.0.0/16' or '::/0'"}[version]
         if not isinstance(value, str):
-            self.add(f"{prop} must be {family} CIDR block such as {example}, got {value!r}")
+            self.add(f"{prop} must be {family} CIDR block such as {example}, got {describe(value)}")
             return None
         shape = {4: _IPV4_CIDR, 6: _IPV6_CIDR}.get(version or (6 if ":" in value else 4))
         if shape is None or not shape.fullmatch(value):
             self.add(
                 f"{prop} must be {family} CIDR block written address/prefix such as {example} "
-                f"(not a netmask, no spaces), got {value!r}"
+                f"(not a netmask, no spaces), got {describe(value)}"
             )
             return None
         try:
             network = ipaddress.ip_network(value, strict=True)
         except ValueError as err:
-            self.add(f"{prop} must be {family} CIDR block such as {example}, got {value!r} ({err})")
+            self.add(
+                f"{prop} must be {family} CIDR block such as {example}, got {describe(value)} "
+                f"({err})"
+            )
             return None
         if version is not None and network.version != version:
-            self.add(f"{prop} must be {family} CIDR block such as {example}, got {value!r}")
+            self.add(f"{prop} must be {family} CIDR block such as {example}, got {describe(value)}")
             return None
         return network
 
@@ -214,18 +257,20 @@ class Problems:
         if not any(network.subnet_of(block) for block in _RFC1918):
             self.add(
                 f"{prop} must be a private (RFC 1918) block inside 10.0.0.0/8, 172.16.0.0/12 or "
-                f"192.168.0.0/16, got {value!r}"
+                f"192.168.0.0/16, got {describe(value)}"
             )
             return None
         if not 16 <= network.prefixlen <= 28:
-            self.add(f"{prop} must be a /16 to /28 block (AWS's VPC size limits), got {value!r}")
+            self.add(
+                f"{prop} must be a /16 to /28 block (AWS's VPC size limits), got {describe(value)}"
+            )
             return None
         return network
 
     def availability_zones(self, prop: str, value: Any, region: str | None) -> list[str] | None:
         """A list of 2+ distinct AZ names, all in ``region`` when it is known."""
         if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-            self.add(f"{prop} must be a list of availability zone names, got {value!r}")
+            self.add(f"{prop} must be a list of availability zone names, got {describe(value)}")
             return None
         azs = list(value)
         bad = [az for az in azs if not isinstance(az, str) or not _AZ.fullmatch(az)]
@@ -243,6 +288,10 @@ class Problems:
                     f"{', '.join(map(repr, foreign))}"
                 )
                 return None
+        unknown = [problem for az in azs if (problem := az_problem(az))]
+        if unknown:
+            self.add(f"{prop} must name AZs that exist: {'; '.join(unknown)}")
+            return None
         if len(azs) < 2:
             self.add(
                 f"{prop} must name at least 2 AZs (a tier in one AZ is a single point of "
@@ -258,12 +307,12 @@ class Problems:
 
     def instance_of(self, prop: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
         """A Python-side class check (``TierSecurityGroups``, ``ec2.UserData`` ...)."""
-        return self.check(isinstance(value, kind), f"{prop} must be {what}, got {value!r}")
+        return self.check(isinstance(value, kind), f"{prop} must be {what}, got {describe(value)}")
 
     def mapping(self, prop: str, value: Any) -> bool:
         """A mapping with string keys (``bucket_props``, ``tags`` ...)."""
         if not isinstance(value, Mapping):
-            return self.add(f"{prop} must be a mapping of keyword arguments, got {value!r}")
+            return self.add(f"{prop} must be a mapping of keyword arguments, got {describe(value)}")
         bad = [key for key in value if not isinstance(key, str)]
         return self.check(not bad, f"{prop} keys must be strings, got {bad!r}")
 
@@ -271,7 +320,9 @@ class Problems:
         """AWS tag rules: keys 1-128 characters not starting with ``aws:``, values up to 256,
         letters, digits, spaces and ``_ . : / = + - @``."""
         if not isinstance(value, Mapping):
-            return self.add(f"{prop} must be a mapping of tag keys to values, got {value!r}")
+            return self.add(
+                f"{prop} must be a mapping of tag keys to values, got {describe(value)}"
+            )
         ok = True
         for key, tag_value in value.items():
             if not isinstance(key, str) or not 1 <= len(key) <= 128 or not _TAG_TEXT.fullmatch(key):
