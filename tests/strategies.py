@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from wellstack.constructs import Replication
+from wellstack.constructs import Replication, SecretReplica
 
 FUZZ = os.environ.get("WELLSTACK_FUZZ") == "1"
 FUZZ_FACTOR = 25
@@ -264,6 +264,17 @@ AURORA = _options(
     backup_copy_to=st.sampled_from(
         ["arn:aws:backup:ap-northeast-1:111122223333:backup-vault:dr", "arn:aws:s3:::x", "vault"]
     ),
+    master_password=st.sampled_from(["rds_managed", "generated", "vault"]),
+    secret_replicas=st.lists(
+        st.builds(
+            lambda cls, region, alias: cls(region, alias),
+            st.just(SecretReplica),
+            st.sampled_from(["ap-northeast-1", REGION, "mars-1"]),
+            st.sampled_from([None, "alias/dr", "key"]),
+        ),
+        max_size=2,
+    ),
+    rotation_days=st.integers(-1, 1001),
 )
 
 SECONDARY = _options(

@@ -92,8 +92,9 @@ def test_assets_replicate_to_the_dr_bucket(prod):
     assert replica[0]["Properties"]["VersioningConfiguration"]["Status"] == "Enabled"
     assert replica[0]["Properties"]["LifecycleConfiguration"]["Rules"][0]["Id"] == "Tiering"
     alias = flat(rule["Destination"]["EncryptionConfiguration"]["ReplicaKmsKeyID"])
-    (dr_alias,) = resources(prod.template("ProdDrNetwork"), "AWS::KMS::Alias").values()
-    assert alias.endswith(f":{dr_alias['Properties']['AliasName']}")
+    aliases = resources(prod.template("ProdDrNetwork"), "AWS::KMS::Alias").values()
+    (dr_alias,) = [a for a in aliases if alias.endswith(f":{a['Properties']['AliasName']}")]
+    assert dr_alias["Properties"]["AliasName"] == "alias/wellstack/prod/assets-dr"
     assert ":kms:ap-northeast-1:" in alias
 
 

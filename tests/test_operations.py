@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from tests.conftest import project_context
-from wellstack.analysis.template import resources
+from wellstack.analysis.template import flat, resources
 from wellstack.compliance import apply_packs
 from wellstack.constructs import (
     AppTier,
@@ -101,18 +101,40 @@ def test_alarms_notify_the_encrypted_tls_only_topic(dev_prod):
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for s in statements
     )
+    # The topic policy replaces SNS's default one: CloudWatch must be allowed by name, for
+    # this account's alarms (AWS Knowledge Center, cloudwatch-receive-sns-for-alarm-trigger).
+    (allow,) = [
+        s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert allow["Effect"] == "Allow" and allow["Action"] == "sns:Publish"
+    assert flat(allow["Condition"]["ArnLike"]["aws:SourceArn"]).endswith(":alarm:*")
+    assert ":cloudwatch:ap-northeast-2:" in flat(allow["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
     (dashboard,) = resources(app, "AWS::CloudWatch::Dashboard").values()
     assert dashboard["Properties"]["DashboardName"] == "wellstack-dev"
-    (rule,) = resources(app, "AWS::Events::Rule").values()
-    assert rule["Properties"]["EventPattern"]["source"] == ["aws.backup"]
-    assert rule["Properties"]["Targets"][0]["Arn"] == {"Ref": topic_id}
+    rules = {r["Properties"]["EventPattern"]["detail-type"][0]: r["Properties"]
+             for r in resources(app, "AWS::Events::Rule").values()}  # fmt: skip
+    assert set(rules) == {"Backup Job State Change", "Copy Job State Change"}
+    for rule in rules.values():
+        assert rule["EventPattern"]["source"] == ["aws.backup"]
+        assert rule["Targets"][0]["Arn"] == {"Ref": topic_id}
+    # Each detail-type on the fields its events carry (AWS Backup Developer Guide, "Monitoring
+    # AWS Backup events using Amazon EventBridge"): copy jobs name vaults by ARN only.
+    backup = rules["Backup Job State Change"]["EventPattern"]["detail"]
+    assert set(backup) == {"state", "backupVaultName"}
+    copy = rules["Copy Job State Change"]["EventPattern"]["detail"]
+    assert set(copy) == {"state", "sourceBackupVaultArn"} and copy["state"] == ["FAILED", "PARTIAL"]
+    (vault,) = resources(dev_prod.template("DevData"), "AWS::Backup::BackupVault").values()
+    (arn,) = copy["sourceBackupVaultArn"]
+    assert flat(arn).endswith(f":backup-vault:{vault['Properties']['BackupVaultName']}")
+    assert ":backup:ap-northeast-2:" in flat(arn)
 
 
 def test_monitoring_from_a_consumer_app_with_its_own_topic():
     app = cdk.App(context=project_context())
     stack = cdk.Stack(app, "Consumer", env=ENV)
     net = Network(stack, "Net", availability_zones=AZS, nat="per_az", flow_logs=False)
-    sgs = TierSecurityGroups(stack, "Sgs", vpc=net.vpc)
+    sgs = TierSecurityGroups(stack, "Sgs", vpc=net.vpc, db_port=5432)  # PostgreSQL's port
     web = AppTier(stack, "Shop", vpc=net.vpc, security_groups=sgs, min_capacity=1)
     db = AuroraCluster(stack, "Orders", vpc=net.vpc, engine="postgresql", readers=0,
                        instance_type="t4g.medium", security_group=sgs.database)  # fmt: skip
@@ -151,7 +173,11 @@ def test_monitoring_validation(props, message):
 def test_watching_the_wrong_thing_is_a_clear_error():
     stack = cdk.Stack(cdk.App(), "V", env=ENV)
     mon = Monitoring(stack, "Mon")
-    with pytest.raises(ValueError, match=r"V/Mon: watch_database needs an AuroraCluster, got 'db'"):
+    with pytest.raises(
+        ValueError,
+        match=r"V/Mon: watch_database needs an AuroraCluster or an AuroraSecondaryCluster, "
+        r"got 'db'",
+    ):
         mon.watch_database("db")  # pyright: ignore[reportArgumentType]
 
 

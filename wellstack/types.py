@@ -11,6 +11,9 @@ from typing import Any, Literal, get_args
 NatStrategy = Literal["none", "single", "per_az", "endpoints_only"]
 #: ``AuroraCluster(engine=...)``.
 Engine = Literal["mysql", "postgresql"]
+#: ``AuroraCluster(master_password=...)``: a password RDS manages in Secrets Manager, or a
+#: Secrets Manager secret the stack generates (what a global database needs).
+MasterPassword = Literal["rds_managed", "generated"]
 #: ``AppTier(architecture=...)``.
 Architecture = Literal["x86_64", "arm64"]
 #: ``TieredBucket(object_lock_mode=...)``.

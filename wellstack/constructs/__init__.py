@@ -2,14 +2,21 @@
 
 from wellstack.constructs._replication import Replication
 from wellstack.constructs.compute import AppTier
-from wellstack.constructs.database import AuroraCluster
+from wellstack.constructs.database import AuroraCluster, SecretReplica
 from wellstack.constructs.global_database import AuroraSecondaryCluster
 from wellstack.constructs.monitoring import Monitoring
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.constructs.storage import TieredBucket, validate_transitions
 from wellstack.errors import WellstackError
-from wellstack.types import Architecture, Engine, IpAddressType, NatStrategy, ObjectLockMode
+from wellstack.types import (
+    Architecture,
+    Engine,
+    IpAddressType,
+    MasterPassword,
+    NatStrategy,
+    ObjectLockMode,
+)
 
 __all__ = [
     "AppTier",
@@ -18,11 +25,13 @@ __all__ = [
     "AuroraSecondaryCluster",
     "Engine",
     "IpAddressType",
+    "MasterPassword",
     "Monitoring",
     "NatStrategy",
     "Network",
     "ObjectLockMode",
     "Replication",
+    "SecretReplica",
     "SubnetPlanRow",
     "TierSecurityGroups",
     "TieredBucket",

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import aws_cdk as cdk
 
 from wellstack.errors import WellstackError
-from wellstack.validation import INT32_MAX, LOG_RETENTION_DAYS
+from wellstack.validation import INT32_MAX, LOG_RETENTION_DAYS, describe
 from wellstack.validation import Problems as _Problems
 
 __all__ = [
@@ -114,7 +114,7 @@ class Problems(_Problems):
 
     def implements(self, prop: str, value: Any, iface: type, what: str) -> bool:
         """A CDK object implementing ``iface`` (``ec2.IVpc`` ...), checked before jsii sees it."""
-        return self.check(implements(value, iface), f"{prop} must be {what}, got {value!r}")
+        return self.check(implements(value, iface), f"{prop} must be {what}, got {describe(value)}")
 
 
 def log_retention(days: int) -> Any:

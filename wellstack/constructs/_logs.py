@@ -3,6 +3,8 @@ private buckets that AWS services deliver logs into."""
 
 from __future__ import annotations
 
+import weakref
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -186,17 +188,32 @@ def rds_cluster_log_groups(
     }
 
 
-def deliver_access_logs(bucket: s3.IBucket, logs_bucket: s3.IBucket, log_prefix: str) -> None:
+#: How many buckets log into each logs bucket so far (each delivery statement needs a Sid of its
+#: own: a bucket policy refuses two statements with one Sid).
+_DELIVERIES: weakref.WeakKeyDictionary[s3.IBucket, int] = weakref.WeakKeyDictionary()
+
+
+def deliver_access_logs(bucket: s3.IBucket, logs_bucket: s3.IBucket, log_prefix: str) -> bool:
     """S3 server access logs of ``bucket`` into ``logs_bucket`` under ``log_prefix``, wired at
     the L1 level with a delivery policy of our own: the result is the same whatever
     ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` says in the consumer's cdk.json (without
-    it CDK would switch to a log-delivery ACL, which a bucket-owner-enforced bucket rejects)."""
+    it CDK would switch to a log-delivery ACL, which a bucket-owner-enforced bucket rejects, and
+    jsii fails the construct). Several buckets may log into one logs bucket, each under its own
+    prefix. False when the logs bucket's policy is not this app's to change (an imported
+    bucket): its owner must allow ``logging.s3.amazonaws.com`` to put objects there."""
     l1(bucket, s3.CfnBucket).logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
         destination_bucket_name=logs_bucket.bucket_name, log_file_prefix=log_prefix
     )
-    logs_bucket.add_to_resource_policy(
+    count = _DELIVERIES.get(logs_bucket, 0)
+    _DELIVERIES[logs_bucket] = count + 1
+    sid = (
+        "S3ServerAccessLogsPolicy"
+        if count == 0
+        else f"S3ServerAccessLogs{cdk.Names.unique_id(bucket)}"
+    )
+    return logs_bucket.add_to_resource_policy(
         iam.PolicyStatement(
-            sid="S3ServerAccessLogsPolicy",
+            sid=sid,
             principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             actions=["s3:PutObject"],
             resources=[logs_bucket.arn_for_objects(f"{log_prefix}*")],
@@ -205,7 +222,7 @@ def deliver_access_logs(bucket: s3.IBucket, logs_bucket: s3.IBucket, log_prefix:
                 "StringEquals": {"aws:SourceAccount": cdk.Stack.of(logs_bucket).account},
             },
         )
-    )
+    ).statement_added
 
 
 def send_events_to_eventbridge(bucket: s3.Bucket) -> None:

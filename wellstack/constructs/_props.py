@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from wellstack.constructs._checks import Problems
 from wellstack.errors import WellstackError
+from wellstack.validation import describe
 
 T = TypeVar("T")
 #: A per-key value check: records a problem and returns False when the value is not acceptable.
@@ -112,11 +113,11 @@ def check_overrides(
             )
         elif key in rules.protected and not rules.protected[key].safe(value):
             problems.add(
-                f"{prop}[{key!r}]={value!r} would {rules.protected[key].why}; wellstack does not "
-                f"allow it"
+                f"{prop}[{key!r}]={describe(value)} would {rules.protected[key].why}; wellstack "
+                f"does not allow it"
             )
         elif (expected := _type_ok(rules.target, key, value)) is not None:
-            problems.add(f"{prop}[{key!r}] must be {expected}, got {value!r}")
+            problems.add(f"{prop}[{key!r}] must be {expected}, got {describe(value)}")
         elif key in rules.checks and not rules.checks[key](problems, f"{prop}[{key!r}]", value):
             pass
         else:

@@ -23,7 +23,7 @@ from constructs import Construct
 from wellstack.catalog import ec2_architecture, ec2_problem
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
-from wellstack.constructs._checks import Problems, is_token
+from wellstack.constructs._checks import Problems, is_token, l1
 from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.network import vpc_has_ipv6
 from wellstack.constructs.security import TierSecurityGroups
@@ -184,25 +184,55 @@ _IMDS_TOKEN = (
 )
 
 
+#: How often an instance tries to send its signal before giving up (CloudFormation's API may
+#: throttle or the network may not be ready yet); it waits 5, 10, 15 ... seconds in between.
+SIGNAL_ATTEMPTS = 5
+
+
+def _send_signal(status: str, stack_name: str, logical_id: str, region: str) -> list[str]:
+    """Send ``status`` to CloudFormation, retrying; ``WELLSTACK_SIGNALLED=1`` once sent."""
+    return [
+        _IMDS_TOKEN,
+        'INSTANCE_ID=$(curl -s -H "X-aws-ec2-metadata-token: $TOKEN" '
+        "http://169.254.169.254/latest/meta-data/instance-id)",
+        f"for attempt in $(seq 1 {SIGNAL_ATTEMPTS}); do",
+        f"  if aws cloudformation signal-resource --region {region} --stack-name {stack_name} "
+        f'--logical-resource-id {logical_id} --unique-id "$INSTANCE_ID" --status {status}; then '
+        "WELLSTACK_SIGNALLED=1; break; fi",
+        "  sleep $((attempt * 5))",
+        "done",
+    ]
+
+
 def signal_commands(
     web_port: int, health_check_path: str, stack_name: str, logical_id: str, region: str
 ) -> list[str]:
     """Wait until the web server answers ``health_check_path`` (up to 10 minutes), then tell
     CloudFormation: SUCCESS lets a rolling update go on, FAILURE (or no signal before the
-    timeout) rolls it back with the old instances still serving. AWS CLI v2 ships with Amazon
-    Linux 2023; the instance role may signal its own stack only."""
+    timeout) rolls it back with the old instances still serving. The call is retried. AWS CLI
+    v2 ships with Amazon Linux 2023; the instance role may signal its own stack only."""
     return [
-        _IMDS_TOKEN,
-        'INSTANCE_ID=$(curl -s -H "X-aws-ec2-metadata-token: $TOKEN" '
-        "http://169.254.169.254/latest/meta-data/instance-id)",
         "STATUS=FAILURE",
         "for attempt in $(seq 1 120); do",
         f"  if curl -sf -o /dev/null http://127.0.0.1:{web_port}{health_check_path}; then "
         "STATUS=SUCCESS; break; fi",
         "  sleep 5",
         "done",
-        f"aws cloudformation signal-resource --region {region} --stack-name {stack_name} "
-        f'--logical-resource-id {logical_id} --unique-id "$INSTANCE_ID" --status "$STATUS"',
+        *_send_signal('"$STATUS"', stack_name, logical_id, region),
+    ]
+
+
+def signal_on_exit_commands(stack_name: str, logical_id: str, region: str) -> list[str]:
+    """The boot script's EXIT trap: a script that ends before it signalled (a failed package
+    install under ``set -e``, a command of yours that fails) sends FAILURE at once, so a
+    rolling update rolls back now instead of waiting out the signal timeout. The trap runs
+    with ``set -e``/``-u`` off, so that nothing in it stops it early."""
+    return [
+        "set +eu",
+        'if [ "${WELLSTACK_SIGNALLED:-0}" != 1 ]; then',
+        '  echo "wellstack: boot script exited with $exitCode before signalling: FAILURE" >&2',
+        *(f"  {line}" for line in _send_signal("FAILURE", stack_name, logical_id, region)),
+        "fi",
     ]
 
 
@@ -620,13 +650,10 @@ class AppTier(Construct):
         group = self.auto_scaling_group.node.default_child
         if not isinstance(group, cdk.CfnResource):
             raise WellstackError(self._path, ["the Auto Scaling group has no CfnResource"])
-        self.user_data.add_commands(
-            *signal_commands(
-                self.web_port, health_check_path, stack.stack_name, stack.get_logical_id(group),
-                stack.region,
-            )
-        )  # fmt: skip
-        iam.ManagedPolicy(
+        where = (stack.stack_name, stack.get_logical_id(group), stack.region)
+        self.user_data.add_commands(*signal_commands(self.web_port, health_check_path, *where))
+        self.user_data.add_on_exit_commands(*signal_on_exit_commands(*where))
+        policy = iam.ManagedPolicy(
             self,
             "SignalPolicy",
             description="App instances: report their health to this stack's update",
@@ -638,6 +665,9 @@ class AppTier(Construct):
             ],
             roles=[self.role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         )
+        # The group (and so its instances) only after the role may signal: an instance that
+        # boots first gets AccessDenied on its signal and the group waits out the timeout.
+        group.add_resource_dependency(l1(policy, iam.CfnManagedPolicy))
 
     def _load_balancer(
         self,
@@ -918,10 +948,21 @@ def _validate_instances(
         )
     problems.integer("cpu_target", cpu_target, 10, 90, "percent CPU")
     problems.integer("root_volume_gb", root_volume_gb, 8, 16384, "gp3; AL2023 needs 8 GiB")
-    if user_data is not None:
-        problems.instance_of(
+    if (
+        user_data is not None
+        and problems.instance_of(
             "user_data", user_data, (str, ec2.UserData), "a script (str) or an ec2.UserData"
         )
+        and isinstance(user_data, ec2.UserData)
+    ):
+        try:
+            user_data.add_on_exit_commands()  # adds nothing; refused by ec2.UserData.custom
+        except RuntimeError:
+            problems.add(
+                f"user_data must be Linux user data (ec2.UserData.for_linux(), or a script "
+                f"str): the tier appends its health signal and an EXIT trap that signals a "
+                f"failed boot, which custom user data cannot take, got {user_data!r}"
+            )
     return derived
 
 

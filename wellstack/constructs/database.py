@@ -24,6 +24,7 @@ from wellstack.catalog import (
     aurora_problem,
     global_database_class_problem,
     global_database_version_problem,
+    supports_performance_insights,
 )
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
@@ -31,8 +32,17 @@ from wellstack.constructs._checks import Problems, implements, is_token
 from wellstack.constructs._grants import grant
 from wellstack.constructs._keys import customer_key
 from wellstack.constructs._logs import logs_key, rds_cluster_log_groups
+from wellstack.constructs._registry import (
+    ClusterFacts,
+    clusters,
+    mismatches,
+    record_cluster,
+    tier_port,
+    vpc_facts,
+)
 from wellstack.errors import WellstackError
-from wellstack.types import Engine, choices
+from wellstack.types import Engine, MasterPassword, choices
+from wellstack.validation import REGION
 
 ENGINES = choices(Engine)
 #: Aurora MySQL 3.10 is a long-term-support release line (MySQL 8.0 compatible).
@@ -247,14 +257,151 @@ def engine_for(problems: Problems, engine: str, version: Any) -> rds.IClusterEng
     return None
 
 
+MASTER_PASSWORDS = choices(MasterPassword)
+#: Secrets Manager's rotation range ("AutomaticallyAfterDays": 1-1000); 0 is "never".
+MAX_ROTATION_DAYS = 1000
+DEFAULT_ROTATION_DAYS = 30
+#: What a generated password leaves out: RDS refuses '/', '"' and '@' in a master password
+#: (CreateDBCluster, MasterUserPassword), and characters a shell or a connection string would
+#: need escaped are left out too (CDK's DatabaseSecret default; the rotation uses the same).
+PASSWORD_EXCLUDE = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
+_KMS_ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
+
+
+@dataclass(frozen=True)
+class SecretReplica:
+    """A region a generated master secret is replicated to
+    (``AuroraCluster(secret_replicas=[...])``).
+
+    :param region: another region than the cluster's (the DR region).
+    :param kms_key_alias: ``alias/...`` of a KMS key in ``region`` that encrypts the replica
+        (it must exist before the cluster's stack deploys). Default: Secrets Manager's
+        AWS-managed key there (``aws/secretsmanager``).
+    """
+
+    region: str
+    kms_key_alias: str | None = None
+
+
+def _stack_region(scope: Any) -> str | None:
+    try:
+        region = cdk.Stack.of(scope).region
+    except RuntimeError:  # not in a stack: Problems.of reports the scope
+        return None
+    return None if is_token(region) else region
+
+
+def _check_master_password(
+    problems: Problems,
+    value: Any,
+    *,
+    global_cluster_identifier: Any,
+    replicas: Any,
+    rotation_days: Any,
+    vpc: Any,
+    region: str | None,
+) -> MasterPassword:
+    """The password mode (default: generated for a global database) and its props."""
+    chosen: MasterPassword = "generated" if global_cluster_identifier is not None else "rds_managed"
+    if value is not None and problems.choice("master_password", value, MASTER_PASSWORDS):
+        chosen = value
+        if value == "rds_managed" and global_cluster_identifier is not None:
+            problems.add(
+                "master_password='rds_managed' cannot be combined with global_cluster_identifier: "
+                "RDS does not support managed master passwords for a cluster in an Aurora "
+                "global database (Aurora User Guide, Password management with Amazon Aurora and "
+                "AWS Secrets Manager, Limitations); use 'generated'"
+            )
+    generated = chosen == "generated"
+    if replicas is not None:
+        _check_replicas(problems, replicas, region)
+        if not generated and replicas:
+            problems.add(
+                "secret_replicas needs master_password='generated': the secret of an "
+                "RDS-managed password belongs to RDS and is not replicated"
+            )
+    if (
+        rotation_days is not None
+        and problems.integer(
+            "rotation_days",
+            rotation_days,
+            0,
+            MAX_ROTATION_DAYS,
+            "Secrets Manager's range; 0: never",
+        )
+        and not generated
+    ):
+        problems.add(
+            f"rotation_days={rotation_days} applies to a generated secret: RDS rotates a "
+            f"managed password itself (every 7 days)"
+        )
+    days = DEFAULT_ROTATION_DAYS if rotation_days is None else rotation_days
+    if generated and days and implements(vpc, ec2.IVpc) and not vpc.private_subnets:
+        problems.add(
+            "the secret's rotation runs in the VPC's private subnets with egress (it calls the "
+            "Secrets Manager API), and the vpc has none; give the Network a NAT, or pass "
+            "rotation_days=0"
+        )
+    return chosen
+
+
+def _check_replicas(problems: Problems, replicas: Any, region: str | None) -> None:
+    if (
+        isinstance(replicas, str | bytes)
+        or not isinstance(replicas, Sequence)
+        or not all(isinstance(r, SecretReplica) for r in replicas)
+    ):
+        problems.add(
+            f"secret_replicas must be a list of wellstack.constructs.SecretReplica(region, "
+            f"kms_key_alias), got {replicas!r}"
+        )
+        return
+    seen: set[str] = set()
+    for index, replica in enumerate(replicas):
+        prop = f"secret_replicas[{index}]"
+        if problems.text(f"{prop}.region", replica.region, REGION, "an AWS region name"):
+            problems.check(
+                replica.region != region,
+                f"{prop}.region must be another region than the cluster's ({region!r})",
+            )
+            problems.check(
+                replica.region not in seen, f"{prop}.region {replica.region!r} is listed twice"
+            )
+            seen.add(replica.region)
+        if replica.kms_key_alias is not None:
+            problems.text(
+                f"{prop}.kms_key_alias",
+                replica.kms_key_alias,
+                _KMS_ALIAS,
+                "a KMS alias, 'alias/NAME'",
+            )
+
+
 _GLOBAL_ID = r"[A-Za-z](?:-?[A-Za-z0-9])*"
 _VAULT_ARN = (
     r"arn:aws[a-z-]*:backup:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}"
 )
 
 
-def _check_global(problems: Problems, plan: _Plan | None, identifier: Any) -> None:
-    """A global cluster's name, and a class and version an Aurora global database runs."""
+def _type_name(value: Any) -> str | None:
+    """``"r6g.large"`` of ``"db.r6g.large"`` or an ``ec2.InstanceType``; None otherwise."""
+    if isinstance(value, ec2.InstanceType):
+        value = value.to_string()
+    return value.removeprefix("db.") if isinstance(value, str) else None
+
+
+def _check_global(
+    problems: Problems,
+    identifier: Any,
+    *,
+    engine: Any,
+    engine_version: Any,
+    types: Mapping[str, Any],
+    serverless: Any,
+) -> None:
+    """A global cluster's name, and a class and version an Aurora global database runs —
+    checked on the props themselves, so these problems are reported next to any other of the
+    call (a bad ``readers`` does not hide a burstable class)."""
     if identifier is None:
         return
     problems.text(
@@ -264,21 +411,79 @@ def _check_global(problems: Problems, plan: _Plan | None, identifier: Any) -> No
         "1-63 letters, digits or single hyphens, starting with a letter",
         max_length=63,
     )
-    if plan is None:
+    if not (isinstance(engine, str) and engine in ENGINES):
         return
-    for prop, kind in (
-        ("instance_type", plan.writer_type),
-        ("reader_instance_type", plan.reader_type),
-    ):
-        if kind is not None:
-            problem = global_database_class_problem(str(kind.to_string()))
+    if serverless is not True:
+        for prop, value in types.items():
+            name = _type_name(value)
+            if name is None or aurora_problem(name, engine) is not None:
+                continue  # no class, or one the engine does not offer (reported already)
+            problem = global_database_class_problem(name)
             if problem:
                 problems.add(f"{prop} {problem} (global_cluster_identifier is set)")
-    version = plan.cluster_engine.engine_version
+    cluster_engine = engine_for(Problems(""), engine, engine_version)  # bad ones: reported
+    version = cluster_engine.engine_version if cluster_engine is not None else None
     if version is not None:
-        problem = global_database_version_problem(plan.engine, str(version.full_version))
+        problem = global_database_version_problem(engine, str(version.full_version))
         if problem:
             problems.add(f"engine_version: {problem} (global_cluster_identifier is set)")
+
+
+def check_wiring(
+    problems: Problems, *, vpc: Any, security_group: Any, plan: _Plan | None, engine: str
+) -> None:
+    """The port the cluster listens on must be the one its tier group and its network's
+    isolated ACL open: a TierSecurityGroups built for MySQL (3306) in front of PostgreSQL (5432)
+    admits nobody, and nothing says so until the app times out."""
+    if plan is None:
+        return
+    tier = tier_port(security_group) if security_group is not None else None
+    if tier is not None and tier.port != plan.port:
+        problems.add(
+            f"security_group admits port {tier.port} (TierSecurityGroups(db_port={tier.port}) at "
+            f"{tier.path}) but the cluster listens on port {plan.port} (engine={engine!r}); build "
+            f"the groups with db_port={plan.port}, or pass port={tier.port}"
+        )
+    facts = vpc_facts(vpc)
+    isolated = all(s.subnet_id in {i.subnet_id for i in vpc.isolated_subnets} for s in plan.subnets)
+    if facts is not None and facts.acl_port not in (None, plan.port) and isolated:
+        problems.add(
+            f"vpc's isolated tier admits only port {facts.acl_port} (Network(strict_acls=True, "
+            f"db_port={facts.acl_port}) at {facts.path}) but the cluster listens on port "
+            f"{plan.port} (engine={engine!r}); build the Network with db_port={plan.port}"
+        )
+
+
+def cluster_facts(path: str, plan: _Plan, vpc: Any, region: str | None) -> ClusterFacts:
+    version = plan.cluster_engine.engine_version
+    return ClusterFacts(
+        path, plan.engine, str(version.full_version) if version else None, plan.port, vpc, region
+    )
+
+
+def check_global_members(
+    problems: Problems, root: Any, identifier: Any, facts: ClusterFacts | None, role: str
+) -> None:
+    """Compare a cluster with the other side of its global database already in the app (the
+    primary for a secondary, the secondaries for a primary)."""
+    if facts is None or not isinstance(identifier, str):
+        return
+    if role == "secondary":
+        for primary in clusters(root, identifier, "primary"):
+            for problem in mismatches(primary, facts, identifier):
+                problems.add(problem)
+        return
+    for other in clusters(root, identifier, "primary"):
+        problems.add(
+            f"global_cluster_identifier {identifier!r} is already the global database of "
+            f"{other.path}: a global database has one primary cluster"
+        )
+    for secondary in clusters(root, identifier, "secondary"):
+        for problem in mismatches(facts, secondary, identifier):
+            problems.add(
+                f"global_cluster_identifier {identifier!r}: its secondary {secondary.path} does "
+                f"not match: {problem}"
+            )
 
 
 def _check_copy(problems: Problems, vault_arn: Any, backup_plan: Any) -> None:
@@ -412,8 +617,9 @@ class _Plan:
 @jsii.implements(ec2.IConnectable)
 class AuroraCluster(Construct):
     """An Aurora cluster on isolated subnets: one writer plus ``readers`` replicas, encrypted
-    with a customer-managed key, credentials managed and rotated by RDS in Secrets Manager,
-    TLS required, deletion protection on, and a final snapshot when the stack is deleted.
+    with a customer-managed key, credentials in Secrets Manager, rotated (by RDS, or for a
+    global database by Secrets Manager), TLS required, deletion protection on, and a final
+    snapshot when the stack is deleted.
 
     :param vpc: the VPC; the cluster goes on its isolated subnets.
     :param engine: ``"mysql"`` (Aurora MySQL 3, default) or ``"postgresql"``.
@@ -461,8 +667,8 @@ class AuroraCluster(Construct):
         RDS would create them unencrypted and kept forever. Default 30.
     :param deletion_protection: Default on.
     :param encryption_key: Default: a new customer-managed key with rotation on.
-    :param master_username: the master user RDS creates (its password is generated, stored and
-        rotated by RDS in Secrets Manager). Default ``dbadmin``.
+    :param master_username: the master user RDS creates (its password: see
+        ``master_password``). Default ``dbadmin``.
     :param parameters: cluster parameters merged over wellstack's (TLS required, audit logging);
         the TLS parameter cannot be switched off.
     :param global_cluster_identifier: make the cluster the primary of an Aurora global database
@@ -474,6 +680,22 @@ class AuroraCluster(Construct):
     :param backup_copy_to: the ARN of a backup vault in another region
         (``arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME``): the AWS Backup plan copies each
         recovery point there, kept 35 days. Needs ``backup_plan``. Default: no copy.
+    :param master_password: ``"rds_managed"``: RDS creates the master password in Secrets
+        Manager, encrypts it with the key and rotates it (every 7 days). ``"generated"``: the
+        stack generates a Secrets Manager secret (30 characters, encrypted with the key) that
+        RDS reads at deploy, rotated by Secrets Manager's hosted rotation (single user) every
+        ``rotation_days``. RDS does not support managed passwords for a cluster of an Aurora
+        global database, nor for Blue/Green deployments (Aurora User Guide, *Password management
+        with Amazon Aurora and AWS Secrets Manager*, Limitations). Default: ``"generated"`` with
+        ``global_cluster_identifier``, ``"rds_managed"`` otherwise.
+    :param secret_replicas: with a generated secret, the regions it is replicated to
+        (:class:`SecretReplica`, each with the alias of a KMS key there), so that an app in
+        the DR region reads the same credentials after a failover. Replicas are read-only;
+        rotation changes the primary and Secrets Manager copies the new value. Default none.
+    :param rotation_days: how often a generated secret is rotated, 1-1000 days (Secrets
+        Manager's range), or 0 for never. The rotation function runs in the VPC's private
+        subnets (it needs the Secrets Manager API: NAT or an interface endpoint) behind its own
+        security group, which the cluster admits on its port. Default 30.
     :param cluster_props: keyword arguments of ``rds.DatabaseCluster`` merged over wellstack's
         (e.g. ``{"cluster_identifier": "orders"}``). Keys owned by the keywords above are
         refused with a pointer to the keyword; unencrypted storage, deletion without a snapshot
@@ -518,6 +740,9 @@ class AuroraCluster(Construct):
         parameters: Mapping[str, str] | None = None,
         global_cluster_identifier: str | None = None,
         backup_copy_to: str | None = None,
+        master_password: MasterPassword | None = None,
+        secret_replicas: Sequence[SecretReplica] | None = None,
+        rotation_days: int | None = None,
         cluster_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "AuroraCluster")
@@ -535,8 +760,24 @@ class AuroraCluster(Construct):
             backtrack_window_hours=backtrack_window_hours,
             global_database=global_cluster_identifier is not None,
         )
-        _check_global(problems, plan, global_cluster_identifier)
+        _check_global(
+            problems,
+            global_cluster_identifier,
+            engine=engine,
+            engine_version=engine_version,
+            types={"instance_type": instance_type, "reader_instance_type": reader_instance_type},
+            serverless=serverless_v2,
+        )
         _check_copy(problems, backup_copy_to, backup_plan)
+        password = _check_master_password(
+            problems,
+            master_password,
+            global_cluster_identifier=global_cluster_identifier,
+            replicas=secret_replicas,
+            rotation_days=rotation_days,
+            vpc=vpc,
+            region=_stack_region(scope),
+        )
         # The engine the engine-specific checks use (None: reported as bad by the plan).
         known_engine = engine if isinstance(engine, str) and engine in ENGINES else None
         _validate_options(
@@ -557,18 +798,37 @@ class AuroraCluster(Construct):
             master_username=(master_username, known_engine),
         )
         exports = _check_log_exports(problems, log_exports, known_engine, log_retention_days)
-        if auto_minor_version_upgrade is not None:
-            problems.flag("auto_minor_version_upgrade", auto_minor_version_upgrade)
+        if auto_minor_version_upgrade is not None and problems.flag(
+            "auto_minor_version_upgrade", auto_minor_version_upgrade
+        ):
+            problems.check(
+                not (auto_minor_version_upgrade and global_cluster_identifier is not None),
+                "auto_minor_version_upgrade=True does nothing in an Aurora global database "
+                "(global_cluster_identifier is set): AWS applies no automatic minor upgrade there; "
+                "upgrade the global database as a whole",
+            )
         merged_parameters = _check_parameters(
             problems, parameters, known_engine, logging_parameters(str(known_engine), exports)
         )
         overrides = _props.check_overrides(
             problems, "cluster_props", cluster_props, CLUSTER_OVERRIDES
         )
+        check_wiring(
+            problems, vpc=vpc, security_group=security_group, plan=plan, engine=str(engine)
+        )
+        facts = (
+            cluster_facts(problems.path, plan, vpc, _stack_region(scope))
+            if plan is not None
+            else None
+        )
+        root = scope.node.root
+        check_global_members(problems, root, global_cluster_identifier, facts, "primary")
         problems.done()
-        if plan is None:  # every reason is recorded above
+        if plan is None or facts is None:  # every reason is recorded above
             raise WellstackError(problems.path, ["the cluster could not be planned"])
         super().__init__(scope, construct_id)
+        if global_cluster_identifier is not None:
+            record_cluster(root, global_cluster_identifier, "primary", facts)
 
         #: ``mysql`` or ``postgresql``.
         self.engine: Engine = plan.engine
@@ -588,8 +848,17 @@ class AuroraCluster(Construct):
         )
         #: The identifier RDS knows the cluster by (it names the log groups).
         self.cluster_identifier: str = _identifier(self, overrides)
+        #: ``"rds_managed"`` or ``"generated"`` (see ``master_password``).
+        self.master_password: MasterPassword = password
+        #: The name of a generated secret (``wellstack/<cluster identifier>/master``; the same in
+        #: every replica region), ``None`` for an RDS-managed one.
+        self.secret_name: str | None = (
+            f"wellstack/{self.cluster_identifier}/master" if password == "generated" else None
+        )
         self._exports = exports
-        self._auto_minor = _auto_minor(auto_minor_version_upgrade, plan)
+        self._auto_minor = _auto_minor(
+            auto_minor_version_upgrade, plan, global_cluster_identifier is not None
+        )
         #: The log groups of the exported logs, by log type.
         self.log_groups: dict[str, logs.LogGroup] = self._log_groups(exports, log_retention_days)
         #: The DB subnet group (the isolated subnets).
@@ -611,9 +880,19 @@ class AuroraCluster(Construct):
             master_username=master_username,
             parameters=merged_parameters,
             overrides=overrides,
+            replicas=list(secret_replicas or []),
         )
-        #: The master credentials: a secret RDS creates, encrypts with the key and rotates.
+        #: The master credentials in Secrets Manager, encrypted with the key: RDS's own secret,
+        #: or the generated one (with its replicas).
         self.secret: secretsmanager.ISecret = self._master_secret()
+        days = DEFAULT_ROTATION_DAYS if rotation_days is None else rotation_days
+        #: The rotation function's security group (``None`` without a rotation).
+        self.rotation_security_group: ec2.SecurityGroup | None = None
+        #: The generated secret's rotation (``None`` for an RDS-managed password, which RDS
+        #: rotates, or with ``rotation_days=0``).
+        self.rotation: secretsmanager.RotationSchedule | None = (
+            self._rotation(vpc, days) if password == "generated" and days else None
+        )
         #: Reader autoscaling (``None`` without ``reader_autoscaling``).
         self.reader_scaling: appscaling.ScalableTarget | None = (
             self._reader_autoscaling(reader_autoscaling, reader_autoscaling_cpu or 70)
@@ -699,6 +978,7 @@ class AuroraCluster(Construct):
         master_username: str,
         parameters: dict[str, str],
         overrides: dict[str, Any],
+        replicas: list[SecretReplica],
     ) -> rds.DatabaseCluster:
         def insights(type_: ec2.InstanceType | None) -> bool:
             if performance_insights is not None:
@@ -745,11 +1025,8 @@ class AuroraCluster(Construct):
             "port": plan.port,
             "storage_encrypted": True,
             "storage_encryption_key": self.encryption_key,
-            "manage_master_user_password": True,
-            "credentials": rds.Credentials.from_username(
-                master_username,
-                encryption_key=self.encryption_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-            ),
+            "manage_master_user_password": self.master_password == "rds_managed",
+            "credentials": self._credentials(master_username, replicas),
             "iam_authentication": True,
             "parameters": parameters,
             "deletion_protection": deletion_protection,
@@ -780,6 +1057,82 @@ class AuroraCluster(Construct):
             cluster.node.add_dependency(group)
         return cluster
 
+    def _credentials(self, username: str, replicas: list[SecretReplica]) -> rds.Credentials:
+        if self.master_password == "rds_managed":
+            return rds.Credentials.from_username(
+                username,
+                encryption_key=self.encryption_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            )
+        stack = cdk.Stack.of(self)
+        return rds.Credentials.from_generated_secret(
+            username,
+            encryption_key=self.encryption_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            exclude_characters=PASSWORD_EXCLUDE,
+            secret_name=self.secret_name,
+            replica_regions=[
+                secretsmanager.ReplicaRegion(
+                    region=replica.region,
+                    # The key in the replica's region, by its alias ARN there: the secret's
+                    # ReplicaRegions take "the ARN, key ID, or alias of the KMS key".
+                    encryption_key=kms.Key.from_key_arn(
+                        self,
+                        f"ReplicaKey{index + 1}",
+                        f"arn:{stack.partition}:kms:{replica.region}:{stack.account}:"
+                        f"{replica.kms_key_alias}",
+                    )
+                    if replica.kms_key_alias
+                    else None,
+                )
+                for index, replica in enumerate(replicas)
+            ],
+        )
+
+    def _rotation(self, vpc: ec2.IVpc, days: int) -> secretsmanager.RotationSchedule:
+        """Secrets Manager's hosted rotation (single user: the master user changes its own
+        password) in the VPC's private subnets, behind a group of its own that the cluster
+        admits on its port. It connects to the secret's ``host``, the writer's endpoint."""
+        group = ec2.SecurityGroup(
+            self,
+            "RotationSecurityGroup",
+            vpc=vpc,
+            description="Secret rotation: the database port and HTTPS (Secrets Manager) only",
+            allow_all_outbound=False,
+        )
+        group.add_egress_rule(
+            ec2.Peer.any_ipv4(),
+            ec2.Port.tcp(443),
+            "Secrets Manager API (through NAT or an endpoint)",
+        )
+        for index, database in enumerate(self.cluster.connections.security_groups):
+            group.add_egress_rule(database, ec2.Port.tcp(self.port), "The cluster")
+            # In this construct's stack, next to the rotation's group: a rule on a tier group
+            # that lives in the network's stack would make that stack depend on this one.
+            ec2.CfnSecurityGroupIngress(
+                self,
+                f"RotationIngress{index + 1}" if index else "RotationIngress",
+                group_id=database.security_group_id,
+                source_security_group_id=group.security_group_id,
+                ip_protocol="tcp",
+                from_port=self.port,
+                to_port=self.port,
+                description="Secret rotation (single user)",
+            )
+        make = (
+            secretsmanager.HostedRotation.mysql_single_user
+            if self.engine == "mysql"
+            else secretsmanager.HostedRotation.postgre_sql_single_user
+        )
+        hosted = make(
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            security_groups=[group],
+            exclude_characters=PASSWORD_EXCLUDE,
+        )
+        self.rotation_security_group = group
+        return self.secret.add_rotation_schedule(
+            "Rotation", hosted_rotation=hosted, automatically_after=cdk.Duration.days(days)
+        )
+
     def _log_groups(self, exports: list[str], retention_days: int) -> dict[str, logs.LogGroup]:
         key = self.encryption_key
         if not (isinstance(key, kms.Key) and key.add_to_resource_policy(
@@ -796,7 +1149,7 @@ class AuroraCluster(Construct):
 
     def _master_secret(self) -> secretsmanager.ISecret:
         secret = self.cluster.secret
-        if secret is None:  # manage_master_user_password=True always gives one
+        if secret is None:  # both a managed and a generated password give one
             raise WellstackError(self.node.path, ["the cluster has no master secret"])
         return secret
 
@@ -946,10 +1299,15 @@ class AuroraCluster(Construct):
                         {
                             CONTROL_TOWER
                             + "rds_instance_automatic_minor_version_upgrade_enabled_check": (
-                                "The cluster runs an Aurora MySQL long-term-support minor version "
-                                "(3.04/3.10): AWS's release notes advise against automatic minor "
-                                "upgrades there, which can move the cluster off LTS; minor "
-                                "upgrades are planned (auto_minor_version_upgrade=True opts in)"
+                                "The cluster is the primary of an Aurora global database: AWS "
+                                "applies no automatic minor version upgrade there (the setting "
+                                "has no effect); the global database is upgraded as a whole"
+                                if self.global_cluster is not None
+                                else "The cluster runs an Aurora MySQL long-term-support minor "
+                                "version (3.04/3.10): AWS's release notes advise against "
+                                "automatic minor upgrades there, which can move the cluster off "
+                                "LTS; minor upgrades are planned (auto_minor_version_upgrade=True "
+                                "opts in)"
                             )
                         },
                     )
@@ -1294,18 +1652,13 @@ def _check_log_exports(
     return list(dict.fromkeys(exports))
 
 
-def supports_performance_insights(instance_class: str) -> bool:
-    """Aurora offers Performance Insights on every class but db.t2, db.t3 and db.t4g.micro/small
-    ("Amazon Aurora DB engine, Region, and instance class support for Database Insights")."""
-    family, _, size = instance_class.removeprefix("db.").partition(".")
-    if family in ("t2", "t3"):
-        return False
-    return not (family == "t4g" and size in ("micro", "small"))
-
-
-def _auto_minor(chosen: bool | None, plan: _Plan) -> bool:
+def _auto_minor(chosen: bool | None, plan: _Plan, global_database: bool = False) -> bool:
+    """Off on a global database (AWS: "automatic minor version upgrade doesn't apply" there,
+    the setting "has no effect") and on Aurora MySQL's LTS lines; on otherwise."""
     if chosen is not None:
         return chosen
+    if global_database:
+        return False
     version = plan.cluster_engine.engine_version
     full = version.full_version if version else ""
     lts = plan.engine == "mysql" and any(

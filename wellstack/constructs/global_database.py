@@ -31,6 +31,7 @@ from wellstack.constructs import database as _db
 from wellstack.constructs._checks import Problems, implements
 from wellstack.constructs._keys import customer_key
 from wellstack.constructs._logs import logs_key, rds_cluster_log_groups
+from wellstack.constructs._registry import record_cluster
 from wellstack.types import Engine
 
 #: The engine names CloudFormation's DBCluster/DBInstance take.
@@ -106,7 +107,14 @@ class AuroraSecondaryCluster(Construct):
         )
         if global_cluster_identifier is None:
             problems.add("global_cluster_identifier is required (the global database to join)")
-        _db._check_global(problems, plan, global_cluster_identifier)
+        _db._check_global(
+            problems,
+            global_cluster_identifier,
+            engine=engine,
+            engine_version=engine_version,
+            types={"instance_type": instance_type},
+            serverless=False,
+        )
         known_engine = engine if isinstance(engine, str) and engine in _db.ENGINES else None
         problems.flag("deletion_protection", deletion_protection)
         if not (
@@ -127,10 +135,21 @@ class AuroraSecondaryCluster(Construct):
         merged = _db._check_parameters(
             problems, parameters, known_engine, _db.logging_parameters(str(known_engine), exports)
         )
+        _db.check_wiring(
+            problems, vpc=vpc, security_group=security_group, plan=plan, engine=str(engine)
+        )
+        facts = (
+            _db.cluster_facts(problems.path, plan, vpc, _db._stack_region(scope))
+            if plan is not None
+            else None
+        )
+        root = scope.node.root
+        _db.check_global_members(problems, root, global_cluster_identifier, facts, "secondary")
         problems.done()
-        if plan is None:
+        if plan is None or facts is None:
             raise _db.WellstackError(problems.path, ["the cluster could not be planned"])
         super().__init__(scope, construct_id)
+        record_cluster(root, global_cluster_identifier, "secondary", facts)
 
         #: ``mysql`` or ``postgresql``.
         self.engine: Engine = plan.engine
@@ -138,6 +157,8 @@ class AuroraSecondaryCluster(Construct):
         self.port: int = plan.port
         #: Readers in this region (0: headless).
         self.readers: int = plan.readers
+        #: The readers' class without ``db.`` (``"r6g.large"``).
+        self.instance_class: str = str(plan.reader_type.to_string()) if plan.reader_type else ""
         #: The global database this cluster joins.
         self.global_cluster_identifier: str = global_cluster_identifier
         #: The key of this region's storage, logs and Performance Insights.

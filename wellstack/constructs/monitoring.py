@@ -29,6 +29,7 @@ from wellstack.constructs._checks import Problems
 from wellstack.constructs._keys import customer_key
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster
+from wellstack.constructs.global_database import AuroraSecondaryCluster
 from wellstack.constructs.network import Network
 from wellstack.constructs.storage import TieredBucket
 from wellstack.errors import WellstackError
@@ -187,6 +188,26 @@ THRESHOLDS: dict[str, Threshold] = {
         "(AWS's guidance for investigating NAT health)",
         unit="% of packets",
     ),
+    "GlobalReplicationLag": Threshold(
+        5000,
+        5,
+        5,
+        1,
+        "the DR region's secondary cluster more than 5 s behind the primary's replication "
+        "server for 5 minutes (Aurora keeps it typically under a second): cross-region "
+        "replication is struggling",
+        unit="ms",
+    ),
+    "GlobalRpoLag": Threshold(
+        10000,
+        5,
+        5,
+        1,
+        "the DR region's secondary cluster more than 10 s behind the primary in user "
+        "transactions for 5 minutes, or reporting nothing: a failover now would lose that much "
+        "data. The DR runbook reads this alarm before a failover (docs/dr.md)",
+        unit="ms",
+    ),
     "Bucket5xx": Threshold(
         1,
         3,
@@ -240,6 +261,7 @@ class Monitoring(Construct):
         self.topic_key: kms.Key | None = None
         #: Where every alarm sends its notifications.
         self.topic: sns.ITopic | sns.Topic = topic or self._encrypted_topic()
+        self._let_publishers_in()
         if alarm_email is not None:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         #: Every alarm, in the order the tiers were watched.
@@ -302,10 +324,17 @@ class Monitoring(Construct):
         )
         return alarms
 
-    def watch_database(self, db: AuroraCluster) -> list[cw.Alarm]:
+    def watch_database(self, db: AuroraCluster | AuroraSecondaryCluster) -> list[cw.Alarm]:
         """Writer and reader CPU, freeable memory, replica lag, connections against the class's
-        default max_connections, deadlocks (MySQL); failed backup and copy jobs."""
-        self._require(db, AuroraCluster, "watch_database", "an AuroraCluster")
+        default max_connections, deadlocks (MySQL); failed backup and copy jobs. For the
+        secondary cluster of a global database (watched from its own region, where its metrics
+        are published): replication lag and RPO lag, and the readers' CPU and memory."""
+        self._require(
+            db, (AuroraCluster, AuroraSecondaryCluster), "watch_database",
+            "an AuroraCluster or an AuroraSecondaryCluster",
+        )  # fmt: skip
+        if isinstance(db, AuroraSecondaryCluster):
+            return self._watch_secondary(db)
         cluster = db.cluster_identifier
         writer = {"DBClusterIdentifier": cluster, "Role": "WRITER"}
         reader = {"DBClusterIdentifier": cluster, "Role": "READER"}
@@ -344,13 +373,56 @@ class Monitoring(Construct):
             deadlocks = _metric("AWS/RDS", "Deadlocks", writer, "Average", FIVE_MINUTES)
             alarms.append(self._alarm(name, "Deadlocks", deadlocks))
         if db.backup_vault_name is not None:
-            self._notify_failed_jobs(name, db.backup_vault_name)
+            vault_arn = cdk.Stack.of(db).format_arn(
+                service="backup",
+                resource="backup-vault",
+                resource_name=db.backup_vault_name,
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            self._notify_failed_jobs(name, db.backup_vault_name, vault_arn)
         self.dashboard.add_widgets(
             cw.TextWidget(markdown=f"### Database {db.node.path}", width=24, height=1),
             _graph("CPU %", [cpu, reader_cpu]),
             _graph("Connections", [connections]),
             _graph("Freeable memory (bytes)", [memory]),
             _graph("Replica lag (ms)", [lag]),
+        )
+        return alarms
+
+    def _watch_secondary(self, db: AuroraSecondaryCluster) -> list[cw.Alarm]:
+        """The global-database metrics exist only in the secondary's region ("Amazon CloudWatch
+        metrics for Amazon Aurora": "available only in secondary AWS Regions"), per cluster.
+        RPO lag is the data a failover would lose (Aurora MySQL 3.04+, every Aurora
+        PostgreSQL); silence there is breaching: a secondary that reports nothing is no
+        recovery point. A headless secondary has no instance metrics to watch."""
+        cluster = {"DBClusterIdentifier": db.cluster_identifier}
+        reader = {**cluster, "Role": "READER"}
+        replication = _metric("AWS/RDS", "AuroraGlobalDBReplicationLag", cluster, "Average")
+        rpo = _metric("AWS/RDS", "AuroraGlobalDBRPOLag", cluster, "Maximum")
+        name = db.node.id
+        alarms = [
+            self._alarm(name, "GlobalReplicationLag", replication),
+            self._alarm(name, "GlobalRpoLag", rpo, missing=cw.TreatMissingData.BREACHING),
+        ]
+        widgets: list[Any] = [_graph("Global lag (ms)", [replication, rpo])]
+        if db.readers:
+            cpu = _metric("AWS/RDS", "CPUUtilization", reader, "Average", FIVE_MINUTES)
+            memory = _metric("AWS/RDS", "FreeableMemory", reader, "Minimum", FIVE_MINUTES)
+            memory_bytes = aurora_memory_gib(db.instance_class) * 2**30
+            alarms += [
+                self._alarm(name, "ReaderCpu", cpu),
+                self._alarm(
+                    name,
+                    "FreeableMemory",
+                    memory,
+                    below=True,
+                    value=memory_bytes * THRESHOLDS["FreeableMemory"].value / 100,
+                ),
+            ]
+            widgets += [_graph("Reader CPU %", [cpu]), _graph("Freeable memory (bytes)", [memory])]
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown=f"### Secondary database {db.node.path}", width=24, height=1),
+            *widgets,
         )
         return alarms
 
@@ -402,7 +474,7 @@ class Monitoring(Construct):
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _require(self, value: Any, kind: type, method: str, what: str) -> None:
+    def _require(self, value: Any, kind: type | tuple[type, ...], method: str, what: str) -> None:
         if not isinstance(value, kind):
             raise WellstackError(self.node.path, [f"{method} needs {what}, got {value!r}"])
 
@@ -435,27 +507,103 @@ class Monitoring(Construct):
         self.alarms.append(alarm)
         return alarm
 
-    def _notify_failed_jobs(self, owner: str, vault_name: str) -> None:
-        rule = events.Rule(
-            self,
-            f"{owner}BackupFailures",
-            description=f"{owner}: an AWS Backup job or copy job failed, aborted or expired",
-            event_pattern=events.EventPattern(
-                source=["aws.backup"],
-                detail_type=["Backup Job State Change", "Copy Job State Change"],
-                detail={
-                    "state": ["FAILED", "ABORTED", "EXPIRED"],
-                    "backupVaultName": [vault_name],
-                },
-            ),
+    def _notify_failed_jobs(self, owner: str, vault_name: str, vault_arn: str) -> None:
+        """Two rules: EventBridge matches a pattern only when the event carries every field it
+        names, and the detail-types differ ("Monitoring AWS Backup events using Amazon
+        EventBridge"): backup-job events carry ``backupVaultName``, copy-job events only
+        ``sourceBackupVaultArn`` / ``destinationBackupVaultArn``."""
+        backup_jobs = events.EventPattern(
+            source=["aws.backup"],
+            detail_type=["Backup Job State Change"],
+            detail={"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": [vault_name]},
         )
-        rule.add_target(targets.SnsTopic(self.topic))  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-        self.rules.append(rule)
+        # CopyJob's states: CREATED | RUNNING | COMPLETED | FAILED | PARTIAL (a copy of a
+        # composite recovery point whose child copies did not all complete).
+        copy_jobs = events.EventPattern(
+            source=["aws.backup"],
+            detail_type=["Copy Job State Change"],
+            detail={"state": ["FAILED", "PARTIAL"], "sourceBackupVaultArn": [vault_arn]},
+        )
+        for suffix, what, pattern in (
+            ("BackupFailures", "an AWS Backup job failed, aborted or expired", backup_jobs),
+            ("CopyFailures", "copying a recovery point to the DR vault failed", copy_jobs),
+        ):
+            rule = events.Rule(
+                self, f"{owner}{suffix}", description=f"{owner}: {what}", event_pattern=pattern
+            )
+            rule.add_target(targets.SnsTopic(self.topic))  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            self.rules.append(rule)
+
+    def _let_publishers_in(self) -> None:
+        """CloudWatch alarms and EventBridge publish to the topic only when its policy and its
+        KMS key let them. A topic policy replaces the topic's default policy (the one that let
+        the account's services publish), and CDK writes one for ``enforce_ssl``: without an
+        Allow for ``cloudwatch.amazonaws.com`` every alarm's history shows "not authorized to
+        perform: SNS:Publish" (AWS Knowledge Center, *Why didn't I receive an SNS notification
+        for my CloudWatch alarm trigger?*). An SSE-KMS topic needs a customer-managed key whose
+        policy lets each publisher use it (SNS Developer Guide, *Enable compatibility between
+        event sources from AWS services and encrypted topics*). EventBridge's Allow on the
+        topic comes with each rule's target (CDK's ``SnsTopic``); AWS's EventBridge guide gives
+        it without conditions."""
+        stack = cdk.Stack.of(self)
+        alarms_arn = stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        added = self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": alarms_arn},
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
+        ).statement_added
+        missing = [] if added else [
+            "its access policy must allow Service cloudwatch.amazonaws.com sns:Publish (and "
+            "events.amazonaws.com, for the backup-failure rules)"
+        ]  # fmt: skip
+        key = getattr(self.topic, "master_key", None)
+        if key is not None and key is not self.topic_key:
+            statement = iam.PolicyStatement(
+                sid="AlarmAndEventPublishers",
+                principals=[
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                    iam.ServicePrincipal("events.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                ],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+            if not key.add_to_resource_policy(statement).statement_added:
+                missing.append(
+                    "its KMS key's policy must allow Service cloudwatch.amazonaws.com and "
+                    "events.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (and must not be "
+                    "the AWS-managed alias/aws/sns)"
+                )
+        elif key is None and not added:
+            missing.append(
+                "if it is encrypted, its KMS key's policy must allow Service "
+                "cloudwatch.amazonaws.com and events.amazonaws.com kms:Decrypt and "
+                "kms:GenerateDataKey* (the AWS-managed alias/aws/sns cannot)"
+            )
+        if missing:
+            cdk.Annotations.of(self).add_warning_v2(
+                "wellstack:topic-publishers",
+                f"topic {self.topic.topic_arn} is not this app's to change, so the alarms can "
+                f"notify it only if {'; and '.join(missing)}. Grant that where the topic is "
+                f"defined (wellstack review reports its alarms as unknown).",
+            )
 
     def _encrypted_topic(self) -> sns.Topic:
         key = customer_key(self, "TopicKey", "Encrypts the alarm topic")
         # CloudWatch alarms and EventBridge publish to an SSE-KMS topic only when the key lets
-        # them ("Encrypting SNS messages ... from CloudWatch alarms / EventBridge").
+        # them (SNS Developer Guide, "Enable compatibility between event sources from AWS
+        # services and encrypted topics"; the AWS-managed alias/aws/sns cannot be used).
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AlarmAndEventPublishers",

@@ -22,11 +22,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from wellstack.catalog import az_context_key
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs._checks import Problems, is_token, l1
 from wellstack.constructs._logs import encrypted_log_group, logs_key
 from wellstack.constructs._reachability import add_reachability_paths
+from wellstack.constructs._registry import VpcFacts, record_vpc
 from wellstack.errors import WellstackError
 from wellstack.subnets import (
     AWS_RESERVED_PER_SUBNET,
@@ -269,7 +271,17 @@ class Network(Construct):
         )
         overrides = _props.check_overrides(problems, "vpc_props", vpc_props, VPC_OVERRIDES)
         problems.done()
+        offline = availability_zones is None or keep_synthesis_offline(scope, azs)
         super().__init__(scope, construct_id)
+        if not offline:
+            cdk.Annotations.of(self).add_warning_v2(
+                "wellstack:az-lookup",
+                "ec2.Vpc checks explicit availability_zones against its stack's AZs, which a "
+                "stack with a concrete account looks up in that account (cdk synth then needs "
+                "credentials); Network records the AZs as the stack's context when it is the "
+                "stack's first construct, and this stack already had others. Create the Network "
+                f"first, or add {az_context_key(*_account_region(scope))!r} to cdk.json's context.",
+            )
 
         #: The AZs in use, in slot order.
         self.availability_zones: list[str] = azs
@@ -327,6 +339,7 @@ class Network(Construct):
         self.isolated_acl: ec2.NetworkAcl | None = (
             self._strict_isolated_acl(db_port) if strict_acls else None
         )
+        record_vpc(self.vpc, VpcFacts(cidr, db_port if strict_acls else None, self.node.path))
         #: The Reachability Analyzer paths (empty unless ``reachability_paths=True``).
         self.reachability_paths: list[ec2.CfnNetworkInsightsPath] = (
             add_reachability_paths(self) if reachability_paths else []
@@ -626,6 +639,30 @@ def vpc_has_ipv6(vpc: ec2.IVpc) -> bool | None:
 
 
 # --- validation ----------------------------------------------------------------------------------
+
+
+def _account_region(scope: Construct) -> tuple[str, str]:
+    stack = cdk.Stack.of(scope)
+    return stack.account, stack.region
+
+
+def keep_synthesis_offline(scope: Construct, azs: Sequence[str]) -> bool:
+    """Keep ``cdk synth`` offline for explicit AZs. ``ec2.Vpc`` checks explicit AZs against
+    ``Stack.availabilityZones``, which a stack with a concrete account and region looks up in
+    the account (the ``availability-zones:account=...:region=...`` context; without it the CLI
+    needs credentials). When the stack holds no such context yet and has no child (context can
+    only be set then), record the given AZs as the stack's context: the lookup then finds its
+    answer, and the VPC's check passes. False when the lookup cannot be avoided."""
+    stack = cdk.Stack.of(scope)
+    if is_token(stack.account) or is_token(stack.region):
+        return True  # an environment-agnostic stack never looks AZs up
+    key = az_context_key(stack.account, stack.region)
+    if stack.node.try_get_context(key) is not None:
+        return True
+    if stack.node.children:
+        return False
+    stack.node.set_context(key, list(azs))
+    return True
 
 
 def _validate_azs(

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from wellstack.compliance import CHECKOV, acknowledge, same_reason
 from wellstack.constructs._checks import Problems, is_token
+from wellstack.constructs._registry import record_tier_port
 from wellstack.constructs.network import vpc_has_ipv6
 
 
@@ -116,6 +117,7 @@ class TierSecurityGroups(Construct):
                 ec2.Peer.any_ipv6(), ec2.Port.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
             )
         self.database.add_ingress_rule(self.app, ec2.Port.tcp(db_port), "From the app instances")
+        record_tier_port(self.database, db_port, self.node.path)
 
         if ingress.prefixlen == 0 or (ingress6 is not None and ingress6.prefixlen == 0):
             sources = " and ".join(p for p in (web_ingress_cidr, web_ingress_ipv6_cidr) if p)

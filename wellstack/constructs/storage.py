@@ -427,7 +427,6 @@ class TieredBucket(Construct):
             lifecycle,
             overrides,
             log_prefix=log_prefix,
-            external_logs=access_logs_bucket is not None,
             intelligent_tiering=(
                 intelligent_tiering,
                 archive_access_days,
@@ -436,8 +435,14 @@ class TieredBucket(Construct):
             transfer_acceleration=transfer_acceleration,
             object_lock=(object_lock_days, object_lock_mode or "governance"),
         )
-        if access_logs_bucket is None:
-            deliver_access_logs(self.bucket, self.access_logs_bucket, log_prefix)
+        if not deliver_access_logs(self.bucket, self.access_logs_bucket, log_prefix):
+            cdk.Annotations.of(self).add_warning_v2(
+                "wellstack:access-log-delivery",
+                f"access_logs_bucket {self.access_logs_bucket.bucket_name} is not this app's to "
+                f"change: its bucket policy must allow Service logging.s3.amazonaws.com "
+                f"s3:PutObject on {log_prefix}* (aws:SourceArn this bucket), or S3 delivers no "
+                f"server access logs",
+            )
         if event_bridge:
             send_events_to_eventbridge(self.bucket)
         #: Where the bucket replicates to (``None``: nowhere) and the role S3 replicates with.
@@ -471,7 +476,6 @@ class TieredBucket(Construct):
         overrides: dict[str, Any],
         *,
         log_prefix: str,
-        external_logs: bool,
         intelligent_tiering: tuple[bool, int | None, int | None],
         transfer_acceleration: bool,
         object_lock: tuple[int | None, ObjectLockMode],
@@ -508,8 +512,6 @@ class TieredBucket(Construct):
             "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             "enforce_ssl": True,
             "versioned": lifecycle.versioned,
-            "server_access_logs_bucket": self.access_logs_bucket if external_logs else None,
-            "server_access_logs_prefix": log_prefix if external_logs else None,
             "lifecycle_rules": [lifecycle.rule()],
             "intelligent_tiering_configurations": tiering_config,
             "transfer_acceleration": transfer_acceleration or None,

@@ -35,6 +35,12 @@ NOT_MODELLED: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK's version report; nothing to model",
     "AWS::RDS::GlobalCluster": "no global database: the DR region's secondary-cluster stack "
     "deploys but holds no cluster",
+    "AWS::SecretsManager::Secret": "no generated master secret (a global database's primary): "
+    "nothing is replicated to the DR region",
+    "AWS::SecretsManager::SecretTargetAttachment": "the secret is not tied to the cluster",
+    "AWS::SecretsManager::RotationSchedule": "no rotation (the hosted rotation function is made "
+    "by CloudFormation's AWS::SecretsManager transform, which moto does not run)",
+    "AWS::SecretsManager::ResourcePolicy": "no policy on the secret",
 }
 #: What else the sandbox's read-back cannot show, beyond :data:`NOT_MODELLED`.
 READ_BACK_GAPS = (

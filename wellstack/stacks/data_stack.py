@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from wellstack.constructs import AuroraCluster, Replication, TieredBucket
+from wellstack.constructs import AuroraCluster, Replication, SecretReplica, TieredBucket
 from wellstack.constructs._keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
@@ -78,4 +78,9 @@ class DataStack(cdk.Stack):
             log_retention_days=settings.log_retention_days,
             global_cluster_identifier=names.global_cluster_identifier if names else None,
             backup_copy_to=names.vault_arn if names else None,
+            secret_replicas=[
+                SecretReplica(region=names.region, kms_key_alias=names.secret_replica_key_alias)
+            ]
+            if names
+            else None,
         )

@@ -22,7 +22,7 @@ from aws_cdk import aws_backup as backup
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from wellstack.constructs import AuroraSecondaryCluster, TieredBucket
+from wellstack.constructs import AuroraSecondaryCluster, Monitoring, TieredBucket
 from wellstack.constructs._keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
@@ -58,6 +58,11 @@ class DrNames:
     @property
     def replica_key_alias(self) -> str:
         return f"alias/wellstack/{self.settings.name}/assets-dr"
+
+    @property
+    def secret_replica_key_alias(self) -> str:
+        """The DR region's key for the replica of the database's master secret."""
+        return f"alias/wellstack/{self.settings.name}/secret-dr"
 
     @property
     def vault_name(self) -> str:
@@ -104,6 +109,17 @@ class DrNetworkStack(NetworkStack):
             alias_name=names.replica_key_alias,
             target_key=self.assets_replica_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         )
+        #: The key of the database secret's replica in this region (the primary's secret is
+        #: replicated here, encrypted with it, so the app can read it after a failover).
+        self.secret_replica_key: kms.Key = customer_key(
+            self, "SecretReplicaKey", "Encrypts the replica of the database's master secret"
+        )
+        kms.Alias(
+            self,
+            "SecretReplicaAlias",
+            alias_name=names.secret_replica_key_alias,
+            target_key=self.secret_replica_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        )
         from wellstack.stacks.data_stack import ASSET_TRANSITIONS
 
         #: The bucket the primary's assets replicate to.
@@ -126,7 +142,9 @@ class DrNetworkStack(NetworkStack):
 
 class DrDataStack(cdk.Stack):
     """``database`` (:class:`~wellstack.constructs.AuroraSecondaryCluster`): the secondary
-    cluster of the environment's global database, behind the DR network's database group.
+    cluster of the environment's global database, behind the DR network's database group;
+    ``monitoring`` (:class:`~wellstack.constructs.Monitoring`): the DR region's alarms, to a topic
+    of its own in that region.
 
     :param settings: the environment (with ``dr_region``).
     :param network: the environment's :class:`DrNetworkStack`.
@@ -157,3 +175,15 @@ class DrDataStack(cdk.Stack):
             security_group=network.security_groups.database,
             log_retention_days=settings.log_retention_days,
         )
+        #: Alarms on the DR region's tiers, to a topic in this region: the global database's
+        #: replication and RPO lag (the alarm the failover runbook reads), its readers, the DR
+        #: network's NAT gateways and the assets replica bucket.
+        self.monitoring: Monitoring = Monitoring(
+            self,
+            "Monitoring",
+            alarm_email=settings.alarm_email,
+            dashboard_name=f"wellstack-{settings.name}-dr",
+        )
+        self.monitoring.watch_database(self.database)
+        self.monitoring.watch_network(network.network)
+        self.monitoring.watch_bucket(network.assets_replica)
