@@ -41,10 +41,15 @@ def test_dev_against_prod(built_app):
     assert changed["nat-per-az"] == ("finding", "pass")
     assert changed["graviton"] == ("advice", "pass")
     # The same rules under other names (CDK names a rule after both groups) are no change; what
-    # opens is the DR region's tier groups (prod has a DR region, dev has none).
+    # opens is the DR region's tier groups (prod has a DR region, dev has none) and the rotation
+    # of prod's generated database secret (a global database's primary cannot use RDS's).
     assert report["rules"]["closed"] == []
-    assert report["rules"]["opened"]
-    assert all(r["rule"].startswith("ProdDrNetwork/") for r in report["rules"]["opened"])
+    rotation = [r for r in report["rules"]["opened"] if "RotationSecurityGroup" in r["rule"]]
+    assert {(r["rule"].split(" ", 2)[1], r["tcp"]) for r in rotation} == {
+        ("egress", "443"), ("egress", "3306"), ("ingress", "3306"),
+    }  # fmt: skip
+    others = [r for r in report["rules"]["opened"] if r not in rotation]
+    assert others and all(r["rule"].startswith("ProdDrNetwork/") for r in others), others
     assert report["reachability"]["matrix"] == []
     removed = {a["rule"] for a in report["acknowledgments"]["removed"]}
     assert "NIST.800.53.R5-ELBDeletionProtectionEnabled" in removed  # prod keeps protection on

@@ -269,7 +269,10 @@ def test_cost_flags_are_validated(small_app, flags):
     if result.exit_code == 0:
         estimate = json.loads(result.stdout)  # strict JSON: NaN would not parse back equal
         assert math.isfinite(estimate["total_monthly_usd"])
-        assert all(math.isfinite(line["monthly_usd"]) for line in estimate["lines"])
+        for line in estimate["lines"]:  # an unpriced line is unknown (None), never NaN
+            assert (line["monthly_usd"] is None) is (not line["priced"])
+            assert line["monthly_usd"] is None or math.isfinite(line["monthly_usd"])
+        assert estimate["complete"] is (not estimate["unpriced"])
 
 
 def _paths(template: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -311,8 +314,8 @@ JSONISH = st.recursive(
 
 
 #: Exit codes each command may give on a readable app (reach: 1 = a violated intent; diff: 1 =
-#: a --fail-on gate).
-VERDICT_CODES = {"cost": (0,), "review": (0,), "reach": (0, 1), "diff": (0, 1)}
+#: a --fail-on gate; check: 1 = a violated AWS constraint).
+VERDICT_CODES = {"cost": (0,), "review": (0,), "reach": (0, 1), "diff": (0, 1), "check": (0, 1)}
 
 
 @pytest.mark.parametrize("command", list(VERDICT_CODES))

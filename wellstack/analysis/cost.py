@@ -73,11 +73,23 @@ class Line:
     note: str = ""
 
     @property
+    def priced(self) -> bool:
+        """False when the region's price table has no price for it, or its quantity is known
+        only at deploy: its cost is unknown (not zero) and no total that leaves it out is
+        complete."""
+        return self.unit_usd is not None
+
+    @property
     def monthly_usd(self) -> float:
+        """The line's cost; 0 for an unpriced line, which totals leave out (see ``priced``)."""
         return round(self.quantity * self.unit_usd, 2) if self.unit_usd is not None else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "monthly_usd": self.monthly_usd}
+        return {
+            **asdict(self),
+            "priced": self.priced,
+            "monthly_usd": self.monthly_usd if self.priced else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,12 +101,24 @@ class Estimate:
 
     @property
     def total_usd(self) -> float:
+        """The priced lines' sum: a lower bound whenever ``unpriced`` is not empty."""
         return round(sum(line.monthly_usd for line in self.lines), 2)
+
+    @property
+    def unpriced(self) -> list[str]:
+        """The items whose cost the total leaves out."""
+        return [line.item for line in self.lines if not line.priced]
+
+    @property
+    def complete(self) -> bool:
+        return not self.unpriced
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "region": self.region,
             "total_monthly_usd": self.total_usd,
+            "complete": self.complete,
+            "unpriced": self.unpriced,
             "lines": [line.as_dict() for line in self.lines],
             "assumptions": asdict(self.assumptions),
             "price_sources": self.sources,
@@ -521,22 +545,46 @@ def _alarm_metric_count(alarm: Any) -> int:
 
 
 def compare(base: Estimate, other: Estimate) -> list[dict[str, Any]]:
-    """Line-by-line difference ``other - base`` (items in either)."""
+    """Line-by-line difference ``other - base`` (items in either). An item absent on one side
+    costs 0 there; an unpriced one costs ``None`` (unknown), and so does its difference: a row
+    with ``"unpriced": True`` is never a saving or a cost of 0."""
     base_lines = {line.item: line for line in base.lines}
     other_lines = {line.item: line for line in other.lines}
     rows = []
     for item in [*base_lines, *(i for i in other_lines if i not in base_lines)]:
         a, b = base_lines.get(item), other_lines.get(item)
-        a_usd, b_usd = (a.monthly_usd if a else 0.0), (b.monthly_usd if b else 0.0)
+        a_usd = (a.monthly_usd if a.priced else None) if a else 0.0
+        b_usd = (b.monthly_usd if b.priced else None) if b else 0.0
+        unknown = a_usd is None or b_usd is None
         rows.append(
             {
                 "item": item,
                 "base_usd": a_usd,
                 "other_usd": b_usd,
-                "difference_usd": round(b_usd - a_usd, 2),
+                "difference_usd": None if unknown else round(b_usd - a_usd, 2),  # type: ignore[operator]
+                "unpriced": unknown,
                 "base_quantity": a.quantity if a else 0,
                 "other_quantity": b.quantity if b else 0,
                 "unit": (a or b).unit,  # type: ignore[union-attr]
             }
         )
     return rows
+
+
+def usd(value: float | None, signed: bool = False) -> str:
+    """A cost cell: ``12.34`` (``+12.34``), or ``unpriced`` for an unknown one."""
+    if value is None:
+        return "unpriced"
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def totals_note(base: Estimate, other: Estimate | None = None) -> str:
+    """What the totals leave out, in one sentence; empty when both are complete."""
+    parts = []
+    for name, estimate_ in (("before", base), ("after", other)):
+        if estimate_ is not None and estimate_.unpriced:
+            items = ", ".join(estimate_.unpriced)
+            parts.append(f"{name if other is not None else 'the total'} leaves out {items}")
+    if not parts:
+        return ""
+    return "incomplete: " + "; ".join(parts) + " (no price in the table: not 0, unknown)"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from wellstack.analysis import reach
 from wellstack.analysis.audit import acknowledgments_in
-from wellstack.analysis.cost import Assumptions, compare, estimate_assembly
+from wellstack.analysis.cost import Assumptions, compare, estimate_assembly, totals_note, usd
 from wellstack.analysis.guard import guard_assemblies
 from wellstack.analysis.review import nag_findings, run_checks
 from wellstack.analysis.template import Assembly
@@ -96,12 +96,16 @@ def _cost(before: Assembly, after: Assembly, region: str | None) -> dict[str, An
     assumptions = Assumptions()
     base = estimate_assembly(before, region, assumptions)
     other = estimate_assembly(after, region or base.region, assumptions)
-    rows = [r for r in compare(base, other) if r["difference_usd"]]
+    rows = [r for r in compare(base, other) if r["difference_usd"] or r["unpriced"]]
     return {
         "region": base.region,
         "before_usd": base.total_usd,
         "after_usd": other.total_usd,
         "difference_usd": round(other.total_usd - base.total_usd, 2),
+        #: False when a side has an item without a price: its totals are lower bounds.
+        "complete": base.complete and other.complete,
+        "unpriced": {"before": base.unpriced, "after": other.unpriced},
+        "note": totals_note(base, other),
         "lines": rows,
     }
 
@@ -284,7 +288,8 @@ def to_markdown(report: dict[str, Any], before: str = "BEFORE", after: str = "AF
         f"## wellstack diff: `{before}` → `{after}`",
         "",
         f"**Monthly cost:** {cost['before_usd']:,.2f} → {cost['after_usd']:,.2f} USD "
-        f"(**{cost['difference_usd']:+,.2f}**, {cost['region']}) · "
+        f"(**{cost['difference_usd']:+,.2f}**, {cost['region']}"
+        f"{'' if cost.get('complete', True) else '; incomplete, see below'}) · "
         f"**Data at risk:** {len(report['data_at_risk'])} · "
         f"**Rules opened:** {len(report['rules']['opened'])} · "
         f"**New findings:** {len(report['findings']['added'])} · "
@@ -308,11 +313,13 @@ def to_markdown(report: dict[str, Any], before: str = "BEFORE", after: str = "AF
         lines += ["### Cost by item (USD a month)", "", "| item | before | after | change |",
                   "|---|---:|---:|---:|"]  # fmt: skip
         lines += [
-            f"| {_cell(r['item'])} | {r['base_usd']:,.2f} | {r['other_usd']:,.2f} | "
-            f"{r['difference_usd']:+,.2f} |"
+            f"| {_cell(r['item'])} | {usd(r['base_usd'])} | {usd(r['other_usd'])} | "
+            f"{usd(r['difference_usd'], signed=True)} |"
             for r in cost["lines"]
         ]
         lines.append("")
+        if cost.get("note"):
+            lines += [f"**{_cell(cost['note'])}**", ""]
     rules = report["rules"]
     if rules["opened"] or rules["closed"]:
         rows = [

@@ -141,6 +141,9 @@ class Model:
     #: Groups by tier: those of the tier's components, and TierSecurityGroups' Web/App/Database
     #: (a DR region's groups, before an app tier runs there).
     tier_groups: dict[str, set[str]] = field(default_factory=dict)
+    #: Groups of Secrets Manager rotation functions (a RotationSchedule's hosted rotation):
+    #: the database admits them on its port, as it admits the app tier.
+    rotation_groups: set[str] = field(default_factory=set)
 
 
 def _key(resource: Resource | None) -> str | None:
@@ -364,7 +367,25 @@ def model(assembly: Assembly) -> Model:
         tiers[component.role] |= set(component.groups)
     for role, groups in _tier_security_groups(assembly).items():
         tiers[role] |= groups
-    return Model(components, rules, subnets, default_egress, tiers)
+    return Model(components, rules, subnets, default_egress, tiers, _rotation_groups(assembly))
+
+
+def _rotation_groups(assembly: Assembly) -> set[str]:
+    """The security groups of every hosted secret rotation (``HostedRotationLambda``'s
+    ``VpcSecurityGroupIds``: a comma-separated list, a reference or a join)."""
+    found: set[str] = set()
+    for schedule in assembly.resources("AWS::SecretsManager::RotationSchedule"):
+        ids = schedule.at("HostedRotationLambda", "VpcSecurityGroupIds", reference=True)
+        values = (
+            ids.get("Fn::Join", [None, []])[1]
+            if isinstance(ids, dict) and "Fn::Join" in ids
+            else [ids]
+        )
+        for value in values if isinstance(values, list) else []:
+            key = _key(assembly.target(schedule.stack, value))
+            if key:
+                found.add(key)
+    return found
 
 
 def _tier_security_groups(assembly: Assembly) -> dict[str, set[str]]:
@@ -557,7 +578,11 @@ INTENTS = {
     "internet-only-web": "the internet reaches only the web tier, only on its listener ports",
     "web-only-app": "the web tier reaches only the app tier, only on the web port",
     "app-admits-only-web": "the app tier admits only the web tier, only on the web port",
-    "only-app-database": "only the app tier reaches the database, only on its port",
+    "only-app-database": "only the app tier (and the database secret's rotation function) "
+    "reaches the database, only on its port",
+    "app-reaches-database": "the app tier can open the database's port (its group's egress and "
+    "the database group's ingress both allow it, and the path does)",
+    "web-reaches-app": "the web tier can open the app tier's port",
     "database-reaches-nothing": "the database opens no connection anywhere",
     "isolated-no-route-out": "isolated subnets have no route out of the VPC",
     "private-egress-via-nat": "private subnets leave the VPC only through a NAT gateway (IPv6: "
@@ -607,7 +632,51 @@ def check(model_: Model) -> tuple[list[Reach], list[Violation]]:
     violations += _route_intents(model_)
     violations += _rule_intents(model_)
     violations += _acl_intents(model_)
+    violations += _required_paths(model_, pairs)
     return pairs, _unique(violations)
+
+
+#: Paths the design needs open: (intent, source tier, destination tier).
+REQUIRED = (("web-reaches-app", "web", "app"), ("app-reaches-database", "app", "database"))
+
+
+def _required_paths(model_: Model, pairs: list[Reach]) -> Iterator[Violation]:
+    """In each VPC that holds both tiers, the front tier must reach the one behind it on that
+    tier's port: an app group without egress to the database port passes every "only" intent
+    and serves nothing."""
+    by_pair = {(p.source, p.destination): p for p in pairs}
+    for intent, front, back in REQUIRED:
+        for dst in (c for c in model_.components if c.role == back):
+            vpcs = {s.vpc for s in dst.subnets}
+            sources = [
+                c for c in model_.components
+                if c.role == front and vpcs & {s.vpc for s in c.subnets}
+            ]  # fmt: skip
+            for src in sources:
+                found = by_pair.get((src.name, dst.name))
+                missing = subtract(dst.ports, found.ports if found else NONE)
+                if missing:
+                    yield Violation(
+                        intent, src.name, dst.name, show(missing),
+                        (_why_closed(model_, src, dst, missing),),
+                    )  # fmt: skip
+
+
+def _why_closed(model_: Model, src: Component, dst: Component, ports: Ports) -> str:
+    """Which end keeps ``ports`` closed: the source's egress, the destination's ingress, or the
+    path (routes, network ACLs)."""
+    if not any(g in model_.default_egress for g in src.groups):
+        out = [r for r in model_.rules if r.group in src.groups and r.direction == "egress"
+               and _matches(r, dst) and intersect(r.ports, ports)]  # fmt: skip
+        if not out:
+            groups = ", ".join(src.groups) or "its groups"
+            return f"no egress rule of {groups} allows tcp {show(ports)} to it"
+    into = [r for r in model_.rules if r.group in dst.groups and r.direction == "ingress"
+            and _matches(r, src) and intersect(r.ports, ports)]  # fmt: skip
+    if not into:
+        groups = ", ".join(dst.groups) or "its groups"
+        return f"no ingress rule of {groups} admits it on tcp {show(ports)}"
+    return "the routes or network ACLs between their subnets block it"
 
 
 def _unique(violations: list[Violation]) -> list[Violation]:
@@ -657,7 +726,11 @@ def _rule_intents(model_: Model) -> Iterator[Violation]:
         for rule in model_.rules:
             if rule.group not in component.groups or rule.direction != "ingress":
                 continue
-            intended = front is None or rule.peer_group in groups[front]
+            intended = (
+                front is None
+                or rule.peer_group in groups[front]
+                or (component.role == "database" and rule.peer_group in model_.rotation_groups)
+            )
             extra = subtract(rule.ports, component.ports) if intended else rule.ports
             if not extra:
                 continue

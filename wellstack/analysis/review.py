@@ -10,12 +10,17 @@ cdk-nag rule is mapped to a pillar in :data:`RULE_PILLARS`.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from wellstack.analysis.audit import acknowledgments_in
+from wellstack.analysis.constraints import PACK, all_rules
+from wellstack.analysis.constraints.autoscaling import references
+from wellstack.analysis.constraints.rds import global_primaries
+from wellstack.analysis.constraints.topics import alarm_publisher, publisher_blocked
 from wellstack.analysis.template import Assembly, Resource, flat, ref
 from wellstack.catalog import EC2_FAMILIES, PREVIOUS_GENERATION, split_instance_type
 
@@ -33,6 +38,12 @@ SECURITY, RELIABILITY, PERFORMANCE, COST, OPERATIONS, SUSTAINABILITY = PILLARS
 #: fires in the default app (dev or prod) is missing here.
 RULE_PILLARS: dict[str, str] = {
     "AwsSolutions-AS3": OPERATIONS,
+    "AwsSolutions-RDS10": RELIABILITY,
+    "NIST.800.53.R5-RDSEnhancedMonitoringEnabled": OPERATIONS,
+    "NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled": RELIABILITY,
+    "NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled": SECURITY,
+    "CloudFormation-Validate::rds_cluster_deletion_protection_enabled_check": RELIABILITY,
+    "CloudFormation-Validate::rds_instance_enhanced_monitoring_enabled_check": OPERATIONS,
     "AwsSolutions-EC23": SECURITY,
     "AwsSolutions-IAM4": SECURITY,
     "AwsSolutions-IAM5": SECURITY,
@@ -86,8 +97,14 @@ RULE_PILLARS: dict[str, str] = {
 
 
 def rule_pillar(rule: str) -> str | None:
-    """``AwsSolutions-IAM4[Policy::...]`` -> the pillar of ``AwsSolutions-IAM4``."""
-    return RULE_PILLARS.get(rule.split("[", 1)[0])
+    """``AwsSolutions-IAM4[Policy::...]`` -> the pillar of ``AwsSolutions-IAM4``; an
+    ``AwsConstraints::SNS1`` rule -> the pillar the rule declares. CDK's own namespace for
+    cdk-nag's ids (``Annotation::AwsSolutions-S1``) is read past."""
+    rule = rule.removeprefix("Annotation::").split("[", 1)[0]
+    if rule.startswith(f"{PACK}::"):
+        found = all_rules().get(rule.removeprefix(f"{PACK}::"))
+        return found.pillar if found else None
+    return RULE_PILLARS.get(rule)
 
 
 Status = Literal["pass", "finding", "advice", "unknown"]
@@ -261,14 +278,55 @@ def _database(assembly: Assembly) -> Iterator[Check]:
             judged(encrypted),
             "StorageEncrypted with KmsKeyId" if encrypted else "no KmsKeyId",
         )
-    selections = assembly.resources("AWS::Backup::BackupSelection")
-    yield Check(
-        RELIABILITY,
-        "backup-plan",
-        "An AWS Backup plan covers the databases",
-        judged(bool(selections)),
-        f"{len(selections)} backup selection(s)",
-    )
+    yield from _backup_coverage(assembly, clusters)
+
+
+def _backup_coverage(assembly: Assembly, clusters: list[Resource]) -> Iterator[Check]:
+    """Per cluster: a backup selection names it; a global database's secondary is covered by a
+    plan that copies the primary's recovery points to a vault in the secondary's region."""
+    selected: set[tuple[str, str]] = set()
+    for selection in assembly.resources("AWS::Backup::BackupSelection"):
+        named = references(selection.prop("BackupSelection"))
+        selected |= {(selection.stack, logical_id) for logical_id in named}
+    copied_to = {
+        _arn_region(flat(action.get("DestinationBackupVaultArn")))
+        for plan in assembly.copying_backup_plans()
+        for rule in plan.at("BackupPlan", "BackupPlanRule", kind=list) or []
+        if isinstance(rule, dict)
+        for action in rule.get("CopyActions") or []
+        if isinstance(action, dict)
+    }
+    primaries = global_primaries(assembly)
+    for cluster in clusters:
+        name = f"{cluster.stack}/{cluster.logical_id}"
+        secondary = cluster.prop("GlobalClusterIdentifier") is not None and (
+            (cluster.stack, cluster.logical_id) not in primaries
+        )
+        region = assembly.regions.get(cluster.stack, "")
+        if (cluster.stack, cluster.logical_id) in selected:
+            status, detail = "pass", "selected in an AWS Backup plan"
+        elif secondary and region in copied_to:
+            status, detail = "pass", f"the primary's recovery points are copied to {region}"
+        elif secondary:
+            status, detail = (
+                "finding",
+                (
+                    f"a global database's secondary in {region or '?'}: no plan copies the "
+                    f"primary's recovery points to this region, and nothing backs it up"
+                ),
+            )
+        else:
+            status, detail = "finding", "no AWS Backup selection names this cluster"
+        yield Check(
+            RELIABILITY, "backup-plan", f"{name}: an AWS Backup plan covers the database",
+            status, detail,
+        )  # fmt: skip
+
+
+def _arn_region(arn: str) -> str:
+    """The region of an ARN as :func:`flat` writes it (``<AWS::Partition>`` holds colons)."""
+    match = re.search(r":[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-[0-9]+):", arn)
+    return match.group(1) if match else ""
 
 
 @check
@@ -395,49 +453,122 @@ def _logs(assembly: Assembly) -> Iterator[Check]:
         )
 
 
-#: What the alarms must cover, by the namespace of the metrics they read.
+#: What the alarms must cover: a resource type, the dimension that names such a resource in an
+#: alarm, and what to call it.
 ALARM_COVERAGE = {
-    "AWS/ApplicationELB": "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS/AutoScaling": "AWS::AutoScaling::AutoScalingGroup",
-    "AWS/RDS": "AWS::RDS::DBCluster",
-    "AWS/NATGateway": "AWS::EC2::NatGateway",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("LoadBalancer", "load balancer"),
+    "AWS::AutoScaling::AutoScalingGroup": ("AutoScalingGroupName", "Auto Scaling group"),
+    "AWS::RDS::DBCluster": ("DBClusterIdentifier", "database cluster"),
+    "AWS::EC2::NatGateway": ("NatGatewayId", "NAT gateway"),
 }
 
 
-def _alarm_namespaces(alarm: Resource) -> set[str]:
-    found = {alarm.prop("Namespace")} if alarm.prop("Namespace") else set()
-    for index in range(len(alarm.items("Metrics"))):
-        namespace = alarm.at("Metrics", index, "MetricStat", "Metric", "Namespace", kind=str)
-        if namespace:
-            found.add(namespace)
-    return {str(n) for n in found}
+def _alarm_dimensions(alarm: Resource) -> list[tuple[str, Any]]:
+    """(name, value) of every dimension the alarm reads, its own and its metrics'."""
+    found: list[tuple[str, Any]] = []
+    lists = [alarm.prop("Dimensions")]
+    for metric in alarm.items("Metrics"):
+        if isinstance(metric, dict):
+            stat = metric.get("MetricStat")
+            inner = stat.get("Metric") if isinstance(stat, dict) else None
+            lists.append(inner.get("Dimensions") if isinstance(inner, dict) else None)
+    for dimensions in lists:
+        for item in dimensions if isinstance(dimensions, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("Name"), str):
+                found.append((item["Name"], item.get("Value")))
+    return found
+
+
+def _watched(assembly: Assembly) -> set[tuple[str, str]]:
+    """(stack, logical id) of every resource some alarm reads a metric of: a dimension that
+    refers to it (across stacks too), or names a cluster by its identifier."""
+    clusters = {
+        str(c.prop("DBClusterIdentifier")).lower(): (c.stack, c.logical_id)
+        for c in assembly.resources("AWS::RDS::DBCluster")
+        if isinstance(c.prop("DBClusterIdentifier"), str)
+    }
+    names = {dimension for dimension, _ in ALARM_COVERAGE.values()}
+    found: set[tuple[str, str]] = set()
+    for alarm in assembly.resources("AWS::CloudWatch::Alarm"):
+        for name, value in _alarm_dimensions(alarm):
+            if name not in names:
+                continue
+            target = assembly.target(alarm.stack, value)
+            if target is not None:
+                found.add((target.stack, target.logical_id))
+            elif isinstance(value, str) and value.lower() in clusters:
+                found.add(clusters[value.lower()])
+    return found
+
+
+def _notifies(assembly: Assembly, alarm: Resource) -> tuple[Status, str]:
+    """Whether the alarm reaches anyone: an action to a topic that lets CloudWatch publish."""
+    actions = alarm.items("AlarmActions")
+    if not actions:
+        return "finding", "no alarm action"
+    outside = []
+    for value in actions:
+        topic = assembly.target(alarm.stack, value)
+        if topic is None:
+            outside.append(flat(value))
+            continue
+        if topic.type != "AWS::SNS::Topic":
+            continue
+        blocked = publisher_blocked(assembly, topic, alarm_publisher(assembly, alarm))
+        if blocked:
+            return "finding", blocked
+    if outside:
+        return "unknown", (
+            f"notifies {', '.join(outside)}, outside this app: its policy and key must let "
+            f"cloudwatch.amazonaws.com publish"
+        )
+    return "pass", "an action to a topic that lets CloudWatch publish"
 
 
 @check
 def _alarms(assembly: Assembly) -> Iterator[Check]:
+    """Per stack and per resource: every load balancer, Auto Scaling group, database cluster and
+    NAT gateway has an alarm reading its metrics (in its own region), and every alarm notifies a
+    topic whose policy and key let CloudWatch publish."""
     alarms = assembly.resources("AWS::CloudWatch::Alarm")
-    watched = set().union(*(_alarm_namespaces(a) for a in alarms)) if alarms else set()
-    missing = [
-        namespace
-        for namespace, resource_type in ALARM_COVERAGE.items()
-        if assembly.resources(resource_type) and namespace not in watched
-    ]
-    yield Check(
-        OPERATIONS,
-        "alarms",
-        "Alarms watch every tier (load balancer, instances, database, NAT)",
-        judged(bool(alarms) and not missing),
-        f"{len(alarms)} alarm(s)" + (f"; nothing watches {', '.join(missing)}" if missing else ""),
-    )
-    silent = [f"{a.stack}/{a.logical_id}" for a in alarms if not a.items("AlarmActions")]
-    if alarms:
+    watched = _watched(assembly)
+    for stack in sorted(assembly.templates):
+        needing = [r for r in assembly.resources(*ALARM_COVERAGE) if r.stack == stack]
+        if not needing:
+            continue
+        missing = [r for r in needing if (r.stack, r.logical_id) not in watched]
+        yield Check(
+            OPERATIONS,
+            "alarms",
+            f"{stack}: alarms watch every tier (load balancer, instances, database, NAT)",
+            judged(not missing),
+            f"{len(needing) - len(missing)} of {len(needing)} resource(s) watched"
+            + (
+                "; nothing watches "
+                + ", ".join(f"{ALARM_COVERAGE[r.type][1]} {r.logical_id}" for r in missing)
+                if missing
+                else ""
+            ),
+        )
+    by_stack: dict[str, list[tuple[Resource, Status, str]]] = {}
+    for alarm in alarms:
+        status, detail = _notifies(assembly, alarm)
+        by_stack.setdefault(alarm.stack, []).append((alarm, status, detail))
+    for stack, judged_alarms in sorted(by_stack.items()):
+        failing = [(a, d) for a, st, d in judged_alarms if st == "finding"]
+        unknown = [(a, d) for a, st, d in judged_alarms if st == "unknown"]
+        status: Status = "finding" if failing else "unknown" if unknown else "pass"
+        shown = failing or unknown
         yield Check(
             OPERATIONS,
             "alarms-notify",
-            "Every alarm notifies someone (an alarm action)",
-            judged(not silent),
-            f"without an action: {', '.join(silent)}" if silent else "all have actions",
-        )
+            f"{stack}: every alarm notifies someone (a topic CloudWatch may publish to)",
+            status,
+            f"{len(judged_alarms)} alarm(s) notify" if not shown
+            else f"{len(shown)} of {len(judged_alarms)} alarm(s): {shown[0][1]}"
+            + (f" ({shown[0][0].logical_id} and {len(shown) - 1} more)" if len(shown) > 1
+               else f" ({shown[0][0].logical_id})"),
+        )  # fmt: skip
     dashboards = assembly.resources("AWS::CloudWatch::Dashboard")
     yield Check(
         OPERATIONS,
@@ -624,13 +755,19 @@ def _edge(assembly: Assembly) -> Iterator[Check]:
             f"access_logs.s3.enabled={attributes.get('access_logs.s3.enabled', 'false')}",
         )
         if lb.prop("Scheme", "internet-facing") == "internet-facing":
+            own = [
+                a for a in associations
+                if (t := assembly.target(a.stack, a.prop("ResourceArn"))) is not None
+                and (t.stack, t.logical_id) == (lb.stack, lb.logical_id)
+            ]  # fmt: skip
             yield Check(
                 SECURITY,
                 "waf",
                 f"{name}: a WAF web ACL screens internet traffic",
-                judged(bool(associations)),
-                f"{len(associations)} web ACL association(s)",
-            )
+                judged(bool(own)),
+                f"web ACL association {own[0].logical_id}" if own
+                else "no web ACL is associated with this load balancer",
+            )  # fmt: skip
     ssh = []
     for group in assembly.resources("AWS::EC2::SecurityGroup"):
         for rule in group.items("SecurityGroupIngress"):
@@ -737,10 +874,12 @@ def nag_findings(assembly: Assembly) -> list[dict[str, Any]]:
     findings = []
     report = assembly.report or {}
     for plugin in report.get("pluginReports", []) or []:
+        own = isinstance(plugin, dict) and plugin.get("pluginName") == PACK
         for violation in (plugin.get("violations", []) if isinstance(plugin, dict) else []) or []:
             if not isinstance(violation, dict):
                 continue
             rule = str(violation.get("ruleName", "unknown"))
+            rule = f"{PACK}::{rule}" if own else rule
             findings.append(
                 {
                     "rule": rule,

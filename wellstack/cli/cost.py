@@ -70,7 +70,7 @@ def command(
     """Monthly cost estimate from the templates, with the assumptions it rests on."""
     from rich.table import Table
 
-    from wellstack.analysis.cost import Assumptions, compare, estimate
+    from wellstack.analysis.cost import Assumptions, compare, estimate, totals_note, usd
 
     assumptions = Assumptions(**assumed)
     base = estimate(cdk_out, region, assumptions)
@@ -86,18 +86,22 @@ def command(
         for row in rows:
             why = (
                 f"{row['base_quantity']:g} -> {row['other_quantity']:g} {row['unit']}"
-                if row["difference_usd"]
+                if row["difference_usd"] or row["unpriced"]
                 else ""
             )
             table.add_row(
-                row["item"], f"{row['base_usd']:.2f}", f"{row['other_usd']:.2f}",
-                f"{row['difference_usd']:+.2f}", why,
+                row["item"], usd(row["base_usd"]), usd(row["other_usd"]),
+                usd(row["difference_usd"], signed=True), why,
             )  # fmt: skip
+        complete = base.complete and second.complete
         table.add_row(
-            "total", f"{base.total_usd:.2f}", f"{second.total_usd:.2f}",
-            f"{second.total_usd - base.total_usd:+.2f}", "",
+            "total" if complete else "total of the priced items",
+            f"{base.total_usd:,.2f}", f"{second.total_usd:,.2f}",
+            f"{second.total_usd - base.total_usd:+,.2f}", "" if complete else "incomplete",
         )  # fmt: skip
         console().print(table)
+        if not complete:
+            click.echo(totals_note(base, second))
         return
     if as_json:
         emit_json(base.as_dict())
@@ -111,10 +115,15 @@ def command(
         table.add_row(
             line.item, f"{line.quantity:g}", line.unit,
             "-" if line.unit_usd is None else f"{line.unit_usd:g}",
-            f"{line.monthly_usd:.2f}", line.note,
+            usd(line.monthly_usd if line.priced else None), line.note,
         )  # fmt: skip
-    table.add_row("total", "", "", "", f"{base.total_usd:.2f}", "")
+    table.add_row(
+        "total" if base.complete else "total of the priced items", "", "", "",
+        f"{base.total_usd:,.2f}", "" if base.complete else "incomplete",
+    )  # fmt: skip
     console().print(table)
+    if not base.complete:
+        click.echo(totals_note(base))
     click.echo(
         "assumptions: "
         + ", ".join(f"{k}={v:g}" for k, v in vars(assumptions).items())
