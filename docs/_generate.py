@@ -5,8 +5,9 @@ suite fails when one differs).
 Blocks: ``props:CLASS`` and ``attributes:CLASS`` (a construct's keyword arguments and attributes,
 from its signature and docstring), ``settings-keys`` (every cdk.json key with its default),
 ``subnet-plan:ENV``, ``emulator-differences``, ``read-back-gaps``, ``moto-fixes``,
-``cli-commands``, ``alarm-thresholds``. The ``acknowledgments`` block
-needs a synthesized app and is rebuilt by ``wellstack acks cdk.out --update docs/compliance.md``.
+``cli-commands``, ``alarm-thresholds``, ``constraint-rules``, ``reach-intents``. The
+``acknowledgments`` block needs a synthesized app and is rebuilt by
+``wellstack acks cdk.out --update docs/compliance.md``.
 """
 
 from __future__ import annotations
@@ -201,6 +202,26 @@ def alarm_thresholds() -> str:
     return "\n".join(rows) + "\n"
 
 
+def constraint_rules() -> str:
+    from wellstack.analysis.constraints import all_rules
+
+    rows = ["| rule | what must hold | AWS | source |", "|---|---|---|---|"]
+    for rule in all_rules().values():
+        rows.append(
+            f"| `AwsConstraints::{rule.id}` | {_cell(rule.title)} | {rule.outcome} "
+            f"| [{_cell(rule.source)}]({rule.url}) |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def reach_intents() -> str:
+    from wellstack.analysis.reach import INTENTS
+
+    rows = ["| intent | |", "|---|---|"]
+    rows += [f"| `{name}` | {_cell(what)} |" for name, what in INTENTS.items()]
+    return "\n".join(rows) + "\n"
+
+
 def moto_fixes() -> str:
     from wellstack.emulator.moto_fixes import MOTO_FIXES
 
@@ -221,6 +242,8 @@ def generators() -> dict[str, Callable[[], str]]:
         "alarm-thresholds": alarm_thresholds,
         "moto-fixes": moto_fixes,
         "read-back-gaps": read_back_gaps,
+        "constraint-rules": constraint_rules,
+        "reach-intents": reach_intents,
     }
     for name in ("dev", "prod"):
         found[f"subnet-plan:{name}"] = lambda name=name: subnet_plan(name)

@@ -1,9 +1,11 @@
 """Which compliance packs run at synth, and the one way wellstack acknowledges a finding.
 
-AwsSolutions always runs. ``-c packs=NIST80053R5,HIPAA,PCI,ControlTower`` (or ``"packs"`` in
-cdk.json) adds cdk-nag's other packs and AWS Control Tower's proactive controls. The packs are
-CDK policy-validation plugins: any finding that is neither fixed nor acknowledged makes
-``app.synth()`` raise and ``cdk synth`` exit 1.
+AwsSolutions and AwsConstraints (AWS's own constraints: what CloudFormation accepts and the
+service refuses or silently drops, :mod:`wellstack.analysis.constraints`) always run.
+``-c packs=NIST80053R5,HIPAA,PCI,ControlTower`` (or ``"packs"`` in cdk.json) adds cdk-nag's
+other packs and AWS Control Tower's proactive controls. The packs are CDK policy-validation
+plugins: any finding that is neither fixed nor acknowledged makes ``app.synth()`` raise and
+``cdk synth`` exit 1.
 
 CDK's own template validation (the resource schemas) runs as one ``CloudFormationValidatePlugin``
 that wellstack registers itself: without the default rule (it checks only GameLift fleets, and
@@ -23,7 +25,9 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
+from wellstack._constraints_plugin import AwsConstraintsPlugin
 from wellstack._template_validator import in_kernel_validator, parallel_validator
+from wellstack.analysis.constraints import PACK
 from wellstack.errors import WellstackError
 
 #: cdk-nag packs by the name ``packs`` takes.
@@ -36,7 +40,11 @@ NAG_PACKS: dict[str, type[cdk_nag.NagPack]] = {
 }
 #: AWS Control Tower's proactive controls (CT.*.PR.*), as cfn-guard rules.
 CONTROL_TOWER_PACK = "ControlTower"
-ALWAYS = "AwsSolutions"
+#: AWS's own constraints (:mod:`wellstack.analysis.constraints`); acknowledge a finding as
+#: ``AWS_CONSTRAINTS + "::SNS1"``.
+AWS_CONSTRAINTS = PACK
+#: The packs that run on every app.
+ALWAYS = ("AwsSolutions", AWS_CONSTRAINTS)
 #: Prefix of a Control Tower control's finding id (its cfn-guard rule's name), e.g.
 #: ``CONTROL_TOWER + "s3_bucket_logging_enabled_check"`` for CT.S3.PR.2. The rules run inside
 #: CDK's CloudFormation validation, so their findings carry its namespace.
@@ -47,12 +55,13 @@ CHECKOV = "checkov::"
 
 
 def pack_names() -> tuple[str, ...]:
-    return (*NAG_PACKS, CONTROL_TOWER_PACK)
+    return (*NAG_PACKS, AWS_CONSTRAINTS, CONTROL_TOWER_PACK)
 
 
 def resolve_packs(requested: Iterable[str]) -> tuple[str, ...]:
-    """AwsSolutions first, then the requested extra packs; unknown names are an error."""
-    names = [ALWAYS]
+    """AwsSolutions and AwsConstraints first, then the requested extra packs; unknown names are
+    an error."""
+    names: list[str] = list(ALWAYS)
     for name in requested:
         if name not in pack_names():
             raise WellstackError(
@@ -75,6 +84,7 @@ def apply_packs(app: cdk.App, packs: Iterable[str]) -> tuple[str, ...]:
         # Metadata (cdk_nag.rules_to_suppress): the audit trail `wellstack acks` reads.
         pack = NAG_PACKS[name](app, write_suppressions_to_cloud_formation=index == 0 or None)
         plugins.append(pack)  # pyright: ignore[reportArgumentType]  # a NagPack is the plugin
+    plugins.append(AwsConstraintsPlugin())  # pyright: ignore[reportArgumentType]  # a jsii.implements class
     guard_rules = control_tower_rule_texts() if CONTROL_TOWER_PACK in names else ()
     parallel = parallel_validator(app)
     if parallel is not None:

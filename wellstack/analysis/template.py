@@ -144,6 +144,14 @@ class Assembly:
     directory: Path | None = None
     #: The validation report next to the manifest (cdk-nag findings), when there is one.
     report: dict[str, Any] | None = None
+    #: Each stack's account (``unknown-account`` for an environment-agnostic one).
+    accounts: dict[str, str] = field(default_factory=dict)
+    #: Context lookups the app asked for and did not get (the manifest's ``missing``): each
+    #: needs AWS credentials at ``cdk synth``.
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    #: Acknowledged rules from the stacks' metadata: qualified rule id
+    #: (``AwsConstraints::SNS1``, ``Annotation::AwsSolutions-S1`` ...) -> {construct path: reason}.
+    acknowledgments: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, cdk_out: str | Path) -> Assembly:
@@ -163,10 +171,13 @@ class Assembly:
 
     @classmethod
     def from_templates(
-        cls, templates: Mapping[str, Template], regions: Mapping[str, str] | None = None
+        cls,
+        templates: Mapping[str, Template],
+        regions: Mapping[str, str] | None = None,
+        accounts: Mapping[str, str] | None = None,
     ) -> Assembly:
         """An assembly of templates already in memory (deployed ones, tests)."""
-        assembly = cls(templates={}, regions=dict(regions or {}))
+        assembly = cls(templates={}, regions=dict(regions or {}), accounts=dict(accounts or {}))
         for name, template in templates.items():
             assembly.templates[name] = _checked_template(dict(template), name)
         return assembly
@@ -177,6 +188,10 @@ class Assembly:
         artifacts = manifest.get("artifacts", {}) if isinstance(manifest, dict) else None
         if not isinstance(artifacts, dict):
             raise AssemblyError(f"{manifest_file}: 'artifacts' must be an object")
+        missing = manifest.get("missing", [])
+        self.missing += (
+            [m for m in missing if isinstance(m, dict)] if isinstance(missing, list) else []
+        )
         for artifact_id, artifact in artifacts.items():
             if not isinstance(artifact, dict):
                 raise AssemblyError(f"{manifest_file}: artifact {artifact_id} must be an object")
@@ -197,8 +212,30 @@ class Assembly:
             name = str(properties.get("stackName") or artifact.get("displayName") or artifact_id)
             self.templates[name] = _checked_template(_read_json(template_file), str(template_file))
             self.files[name] = str(template_file)
-            environment = artifact.get("environment", "")
-            self.regions[name] = str(environment).rsplit("/", 1)[-1]
+            environment = str(artifact.get("environment", ""))
+            self.regions[name] = environment.rsplit("/", 1)[-1]
+            self.accounts[name] = environment.removeprefix("aws://").split("/", 1)[0]
+            metadata_file = artifact.get("additionalMetadataFile")
+            if isinstance(metadata_file, str):
+                self._read_acknowledgments(out / metadata_file)
+
+    def _read_acknowledgments(self, path: Path) -> None:
+        """``aws:cdk:acknowledged-rules`` entries of a stack's metadata file (construct path ->
+        entries), as CDK records ``Validations.of(construct).acknowledge(...)``."""
+        if not path.is_file():
+            return
+        metadata = _read_json(path)
+        if not isinstance(metadata, dict):
+            raise AssemblyError(f"{path} must be a JSON object")
+        for construct_path, entries in metadata.items():
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict) or entry.get("type") != "aws:cdk:acknowledged-rules":
+                    continue
+                data = entry.get("data")
+                for rule, reason in data.items() if isinstance(data, dict) else []:
+                    self.acknowledgments.setdefault(str(rule), {})[
+                        str(construct_path).strip("/")
+                    ] = str(reason)
 
     # --- reading ---------------------------------------------------------------------------------
 

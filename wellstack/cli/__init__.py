@@ -1,60 +1,38 @@
-"""The ``wellstack`` command: one click group, one module per command. Bad input is one line on
-stderr and exit code 2, never a traceback."""
+"""The ``wellstack`` command: one click group (:mod:`wellstack.cli._group`), one module per
+command. Bad input is one line on stderr and exit code 2, never a traceback.
+
+The command needs the ``cli`` extra (``pip install 'wellstack[cli]'``): a plain
+``pip install wellstack`` installs the constructs and the ``wellstack`` script, which then says
+so in one line instead of dying in an import.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
-import click
-
-from wellstack.cli import (
-    acks,
-    bootstrap,
-    cost,
-    deploy,
-    destroy,
-    diff,
-    guard,
-    plan,
-    reach,
-    review,
-    sandbox,
-)
-from wellstack.cli._common import fail
+#: What the ``cli`` extra installs that the command imports.
+CLI_MODULES = ("click", "rich", "boto3", "cfnlint")
 
 
-class _Group(click.Group):
-    """The command group, with click's usage errors (a flag out of range, a missing argument,
-    an unknown option) as one line and exit 2, like every other bad input."""
-
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
-        if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
-        except click.UsageError as err:
-            path = err.ctx.command_path if err.ctx else "wellstack"
-            fail(f"{err.format_message()} (see `{path} --help`)")
-        except click.ClickException as err:
-            fail(err.format_message())
-        except click.Abort:
-            click.echo("Aborted!", err=True)
-            sys.exit(1)
-        sys.exit(result if isinstance(result, int) else 0)
+def missing_extra(module: str) -> NoReturn:
+    print(
+        f"wellstack: error: the wellstack command needs its extra ({module} is not installed): "
+        f"pip install 'wellstack[cli]'",
+        file=sys.stderr,
+    )
+    sys.exit(2)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="wellstack")
-def main() -> None:
-    """Plan, review, price, guard and deploy a wellstack app."""
+try:
+    from wellstack.cli._group import main
+except ModuleNotFoundError as _err:  # `pip install wellstack` without the extra
+    if _err.name not in CLI_MODULES:
+        raise
+    _MISSING: str = _err.name
+
+    def main(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]  # pyright: ignore[reportRedeclaration]
+        missing_extra(_MISSING)
 
 
-for _command in (
-    plan.command, review.command, reach.command, diff.command, cost.command, acks.command,
-    bootstrap.command,
-    guard.command, deploy.command, destroy.command, sandbox.command,
-):  # fmt: skip
-    main.add_command(_command)
-
-__all__ = ["main"]
+__all__ = ["CLI_MODULES", "main", "missing_extra"]
