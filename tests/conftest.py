@@ -39,6 +39,32 @@ ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())
 
 
+def _checked_from_stack() -> None:
+    """Every template a test reads with ``Template.from_stack`` also passes the AwsConstraints
+    rules (the apps the default app's configurations build run them at synth already): a
+    construct test that builds something AWS would refuse fails, whatever it asserts. A
+    violation acknowledged on its construct (``AwsConstraints::ID``) is let through."""
+    from aws_cdk.assertions import Template
+
+    from wellstack._constraints_plugin import stack_violations
+
+    original = Template.from_stack
+
+    def from_stack(stack: cdk.Stack, *args: Any, **kwargs: Any) -> Template:
+        template = original(stack, *args, **kwargs)
+        found = stack_violations(stack, template.to_json())
+        if found:
+            raise AssertionError(
+                f"{stack.node.path} breaks AWS's constraints:\n" + "\n".join(found)
+            )
+        return template
+
+    Template.from_stack = from_stack  # type: ignore[method-assign]
+
+
+_checked_from_stack()
+
+
 def project_context(**overrides: Any) -> dict[str, Any]:
     """cdk.json's context (feature flags, environments) with ``overrides`` on top."""
     context = dict(CDK_JSON["context"])

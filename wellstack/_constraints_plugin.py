@@ -6,6 +6,7 @@ report as to every plugin's: the plugin's name is the acknowledgment namespace."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -14,7 +15,13 @@ import jsii
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
-from wellstack.analysis.constraints import PACK, Violation, all_rules, evaluate
+from wellstack.analysis.constraints import (
+    PACK,
+    Violation,
+    all_rules,
+    evaluate,
+    split_acknowledged,
+)
 from wellstack.analysis.constraints.synthesis import AZ_PROVIDER
 from wellstack.analysis.template import Assembly
 from wellstack.catalog import az_context_key
@@ -114,3 +121,28 @@ def _find(root: IConstruct, path: str) -> IConstruct | None:
             return None
         node = node.node.try_find_child(part)
     return node
+
+
+def stack_violations(stack: cdk.Stack, template: dict[str, object]) -> list[str]:
+    """The AwsConstraints violations of one stack's template (as ``Template.from_stack`` gives
+    it), less those acknowledged on their construct: for checking a stack outside a synth."""
+    name = stack.node.path
+    unknown = cdk.Token.is_unresolved
+    region = "unknown-region" if unknown(stack.region) else stack.region
+    account = "unknown-account" if unknown(stack.account) else stack.account
+    assembly = Assembly.from_templates({name: template}, {name: region}, {name: account})
+    found = evaluate(assembly)
+    if not found:
+        return []
+    paths: dict[str, str] = {}
+    acknowledged: dict[str, dict[str, str]] = {}
+    for child in stack.node.find_all():
+        if isinstance(child, cdk.CfnResource) and cdk.Stack.of(child) is stack:
+            paths[stack.resolve(child.logical_id)] = child.node.path
+        for entry in child.node.metadata:
+            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY and entry.data:
+                for rule, reason in dict(entry.data).items():
+                    acknowledged.setdefault(rule, {})[child.node.path] = str(reason)
+    located = [replace(v, path=paths.get(v.logical_id, v.path)) for v in found]
+    open_, _ = split_acknowledged(located, acknowledged)
+    return [f"{v.qualified_rule} {v.logical_id}: {v.message}" for v in open_]
