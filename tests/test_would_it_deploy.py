@@ -544,7 +544,16 @@ def test_review_calls_an_alarm_to_a_topic_outside_the_app_unknown(built_app):
         alarm["Properties"]["AlarmActions"] = [external]
     ((_, status, detail),) = rows(Assembly.from_templates(templates, regions, accounts),
                                   "alarms-notify")  # fmt: skip
-    assert status == "unknown" and detail.startswith(f"16 of 16 alarm(s): notifies {external}")
+    assert status == "unknown"
+    assert detail.startswith(f"16 of 16 alarm(s): notifies through {external}, outside this app")
+
+    # A topic of the app whose key is not: the key's policy cannot be read, so not a pass either.
+    templates, regions, accounts = templates_of(built_app())
+    for topic in resources(templates["DevApp"], "AWS::SNS::Topic").values():
+        topic["Properties"]["KmsMasterKeyId"] = f"arn:aws:kms:{SEOUL}:111122223333:key/1"
+    ((_, status, detail),) = rows(Assembly.from_templates(templates, regions, accounts),
+                                  "alarms-notify")  # fmt: skip
+    assert status == "unknown" and "notifies through the key of topic DevApp/" in detail
 
 
 def test_review_finds_a_dr_cluster_nothing_backs_up(prod):

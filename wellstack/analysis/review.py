@@ -20,7 +20,7 @@ from wellstack.analysis.audit import acknowledgments_in
 from wellstack.analysis.constraints import PACK, all_rules
 from wellstack.analysis.constraints.autoscaling import references
 from wellstack.analysis.constraints.rds import global_primaries
-from wellstack.analysis.constraints.topics import alarm_publisher, publisher_blocked
+from wellstack.analysis.constraints.topics import alarm_publisher, key_allows, publisher_blocked
 from wellstack.analysis.template import Assembly, Resource, flat, ref
 from wellstack.catalog import EC2_FAMILIES, PREVIOUS_GENERATION, split_instance_type
 
@@ -514,13 +514,16 @@ def _notifies(assembly: Assembly, alarm: Resource) -> tuple[Status, str]:
             continue
         if topic.type != "AWS::SNS::Topic":
             continue
-        blocked = publisher_blocked(assembly, topic, alarm_publisher(assembly, alarm))
+        publisher = alarm_publisher(assembly, alarm)
+        blocked = publisher_blocked(assembly, topic, publisher)
         if blocked:
             return "finding", blocked
+        if key_allows(assembly, topic, publisher) is None:
+            outside.append(f"the key of topic {topic.stack}/{topic.logical_id}")
     if outside:
         return "unknown", (
-            f"notifies {', '.join(outside)}, outside this app: its policy and key must let "
-            f"cloudwatch.amazonaws.com publish"
+            f"notifies through {', '.join(dict.fromkeys(outside))}, outside this app: its policy "
+            f"and key must let cloudwatch.amazonaws.com publish"
         )
     return "pass", "an action to a topic that lets CloudWatch publish"
 
