@@ -55,7 +55,7 @@ help:
 	@echo "make test FAST=1   a local loop without pyright, the real CDK CLI, pdoc and the emulator (CI runs all)"
 	@echo "make fuzz    the property-based tests with many more random examples (a few minutes)"
 	@echo "make cpu-profile   where make test's CPU time goes, by kind of process (needs strace, perf)"
-	@echo "make lint    ruff check + format check + pyright"
+	@echo "make lint    ruff check + format check + pyright + import contracts (lint-imports)"
 	@echo "make docs    the API reference from the docstrings (pdoc) into docs/api/"
 	@echo "make sandbox deploy ENV into a local AWS emulator (moto) on localhost:4566; make sandbox-stop"
 	@echo "make deploy  preflight + data guard + cdk diff + cdk deploy (AWS_PROFILE, ENV; SANDBOX=1 for the emulator)"
@@ -142,9 +142,10 @@ bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test s
 cpu-profile: setup $(STAMPS)/checkov  ## where make test's CPU time goes, by kind of process (strace + perf, ~2 min)
 	$(TEST_ENV) $(BIN)/python benchmarks/cpu_by_process.py $(PYTEST_ARGS)
 
-lint: setup typecheck
+lint: setup typecheck  ## ruff, pyright and the import contracts (docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-cache
 
 typecheck: setup  ## pyright (basic) on the package and the examples, and its type completeness
 	$(CURDIR)/node_modules/.bin/pyright --pythonpath $(BIN)/python wellstack examples

@@ -147,8 +147,9 @@ def _field_docs() -> dict[str, str]:
 
 
 def subnet_plan(env: str) -> str:
+    from wellstack.limits import DEFAULT_RESERVED_AZS
     from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
-    from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets, tiers_for
+    from wellstack.subnets import plan_subnets, tiers_for
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     settings = parse_environments(context[ENVIRONMENTS_KEY])[env]

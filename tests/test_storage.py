@@ -299,7 +299,10 @@ def _bucket(**props: Any) -> TieredBucket:
             },
             r"deep_archive_access_days \(190\) must be greater than archive_access_days \(200\)",
         ),
-        ({"object_lock_days": 0}, r"object_lock_days must be between 1 and 36500, got 0"),
+        (
+            {"object_lock_days": 0},
+            r"object_lock_days must be between 1 and 36500 \(S3's range\), got 0",
+        ),
         (
             {"object_lock_days": 5, "versioned": False},
             r"object_lock_days=5 requires versioned=True",

@@ -22,6 +22,7 @@ from wellstack.settings import (
     split_list,
 )
 from wellstack.stacks import ThreeTierStacks, add_three_tier
+from wellstack.stacks.pipeline_stack import PipelineStack
 from wellstack.validation import Problems
 
 
@@ -136,8 +137,6 @@ def build(
             ) from err
     raw_pipeline = app.node.try_get_context(PIPELINE_KEY)
     if raw_pipeline is not None:
-        from wellstack.stacks.pipeline_stack import PipelineStack
-
         pipeline = parse_pipeline(raw_pipeline, environments)
         PipelineStack(app, PIPELINE_STACK, pipeline=pipeline)
     return built

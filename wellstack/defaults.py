@@ -1,15 +1,21 @@
-"""Defaults the constructs and the command-line tools share (pure Python, no CDK import): the
-app tier's health-check timing, which ``wellstack plan --fail-az`` turns into recovery times."""
+"""The app tier's health-check timing, which ``wellstack plan --fail-az`` turns into recovery
+times: defined in :mod:`wellstack.limits` (pure Python), named here for the code that reads them
+as "defaults"."""
 
 from __future__ import annotations
 
-#: The target group checks each instance's health path this often ...
-HEALTH_CHECK_INTERVAL_SECONDS = 15
-#: ... takes it out after this many failed checks ...
-UNHEALTHY_THRESHOLD = 3
-#: ... and sends it traffic after this many passed ones.
-HEALTHY_THRESHOLD = 2
-#: Auto Scaling ignores the load balancer's verdict on a new instance this long.
-HEALTH_CHECK_GRACE_MINUTES = 5
-#: How long a new instance has to signal that it serves (rolling updates, creation).
-SIGNAL_TIMEOUT_MINUTES = 15
+from wellstack.limits import (
+    HEALTH_CHECK_GRACE_MINUTES,
+    HEALTH_CHECK_INTERVAL_SECONDS,
+    HEALTHY_THRESHOLD,
+    SIGNAL_TIMEOUT_MINUTES,
+    UNHEALTHY_THRESHOLD,
+)
+
+__all__ = [
+    "HEALTHY_THRESHOLD",
+    "HEALTH_CHECK_GRACE_MINUTES",
+    "HEALTH_CHECK_INTERVAL_SECONDS",
+    "SIGNAL_TIMEOUT_MINUTES",
+    "UNHEALTHY_THRESHOLD",
+]

@@ -35,7 +35,7 @@ _CONNECTION = (
     r"arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-[0-9]:"
     r"[0-9]{12}:connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
-_KEYS = ("repository", "branch", "connection_arn", "account", "region", "environments")
+_PIPELINE_KEYS = ("repository", "branch", "connection_arn", "account", "region", "environments")
 
 
 class PipelineSettingsError(WellstackError):
@@ -77,9 +77,11 @@ def parse_pipeline(raw: Any, environments: Mapping[str, EnvironmentSettings]) ->
         raise PipelineSettingsError(
             [f"{where} must be a JSON object of settings, got {type(raw).__name__}"]
         )
-    for key in sorted(set(raw) - set(_KEYS), key=str):
-        problems.add(f"{where} key {key!r}: unknown key; allowed keys are {', '.join(_KEYS)}")
-    for key in _KEYS:
+    for key in sorted(set(raw) - set(_PIPELINE_KEYS), key=str):
+        problems.add(
+            f"{where} key {key!r}: unknown key; allowed keys are {', '.join(_PIPELINE_KEYS)}"
+        )
+    for key in _PIPELINE_KEYS:
         if key not in raw:
             problems.add(f"{where} key {key!r}: is required")
 

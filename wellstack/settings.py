@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
 from wellstack.catalog import aurora_problem, ec2_problem, global_database_class_problem
-from wellstack.errors import WellstackError
-from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets
+from wellstack.errors import Problem, WellstackError
+from wellstack.limits import (
+    AURORA_READERS,
+    BACKUP_RETENTION_DAYS,
+    DEFAULT_RESERVED_AZS,
+    EMAIL,
+    EMAIL_MAX_LENGTH,
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    SUBNET_MASK,
+    Range,
+)
+from wellstack.subnets import plan_subnets
 from wellstack.types import EndpointTier, Engine, InterfaceEndpoint, NatStrategy, choices
 from wellstack.validation import REGION, Problems
 
@@ -26,12 +37,9 @@ ENVIRONMENTS_KEY = "wellstack:environments"
 SELECT_KEY = "env"
 PACKS_KEY = "packs"
 DEFAULT_ENVIRONMENT = "dev"
-#: Aurora's limit: one writer plus at most 15 readers.
-MAX_READERS = 15
 
 _ACCOUNT = r"[0-9]{12}"
 _ENV_NAME = r"[a-z][a-z0-9-]{0,19}"
-_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ KeyCheck = Callable[[Problems, str, Any, Mapping[str, Any]], bool]
 class SettingsError(WellstackError):
     """Bad cdk.json settings; every message starts ``environment 'NAME', key 'KEY':``."""
 
-    def __init__(self, environment: str, problems: list[str]) -> None:
+    def __init__(self, environment: str, problems: Sequence[str | Problem]) -> None:
         super().__init__("", problems)
         self.path: str = f"cdk.json environment {environment!r}"
 
@@ -178,7 +186,7 @@ def _cidr(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
 
 
 def _mask(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
-    return p.integer(k, v, 16, 28, "AWS's subnet size limits")
+    return p.within(k, v, SUBNET_MASK)
 
 
 def _flag(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
@@ -189,8 +197,8 @@ def _choice(allowed: tuple[str, ...]) -> KeyCheck:
     return lambda p, k, v, _: p.choice(k, v, allowed)
 
 
-def _int(low: int, high: int | None = None, why: str = "") -> KeyCheck:
-    return lambda p, k, v, _: p.integer(k, v, low, high, why)
+def _int(limits: Range) -> KeyCheck:
+    return lambda p, k, v, _: p.within(k, v, limits)
 
 
 def _db_class(p: Problems, k: str, v: Any, raw: Mapping[str, Any]) -> bool:
@@ -207,7 +215,7 @@ def _app_class(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
 
 
 def _desired(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
-    return v is None or p.integer(k, v, 0)
+    return v is None or p.within(k, v, MIN_CAPACITY)
 
 
 def _retention(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
@@ -215,7 +223,7 @@ def _retention(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
 
 
 def _email(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
-    return v is None or p.text(k, v, _EMAIL, "an email address", max_length=254)
+    return v is None or p.text(k, v, EMAIL, "an email address", max_length=EMAIL_MAX_LENGTH)
 
 
 def _tags(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
@@ -261,7 +269,7 @@ def _dr_cidr(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
 
 
 #: Every key's check, under its cdk.json name (the same rules as the construct prop it feeds).
-CHECKS: dict[str, KeyCheck] = {
+KEY_CHECKS: dict[str, KeyCheck] = {
     "region": _region,
     "availability_zones": _azs,
     "account": _account,
@@ -276,12 +284,12 @@ CHECKS: dict[str, KeyCheck] = {
     "isolated_mask": _mask,
     "strict_acls": _flag,
     "db_engine": _choice(choices(Engine)),
-    "db_readers": _int(0, MAX_READERS, "Aurora's limit"),
+    "db_readers": _int(AURORA_READERS),
     "db_instance_type": _db_class,
-    "db_backup_retention_days": _int(1, 35, "RDS's range"),
+    "db_backup_retention_days": _int(BACKUP_RETENTION_DAYS),
     "app_instance_type": _app_class,
-    "app_min_capacity": _int(0),
-    "app_max_capacity": _int(1),
+    "app_min_capacity": _int(MIN_CAPACITY),
+    "app_max_capacity": _int(MAX_CAPACITY),
     "app_desired_capacity": _desired,
     "log_retention_days": _retention,
     "production": _flag,
@@ -291,10 +299,10 @@ CHECKS: dict[str, KeyCheck] = {
     "dr_availability_zones": _dr_azs,
     "dr_cidr": _dr_cidr,
     "dr_nat": _choice(choices(NatStrategy)),
-    "dr_db_readers": _int(0, MAX_READERS, "Aurora's limit"),
+    "dr_db_readers": _int(AURORA_READERS),
 }
-if set(CHECKS) != set(_KEYS):  # a key without a check (or a check without a key) is a bug
-    raise RuntimeError(f"settings checks out of step with the keys: {set(CHECKS) ^ set(_KEYS)}")
+if set(KEY_CHECKS) != set(_KEYS):  # a key without a check (or a check without a key) is a bug
+    raise RuntimeError(f"settings checks out of step with the keys: {set(KEY_CHECKS) ^ set(_KEYS)}")
 
 
 def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
@@ -319,16 +327,20 @@ def parse_environment(name: str, raw: Any) -> EnvironmentSettings:
             [f"environment {name!r} must be a JSON object of settings, got {type(raw).__name__}"],
         )
     for key in sorted(set(raw) - set(_KEYS), key=str):
-        problems.add(f"{label(key)} unknown key; allowed keys are {', '.join(sorted(_KEYS))}")
+        problems.add(
+            f"{label(key)} unknown key; allowed keys are {', '.join(sorted(_KEYS))}", "unknown"
+        )
     for key in _REQUIRED:
         if key not in raw:
-            problems.add(f"{label(key)} is required")
-    valid = {key: value for key, value in raw.items() if key in CHECKS}
-    bad = {key for key, value in valid.items() if not CHECKS[key](problems, label(key), value, raw)}
+            problems.add(f"{label(key)} is required", "required")
+    valid = {key: value for key, value in raw.items() if key in KEY_CHECKS}
+    bad = {
+        key for key, value in valid.items() if not KEY_CHECKS[key](problems, label(key), value, raw)
+    }
     bad |= {key for key in _REQUIRED if key not in raw}
     _check_together(problems, {**_DEFAULTS, **valid}, label, bad)
     if problems:
-        raise SettingsError(name, problems.problems)
+        raise SettingsError(name, problems.details)
     values: dict[str, Any] = dict(valid)
     values["availability_zones"] = tuple(values["availability_zones"])
     values["dr_availability_zones"] = tuple(values.get("dr_availability_zones", ()))
@@ -469,12 +481,12 @@ def parse_environments(raw: Any) -> dict[str, EnvironmentSettings]:
             ],
         )
     parsed: dict[str, EnvironmentSettings] = {}
-    errors: list[str] = []
+    errors: list[Problem] = []
     for name, value in raw.items():
         try:
             parsed[name] = parse_environment(name, value)
         except WellstackError as err:
-            errors.extend(err.problems)
+            errors.extend(err.details)
     if errors:
         raise WellstackError("", errors)
     return parsed

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 TIERS = ("public", "private", "isolated")
-#: AZ slots each tier reserves by default (regions have up to 6 AZs; most have 3 or 4).
-DEFAULT_RESERVED_AZS = 4
 #: AWS keeps five addresses of every subnet: network, VPC router, DNS, one reserved, broadcast.
 AWS_RESERVED_PER_SUBNET = 5
 #: An Amazon-provided IPv6 block is a /56 and every subnet gets a /64 of it: 256 slots, of which

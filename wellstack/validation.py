@@ -6,7 +6,7 @@ cdk.json environment). Pure Python: the command-line tools use it without import
 Rules: values are checked exactly (``fullmatch``, no trailing newline), bools are bools and ints
 are ints (``True`` is not 1, ``"false"`` is not a bool), CIDRs are written ``address/prefix``
 (not with a netmask), and a construct argument must be a CDK object of the expected kind before
-jsii ever sees it (that check lives in :mod:`wellstack.constructs._checks`, which also teaches
+jsii ever sees it (that check lives in :mod:`wellstack.constructs.checks`, which also teaches
 the collector to skip unresolved CDK tokens: their value is only known at deploy).
 """
 
@@ -17,19 +17,14 @@ import inspect
 import ipaddress
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from wellstack.catalog import az_problem
-from wellstack.errors import WellstackError
+from wellstack.errors import Code, Problem, WellstackError, prop_of
+from wellstack.limits import INT32_MAX, LOG_RETENTION_DAYS, SUBNET_MASK, Range
 
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
-#: CloudFormation and the AWS APIs take day counts and sizes as 32-bit signed integers.
-INT32_MAX = 2**31 - 1
 # ASCII digits only: ``\d`` would also take other scripts' digits.
 _IPV4_CIDR = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}")
 _IPV6_CIDR = re.compile(r"[0-9a-fA-F:]+(\.[0-9]{1,3}){0,4}/[0-9]{1,3}")
@@ -79,6 +74,16 @@ def describe(value: Any, depth: int = 0) -> str:
     return f"a {name}"
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A rule across props, as data: when ``holds(values)``, ``message`` (formatted with the
+    values) is a problem of ``props[0]``. :meth:`Problems.conflicts` runs a list of them."""
+
+    props: tuple[str, ...]
+    holds: Callable[[Mapping[str, Any]], bool]
+    message: str
+
+
 class Problems:
     """Collects every problem of one constructor call; :meth:`done` raises them together.
 
@@ -88,7 +93,12 @@ class Problems:
 
     def __init__(self, path: str) -> None:
         self.path: str = path
-        self.problems: list[str] = []
+        self.details: list[Problem] = []
+
+    @property
+    def problems(self) -> list[str]:
+        """The messages so far."""
+        return [p.message for p in self.details]
 
     def unresolved(self, value: Any) -> bool:
         """A value only known at deploy time (a CDK token): never checked. Plain Python has
@@ -97,27 +107,36 @@ class Problems:
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
-    def add(self, message: str) -> bool:
-        self.problems.append(message)
+    def add(self, message: str, code: Code = "invalid", prop: str | None = None) -> bool:
+        """Record a problem (its prop, when not given, is the message's leading name)."""
+        self.details.append(Problem(code, prop_of(message) if prop is None else prop, message))
         return False
 
-    def check(self, condition: bool, message: str) -> bool:
-        return True if condition else self.add(message)
+    def check(self, condition: bool, message: str, code: Code = "invalid") -> bool:
+        return True if condition else self.add(message, code)
 
     def __bool__(self) -> bool:
-        return bool(self.problems)
+        return bool(self.details)
 
     def done(self) -> None:
         """Raise every problem collected so far (nothing when there is none)."""
-        if self.problems:
-            raise WellstackError(self.path, self.problems)
+        if self.details:
+            raise WellstackError(self.path, self.details)
 
     def require(self, value: T | None) -> T:
         """A value a check returned, after :meth:`done`: checks return None only with a
         problem recorded, so this raises those problems."""
         if value is None:
-            raise WellstackError(self.path, self.problems or ["a required value is missing"])
+            raise WellstackError(self.path, self.details or ["a required value is missing"])
         return value
+
+    def conflicts(self, values: Mapping[str, Any], rules: Sequence[Conflict]) -> bool:
+        """Run rules across props (:class:`Conflict`, as data) over ``values``; record the
+        first that holds (one reason is enough) and return False, or True when none does."""
+        for rule in rules:
+            if rule.holds(values):
+                return self.add(rule.message.format(**values), "conflict", rule.props[0])
+        return True
 
     # --- scalar values -------------------------------------------------------------------------
 
@@ -129,19 +148,23 @@ class Problems:
         if self.unresolved(value):
             return True
         if not isinstance(value, int) or isinstance(value, bool):
-            return self.add(f"{prop} must be an integer, got {describe(value)}")
+            return self.add(f"{prop} must be an integer, got {describe(value)}", "type")
         why = f" ({why})" if why else ""
         if high is None:
             if value < low:
-                return self.add(f"{prop} must be at least {low}{why}, got {value}")
+                return self.add(f"{prop} must be at least {low}{why}, got {value}", "range")
             if value > INT32_MAX:
                 return self.add(
-                    f"{prop} must be at most {INT32_MAX} (a 32-bit integer), got {value}"
+                    f"{prop} must be at most {INT32_MAX} (a 32-bit integer), got {value}", "range"
                 )
             return True
         if not low <= value <= high:
-            return self.add(f"{prop} must be between {low} and {high}{why}, got {value}")
+            return self.add(f"{prop} must be between {low} and {high}{why}, got {value}", "range")
         return True
+
+    def within(self, prop: str, value: Any, limits: Range) -> bool:
+        """An ``int`` in a :class:`~wellstack.limits.Range` (its bounds and its reason quoted)."""
+        return self.integer(prop, value, limits.low, limits.high, limits.why)
 
     def number(
         self,
@@ -162,25 +185,27 @@ class Problems:
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            return self.add(f"{prop} must be {what}, got {describe(value)}")
+            return self.add(f"{prop} must be {what}, got {describe(value)}", "type")
         if not low <= value <= high or (step and (value / step) % 1):
             unit_text = f" {unit}" if unit else ""
             steps = f" in steps of {step:g}" if step else ""
             return self.add(
-                f"{prop} must be between {low:g} and {high:g}{unit_text}{steps}, got {value:g}"
+                f"{prop} must be between {low:g} and {high:g}{unit_text}{steps}, got {value:g}",
+                "range",
             )
         return True
 
     def flag(self, prop: str, value: Any) -> bool:
         """``True`` or ``False``: not ``"false"``, not 0 or 1."""
         return self.check(
-            isinstance(value, bool), f"{prop} must be True or False, got {describe(value)}"
+            isinstance(value, bool), f"{prop} must be True or False, got {describe(value)}", "type"
         )
 
     def choice(self, prop: str, value: Any, allowed: Sequence[str]) -> bool:
         return self.check(
             isinstance(value, str) and value in allowed,
             f"{prop} must be one of {', '.join(map(repr, allowed))}, got {describe(value)}",
+            "choice",
         )
 
     def text(
@@ -195,14 +220,16 @@ class Problems:
         if self.unresolved(value):
             return True
         if not isinstance(value, str):
-            return self.add(f"{prop} must be {what}, got {describe(value)}")
+            return self.add(f"{prop} must be {what}, got {describe(value)}", "type")
         if max_length is not None and len(value) > max_length:
             return self.add(
-                f"{prop} must be at most {max_length} characters, got {len(value)} ({value!r})"
+                f"{prop} must be at most {max_length} characters, got {len(value)} ({value!r})",
+                "length",
             )
         return self.check(
             re.fullmatch(pattern, value) is not None,
             f"{prop} must be {what}, got {describe(value)}",
+            "format",
         )
 
     def port(self, prop: str, value: Any, low: int = 1, why: str = "a TCP port") -> bool:
@@ -215,6 +242,7 @@ class Problems:
             isinstance(value, int) and not isinstance(value, bool) and value in LOG_RETENTION_DAYS,
             f"{prop} must be one of CloudWatch Logs' retention periods "
             f"({', '.join(map(str, LOG_RETENTION_DAYS))} days), got {describe(value)}",
+            "choice",
         )
 
     # --- network values ------------------------------------------------------------------------
@@ -227,13 +255,17 @@ class Problems:
         family = {4: "an IPv4", 6: "an IPv6", None: "a"}[version]
         example = {4: "'10.0.0.0/16'", 6: "'::/0'", None: "'10.0.0.0/16' or '::/0'"}[version]
         if not isinstance(value, str):
-            self.add(f"{prop} must be {family} CIDR block such as {example}, got {describe(value)}")
+            self.add(
+                f"{prop} must be {family} CIDR block such as {example}, got {describe(value)}",
+                "type",
+            )
             return None
         shape = {4: _IPV4_CIDR, 6: _IPV6_CIDR}.get(version or (6 if ":" in value else 4))
         if shape is None or not shape.fullmatch(value):
             self.add(
                 f"{prop} must be {family} CIDR block written address/prefix such as {example} "
-                f"(not a netmask, no spaces), got {describe(value)}"
+                f"(not a netmask, no spaces), got {describe(value)}",
+                "format",
             )
             return None
         try:
@@ -241,11 +273,15 @@ class Problems:
         except ValueError as err:
             self.add(
                 f"{prop} must be {family} CIDR block such as {example}, got {describe(value)} "
-                f"({err})"
+                f"({err})",
+                "format",
             )
             return None
         if version is not None and network.version != version:
-            self.add(f"{prop} must be {family} CIDR block such as {example}, got {describe(value)}")
+            self.add(
+                f"{prop} must be {family} CIDR block such as {example}, got {describe(value)}",
+                "format",
+            )
             return None
         return network
 
@@ -257,12 +293,15 @@ class Problems:
         if not any(network.subnet_of(block) for block in _RFC1918):
             self.add(
                 f"{prop} must be a private (RFC 1918) block inside 10.0.0.0/8, 172.16.0.0/12 or "
-                f"192.168.0.0/16, got {describe(value)}"
+                f"192.168.0.0/16, got {describe(value)}",
+                "range",
             )
             return None
-        if not 16 <= network.prefixlen <= 28:
+        if network.prefixlen not in SUBNET_MASK:
             self.add(
-                f"{prop} must be a /16 to /28 block (AWS's VPC size limits), got {describe(value)}"
+                f"{prop} must be a /{SUBNET_MASK.low} to /{SUBNET_MASK.high} block (AWS's VPC "
+                f"size limits), got {describe(value)}",
+                "range",
             )
             return None
         return network
@@ -270,14 +309,17 @@ class Problems:
     def availability_zones(self, prop: str, value: Any, region: str | None) -> list[str] | None:
         """A list of 2+ distinct AZ names, all in ``region`` when it is known."""
         if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-            self.add(f"{prop} must be a list of availability zone names, got {describe(value)}")
+            self.add(
+                f"{prop} must be a list of availability zone names, got {describe(value)}", "type"
+            )
             return None
         azs = list(value)
         bad = [az for az in azs if not isinstance(az, str) or not _AZ.fullmatch(az)]
         if bad:
             self.add(
                 f"{prop} must be availability zone names such as 'ap-northeast-2a', got "
-                f"{', '.join(map(repr, bad))}"
+                f"{', '.join(map(repr, bad))}",
+                "format",
             )
             return None
         if region and not self.unresolved(region):
@@ -285,21 +327,23 @@ class Problems:
             if foreign:
                 self.add(
                     f"{prop} must be availability zones of region {region!r}, got "
-                    f"{', '.join(map(repr, foreign))}"
+                    f"{', '.join(map(repr, foreign))}",
+                    "mismatch",
                 )
                 return None
         unknown = [problem for az in azs if (problem := az_problem(az))]
         if unknown:
-            self.add(f"{prop} must name AZs that exist: {'; '.join(unknown)}")
+            self.add(f"{prop} must name AZs that exist: {'; '.join(unknown)}", "choice")
             return None
         if len(azs) < 2:
             self.add(
                 f"{prop} must name at least 2 AZs (a tier in one AZ is a single point of "
-                f"failure), got {azs!r}"
+                f"failure), got {azs!r}",
+                "length",
             )
             return None
         if len(set(azs)) != len(azs):
-            self.add(f"{prop} lists an AZ twice: {azs!r}")
+            self.add(f"{prop} lists an AZ twice: {azs!r}", "duplicate")
             return None
         return azs
 
@@ -307,12 +351,16 @@ class Problems:
 
     def instance_of(self, prop: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
         """A Python-side class check (``TierSecurityGroups``, ``ec2.UserData`` ...)."""
-        return self.check(isinstance(value, kind), f"{prop} must be {what}, got {describe(value)}")
+        return self.check(
+            isinstance(value, kind), f"{prop} must be {what}, got {describe(value)}", "type"
+        )
 
     def mapping(self, prop: str, value: Any) -> bool:
         """A mapping with string keys (``bucket_props``, ``tags`` ...)."""
         if not isinstance(value, Mapping):
-            return self.add(f"{prop} must be a mapping of keyword arguments, got {describe(value)}")
+            return self.add(
+                f"{prop} must be a mapping of keyword arguments, got {describe(value)}", "type"
+            )
         bad = [key for key in value if not isinstance(key, str)]
         return self.check(not bad, f"{prop} keys must be strings, got {bad!r}")
 

@@ -27,8 +27,9 @@ from wellstack.deploy.flow import GUARD_REFUSED
 from wellstack.emulator.sandbox import down, emulator_build, up
 from wellstack.emulator.server import Emulator
 from wellstack.emulator.summary import leftovers, summary
+from wellstack.limits import DEFAULT_RESERVED_AZS
 from wellstack.settings import ENVIRONMENTS_KEY, EnvironmentSettings, parse_environments
-from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets, tiers_for
+from wellstack.subnets import plan_subnets, tiers_for
 
 pytestmark = pytest.mark.integration
 

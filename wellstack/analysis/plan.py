@@ -17,8 +17,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from wellstack.limits import DEFAULT_RESERVED_AZS, ENDPOINTS_ONLY_DEFAULT
 from wellstack.settings import EnvironmentSettings
-from wellstack.subnets import DEFAULT_RESERVED_AZS, plan_subnets, tiers_for
+from wellstack.subnets import plan_subnets, tiers_for
 
 ALB_ADDRESSES_PER_AZ = 8
 
@@ -125,8 +126,6 @@ def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) 
 
 def _interface_endpoints(settings: EnvironmentSettings) -> int:
     """How many interface endpoints (one address each per AZ) the environment's network has."""
-    from wellstack.constructs.network import ENDPOINTS_ONLY_DEFAULT
-
     if settings.interface_endpoints is not None:
         return len(settings.interface_endpoints)
     return len(ENDPOINTS_ONLY_DEFAULT) if settings.nat == "endpoints_only" else 0

@@ -9,6 +9,7 @@ cdk-nag rule is mapped to a pillar in :data:`RULE_PILLARS`.
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -21,18 +22,18 @@ from wellstack.analysis.constraints import PACK, all_rules
 from wellstack.analysis.constraints.autoscaling import references
 from wellstack.analysis.constraints.rds import global_primaries
 from wellstack.analysis.constraints.topics import alarm_publisher, key_allows, publisher_blocked
+from wellstack.analysis.pillars import (
+    COST,
+    OPERATIONS,
+    PERFORMANCE,
+    PILLARS,
+    RELIABILITY,
+    SECURITY,
+    SUSTAINABILITY,
+)
+from wellstack.analysis.reach import subnets_of
 from wellstack.analysis.template import Assembly, Resource, flat, ref
 from wellstack.catalog import EC2_FAMILIES, PREVIOUS_GENERATION, split_instance_type
-
-PILLARS = (
-    "security",
-    "reliability",
-    "performance efficiency",
-    "cost optimization",
-    "operational excellence",
-    "sustainability",
-)
-SECURITY, RELIABILITY, PERFORMANCE, COST, OPERATIONS, SUSTAINABILITY = PILLARS
 
 #: cdk-nag (and CDK validation) rules -> the pillar they serve. A test fails when a rule that
 #: fires in the default app (dev or prod) is missing here.
@@ -132,11 +133,11 @@ def advised(passed: bool) -> Status:
     return "pass" if passed else "advice"
 
 
-CHECKS: list[Callable[[Assembly], Iterator[Check]]] = []
+REVIEW_CHECKS: list[Callable[[Assembly], Iterator[Check]]] = []
 
 
 def check(function: Callable[[Assembly], Iterator[Check]]) -> Callable[..., Iterator[Check]]:
-    CHECKS.append(function)
+    REVIEW_CHECKS.append(function)
     return function
 
 
@@ -815,8 +816,6 @@ def _private_connectivity(assembly: Assembly) -> Iterator[Check]:
     """Per VPC whose private tier has no IPv4 route out (``nat="endpoints_only"``): nothing
     leaves for the internet, and the endpoints an app tier needs are there. Per VPC with
     interface endpoints: what they cost next to the NAT they spare."""
-    from wellstack.analysis.reach import subnets_of
-
     subnets = subnets_of(assembly)
     endpoints = assembly.resources("AWS::EC2::VPCEndpoint")
     vpcs = assembly.resources("AWS::EC2::VPC")
@@ -869,7 +868,7 @@ def _private_connectivity(assembly: Assembly) -> Iterator[Check]:
 
 
 def run_checks(assembly: Assembly) -> list[Check]:
-    return [result for function in CHECKS for result in function(assembly)]
+    return [result for function in REVIEW_CHECKS for result in function(assembly)]
 
 
 def nag_findings(assembly: Assembly) -> list[dict[str, Any]]:
@@ -901,8 +900,6 @@ def nag_findings(assembly: Assembly) -> list[dict[str, Any]]:
 
 def _synthesized(assembly: Assembly) -> str:
     """When the assembly was written (its manifest's modification time, UTC)."""
-    import datetime
-
     if assembly.directory is None:
         return ""
     stamp = (assembly.directory / "manifest.json").stat().st_mtime

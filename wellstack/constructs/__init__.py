@@ -1,11 +1,11 @@
 """Reusable constructs, one module per tier."""
 
-from wellstack.constructs._replication import Replication
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster, SecretReplica
 from wellstack.constructs.global_database import AuroraSecondaryCluster
 from wellstack.constructs.monitoring import Monitoring
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
+from wellstack.constructs.replication import Replication
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.constructs.storage import TieredBucket, validate_transitions
 from wellstack.errors import WellstackError

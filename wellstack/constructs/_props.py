@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
-from wellstack.constructs._checks import Problems
+import typeguard  # jsii's own dependency
+
+from wellstack.constructs.checks import Problems
 from wellstack.errors import WellstackError
 from wellstack.validation import describe
 
@@ -74,11 +76,7 @@ def _type_ok(target: type, key: str, value: Any) -> str | None:
     if hint is None:
         return None
     try:
-        import typeguard
-
         typeguard.check_type(key, value, hint)
-    except ImportError:  # pragma: no cover - typeguard ships with jsii
-        return None
     except TypeError:
         return _describe(hint)
     return None
@@ -105,19 +103,23 @@ def check_overrides(
             close = difflib.get_close_matches(key, allowed, n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             problems.add(
-                f"{prop}[{key!r}] is not a keyword argument of {rules.target.__name__}{hint}"
+                f"{prop}[{key!r}] is not a keyword argument of {rules.target.__name__}{hint}",
+                "unknown",
             )
         elif key in rules.managed:
             problems.add(
-                f"{prop}[{key!r}] is set by wellstack; use the {rules.managed[key]} keyword instead"
+                f"{prop}[{key!r}] is set by wellstack; use the {rules.managed[key]} keyword "
+                f"instead",
+                "conflict",
             )
         elif key in rules.protected and not rules.protected[key].safe(value):
             problems.add(
                 f"{prop}[{key!r}]={describe(value)} would {rules.protected[key].why}; wellstack "
-                f"does not allow it"
+                f"does not allow it",
+                "protected",
             )
         elif (expected := _type_ok(rules.target, key, value)) is not None:
-            problems.add(f"{prop}[{key!r}] must be {expected}, got {describe(value)}")
+            problems.add(f"{prop}[{key!r}] must be {expected}, got {describe(value)}", "type")
         elif key in rules.checks and not rules.checks[key](problems, f"{prop}[{key!r}]", value):
             pass
         else:

@@ -14,22 +14,27 @@ commands that run the analyses and compare.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
-
-if TYPE_CHECKING:
-    from wellstack.constructs.network import Network
+from constructs import Construct
 
 #: The port the paths test (HTTPS: what a tier would open to the internet).
 PROBE_PORT = 443
 
 
-def add_reachability_paths(network: Network) -> list[ec2.CfnNetworkInsightsPath]:
-    """A probe per private and isolated tier, and a path each way between it and the internet
-    gateway, tagged with the expected answer."""
-    vpc = network.vpc
+def add_reachability_paths(
+    network: Construct,
+    vpc: ec2.Vpc,
+    *,
+    private_subnets: Sequence[ec2.ISubnet],
+    isolated_subnets: Sequence[ec2.ISubnet],
+    private_egress: bool,
+) -> list[ec2.CfnNetworkInsightsPath]:
+    """A probe per private and isolated tier of the network's ``vpc``, and a path each way
+    between it and the internet gateway, tagged with the expected answer (the private tier
+    reaches out with ``private_egress``: a NAT gateway)."""
     gateway = vpc.internet_gateway_id
     if gateway is None:
         return []
@@ -41,8 +46,8 @@ def add_reachability_paths(network: Network) -> list[ec2.CfnNetworkInsightsPath]
         allow_all_outbound=True,
     )
     paths = []
-    tiers = [("Private", network.private_subnets, network.nat in ("single", "per_az")),
-             ("Isolated", network.isolated_subnets, False)]  # fmt: skip
+    tiers = [("Private", private_subnets, private_egress),
+             ("Isolated", isolated_subnets, False)]  # fmt: skip
     for tier, subnets, egress in tiers:
         if not subnets:
             continue

@@ -23,18 +23,23 @@ from constructs import Construct
 from wellstack.catalog import ec2_architecture, ec2_problem
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
-from wellstack.constructs._checks import Problems, is_token, l1
-from wellstack.constructs._logs import encrypted_log_group, log_bucket, logs_key
-from wellstack.constructs.network import vpc_has_ipv6
+from wellstack.constructs.checks import Problems, is_token, l1, vpc_has_ipv6
+from wellstack.constructs.logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.security import TierSecurityGroups
-from wellstack.defaults import (
+from wellstack.errors import WellstackError
+from wellstack.limits import (
+    ALB_IDLE_TIMEOUT_SECONDS,
+    CPU_TARGET,
     HEALTH_CHECK_GRACE_MINUTES,
     HEALTH_CHECK_INTERVAL_SECONDS,
     HEALTHY_THRESHOLD,
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    ROOT_VOLUME_GB,
+    SIGNAL_TIMEOUT,
     SIGNAL_TIMEOUT_MINUTES,
     UNHEALTHY_THRESHOLD,
 )
-from wellstack.errors import WellstackError
 from wellstack.types import Architecture, IpAddressType, choices
 
 ARCHITECTURES = choices(Architecture)
@@ -53,8 +58,9 @@ _PUBLIC_SUBNETS = (ec2.SubnetType.PUBLIC,)
 def _idle_timeout_ok(problems: Problems, prop: str, value: Any) -> bool:
     seconds = value.to_seconds() if isinstance(value, cdk.Duration) else None
     return problems.check(
-        seconds is None or is_token(seconds) or 1 <= seconds <= 4000,
-        f"{prop} must be between 1 and 4000 seconds (ALB's range), got {seconds}",
+        seconds is None or is_token(seconds) or int(seconds) in ALB_IDLE_TIMEOUT_SECONDS,
+        f"{prop} must be between {ALB_IDLE_TIMEOUT_SECONDS.low} and "
+        f"{ALB_IDLE_TIMEOUT_SECONDS.high} seconds (ALB's range), got {seconds}",
     )
 
 
@@ -416,7 +422,7 @@ class AppTier(Construct):
                 problems, "health_check_props", health_check_props, HEALTH_CHECK_OVERRIDES
             ),
         )
-        problems.integer("signal_timeout_minutes", signal_timeout_minutes, 1, 60, "PT1H at most")
+        problems.within("signal_timeout_minutes", signal_timeout_minutes, SIGNAL_TIMEOUT)
         problems.done()
         super().__init__(scope, construct_id)
         self._path = problems.path
@@ -933,8 +939,8 @@ def _validate_instances(
             "an ec2.IMachineImage, e.g. ec2.MachineImage.generic_linux({...})",
         )
     min_capacity, max_capacity, desired = capacity
-    min_ok = problems.integer("min_capacity", min_capacity, 0)
-    max_ok = problems.integer("max_capacity", max_capacity, 1)
+    min_ok = problems.within("min_capacity", min_capacity, MIN_CAPACITY)
+    max_ok = problems.within("max_capacity", max_capacity, MAX_CAPACITY)
     both = min_ok and max_ok and not is_token(min_capacity) and not is_token(max_capacity)
     if both and min_capacity > max_capacity:
         both = problems.add(
@@ -946,8 +952,8 @@ def _validate_instances(
             f"desired_capacity must be between min_capacity ({min_capacity}) and "
             f"max_capacity ({max_capacity}), got {desired}",
         )
-    problems.integer("cpu_target", cpu_target, 10, 90, "percent CPU")
-    problems.integer("root_volume_gb", root_volume_gb, 8, 16384, "gp3; AL2023 needs 8 GiB")
+    problems.within("cpu_target", cpu_target, CPU_TARGET)
+    problems.within("root_volume_gb", root_volume_gb, ROOT_VOLUME_GB)
     if (
         user_data is not None
         and problems.instance_of(

@@ -28,10 +28,6 @@ from wellstack.catalog import (
 )
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
-from wellstack.constructs._checks import Problems, implements, is_token
-from wellstack.constructs._grants import grant
-from wellstack.constructs._keys import customer_key
-from wellstack.constructs._logs import logs_key, rds_cluster_log_groups
 from wellstack.constructs._registry import (
     ClusterFacts,
     clusters,
@@ -40,9 +36,26 @@ from wellstack.constructs._registry import (
     tier_port,
     vpc_facts,
 )
+from wellstack.constructs.checks import Problems, implements, is_token
+from wellstack.constructs.grants import grant
+from wellstack.constructs.keys import customer_key
+from wellstack.constructs.logs import cloudwatch_logs_statement, logs_key, rds_cluster_log_groups
 from wellstack.errors import WellstackError
+from wellstack.limits import (
+    ACU_STEP,
+    AURORA_PORT,
+    AURORA_READERS,
+    BACKTRACK_HOURS,
+    BACKUP_RETENTION_DAYS,
+    CPU_TARGET,
+    DEFAULT_PORTS,
+    MONITORING_INTERVALS,
+    ROTATION_DAYS,
+    SERVERLESS_MAX_ACU,
+    SERVERLESS_MIN_ACU,
+)
 from wellstack.types import Engine, MasterPassword, choices
-from wellstack.validation import REGION
+from wellstack.validation import REGION, Conflict
 
 ENGINES = choices(Engine)
 #: Aurora MySQL 3.10 is a long-term-support release line (MySQL 8.0 compatible).
@@ -52,11 +65,8 @@ AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_17_7
 #: The writer's class when none is given: Graviton, memory optimized, the smallest Aurora
 #: recommends for production.
 DEFAULT_INSTANCE_TYPE = "r6g.large"
-DEFAULT_PORTS: dict[str, int] = {"mysql": 3306, "postgresql": 5432}
 #: Aurora's limit: one writer plus at most 15 Aurora Replicas per cluster.
-MAX_READERS = 15
-#: RDS's port range for Aurora DB clusters (CreateDBCluster: "Valid Values: 1150-65535").
-MIN_PORT = 1150
+MAX_READERS = AURORA_READERS.high or 15
 #: The logs Aurora can export to CloudWatch Logs, per engine; the default exports.
 LOG_TYPES: dict[str, tuple[str, ...]] = {
     "mysql": ("audit", "error", "general", "slowquery"),
@@ -130,7 +140,6 @@ _MAINTENANCE_WINDOW = re.compile(
 )
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEK = 7 * 24 * 60
-MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 
 
 def _cluster_identifier_ok(problems: Problems, prop: str, value: Any) -> bool:
@@ -258,8 +267,6 @@ def engine_for(problems: Problems, engine: str, version: Any) -> rds.IClusterEng
 
 
 MASTER_PASSWORDS = choices(MasterPassword)
-#: Secrets Manager's rotation range ("AutomaticallyAfterDays": 1-1000); 0 is "never".
-MAX_ROTATION_DAYS = 1000
 DEFAULT_ROTATION_DAYS = 30
 #: What a generated password leaves out: RDS refuses '/', '"' and '@' in a master password
 #: (CreateDBCluster, MasterUserPassword), and characters a shell or a connection string would
@@ -322,13 +329,7 @@ def _check_master_password(
             )
     if (
         rotation_days is not None
-        and problems.integer(
-            "rotation_days",
-            rotation_days,
-            0,
-            MAX_ROTATION_DAYS,
-            "Secrets Manager's range; 0: never",
-        )
+        and problems.within("rotation_days", rotation_days, ROTATION_DAYS)
         and not generated
     ):
         problems.add(
@@ -442,7 +443,8 @@ def check_wiring(
         problems.add(
             f"security_group admits port {tier.port} (TierSecurityGroups(db_port={tier.port}) at "
             f"{tier.path}) but the cluster listens on port {plan.port} (engine={engine!r}); build "
-            f"the groups with db_port={plan.port}, or pass port={tier.port}"
+            f"the groups with db_port={plan.port}, or pass port={tier.port}",
+            "mismatch",
         )
     facts = vpc_facts(vpc)
     isolated = all(s.subnet_id in {i.subnet_id for i in vpc.isolated_subnets} for s in plan.subnets)
@@ -450,7 +452,8 @@ def check_wiring(
         problems.add(
             f"vpc's isolated tier admits only port {facts.acl_port} (Network(strict_acls=True, "
             f"db_port={facts.acl_port}) at {facts.path}) but the cluster listens on port "
-            f"{plan.port} (engine={engine!r}); build the Network with db_port={plan.port}"
+            f"{plan.port} (engine={engine!r}); build the Network with db_port={plan.port}",
+            "mismatch",
         )
 
 
@@ -471,18 +474,21 @@ def check_global_members(
     if role == "secondary":
         for primary in clusters(root, identifier, "primary"):
             for problem in mismatches(primary, facts, identifier):
-                problems.add(problem)
+                problems.add(problem, "mismatch")
         return
     for other in clusters(root, identifier, "primary"):
         problems.add(
             f"global_cluster_identifier {identifier!r} is already the global database of "
-            f"{other.path}: a global database has one primary cluster"
+            f"{other.path}: a global database has one primary cluster",
+            "duplicate",
         )
     for secondary in clusters(root, identifier, "secondary"):
         for problem in mismatches(facts, secondary, identifier):
             problems.add(
                 f"global_cluster_identifier {identifier!r}: its secondary {secondary.path} does "
-                f"not match: {problem}"
+                f"not match: {problem}",
+                "mismatch",
+                "global_cluster_identifier",
             )
 
 
@@ -1396,7 +1402,7 @@ def _plan(
 ) -> _Plan | None:
     """Check the props that shape the cluster; None when one is bad (recorded)."""
     engine_ok = problems.choice("engine", engine, ENGINES)
-    readers_ok = problems.integer("readers", readers, 0, MAX_READERS, "Aurora's limit")
+    readers_ok = problems.within("readers", readers, AURORA_READERS)
     serverless_ok = problems.flag("serverless_v2", serverless_v2)
     serverless = serverless_v2 is True
     cluster_engine = engine_for(problems, engine, engine_version) if engine_ok else None
@@ -1423,28 +1429,19 @@ def _plan(
                     f"is db.serverless; size it with min_capacity/max_capacity)"
                 )
     resolved_port = (DEFAULT_PORTS[engine] if engine_ok else 3306) if port is None else port
-    port_ok = problems.port("port", resolved_port, MIN_PORT, "RDS's range for Aurora")
+    port_ok = problems.within("port", resolved_port, AURORA_PORT)
     backtrack = (
         (24 if engine == "mysql" and not serverless and not global_database else 0)
         if backtrack_window_hours is None
         else backtrack_window_hours
     )
-    backtrack_ok = problems.integer("backtrack_window_hours", backtrack, 0, 72, "Aurora's limit")
-    if backtrack_ok and backtrack and global_database:
-        backtrack_ok = problems.add(
-            f"backtrack_window_hours={backtrack}: an Aurora global database does not support "
-            f"Backtrack (global_cluster_identifier is set); use 0"
-        )
-    if backtrack_ok and backtrack and engine_ok and engine != "mysql":
-        backtrack_ok = problems.add(
-            f"backtrack_window_hours={backtrack}: Backtrack exists only for Aurora MySQL, not for "
-            f"engine={engine!r}"
-        )
-    if backtrack_ok and backtrack and serverless:
-        backtrack_ok = problems.add(
-            f"backtrack_window_hours={backtrack}: wellstack enables Backtrack on provisioned "
-            f"instances only, not with serverless_v2=True"
-        )
+    backtrack_ok = problems.within(
+        "backtrack_window_hours", backtrack, BACKTRACK_HOURS
+    ) and problems.conflicts(
+        {"backtrack": backtrack, "global_database": global_database, "engine": engine,
+         "engine_ok": engine_ok, "serverless": serverless},
+        BACKTRACK_CONFLICTS,
+    )  # fmt: skip
     if not isinstance(subnet_type, ec2.SubnetType):
         problems.add(f"subnet_type must be an ec2.SubnetType, got {subnet_type!r}")
         return None
@@ -1469,6 +1466,29 @@ def _plan(
         backtrack_hours=backtrack,
         serverless=serverless,
     )
+
+
+#: What Backtrack cannot be combined with, as data (the first that holds is reported).
+BACKTRACK_CONFLICTS = (
+    Conflict(
+        ("backtrack_window_hours", "global_cluster_identifier"),
+        lambda v: bool(v["backtrack"] and v["global_database"]),
+        "backtrack_window_hours={backtrack}: an Aurora global database does not support "
+        "Backtrack (global_cluster_identifier is set); use 0",
+    ),
+    Conflict(
+        ("backtrack_window_hours", "engine"),
+        lambda v: bool(v["backtrack"] and v["engine_ok"] and v["engine"] != "mysql"),
+        "backtrack_window_hours={backtrack}: Backtrack exists only for Aurora MySQL, not for "
+        "engine={engine!r}",
+    ),
+    Conflict(
+        ("backtrack_window_hours", "serverless_v2"),
+        lambda v: bool(v["backtrack"] and v["serverless"]),
+        "backtrack_window_hours={backtrack}: wellstack enables Backtrack on provisioned "
+        "instances only, not with serverless_v2=True",
+    ),
+)
 
 
 def _subnets(problems: Problems, vpc: Any, subnet_type: ec2.SubnetType) -> list[ec2.ISubnet] | None:
@@ -1510,10 +1530,20 @@ def _validate_options(
     min_capacity, max_capacity = capacity
     if serverless_v2 is True:
         low_ok = min_capacity is None or problems.number(
-            "min_capacity", min_capacity, 0, 256, "Aurora Serverless v2 ACUs", step=0.5
+            "min_capacity",
+            min_capacity,
+            SERVERLESS_MIN_ACU,
+            SERVERLESS_MAX_ACU,
+            "Aurora Serverless v2 ACUs",
+            step=ACU_STEP,
         )
         high_ok = max_capacity is None or problems.number(
-            "max_capacity", max_capacity, 1, 256, "Aurora Serverless v2 ACUs", step=0.5
+            "max_capacity",
+            max_capacity,
+            1,
+            SERVERLESS_MAX_ACU,
+            "Aurora Serverless v2 ACUs",
+            step=ACU_STEP,
         )
         low, high = (
             (0.5 if min_capacity is None else min_capacity),
@@ -1534,7 +1564,7 @@ def _validate_options(
             problems.add(
                 f"reader_autoscaling_cpu={cpu!r} needs reader_autoscaling=(min, max) to apply to"
             )
-        problems.integer("reader_autoscaling_cpu", cpu, 10, 90, "percent CPU target")
+        problems.within("reader_autoscaling_cpu", cpu, CPU_TARGET)
     if security_group is not None:
         problems.implements(
             "security_group",
@@ -1542,7 +1572,7 @@ def _validate_options(
             ec2.ISecurityGroup,
             "a security group (ec2.ISecurityGroup), e.g. TierSecurityGroups(...).database",
         )
-    problems.integer("backup_retention_days", backup_retention_days, 1, 35, "RDS's range")
+    problems.within("backup_retention_days", backup_retention_days, BACKUP_RETENTION_DAYS)
     check_windows(problems, *windows)
     for prop, value in flags.items():
         problems.flag(prop, value)
@@ -1692,6 +1722,4 @@ def _identifier(cluster: Construct, overrides: Mapping[str, Any]) -> str:
 
 
 def _cloudwatch_logs_statement(key: kms.Key) -> iam.PolicyStatement:
-    from wellstack.constructs._logs import cloudwatch_logs_statement
-
     return cloudwatch_logs_statement(cdk.Stack.of(key))

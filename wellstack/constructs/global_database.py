@@ -28,10 +28,10 @@ from constructs import Construct
 
 from wellstack.compliance import CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import database as _db
-from wellstack.constructs._checks import Problems, implements
-from wellstack.constructs._keys import customer_key
-from wellstack.constructs._logs import logs_key, rds_cluster_log_groups
 from wellstack.constructs._registry import record_cluster
+from wellstack.constructs.checks import Problems, implements
+from wellstack.constructs.keys import customer_key
+from wellstack.constructs.logs import logs_key, rds_cluster_log_groups
 from wellstack.types import Engine
 
 #: The engine names CloudFormation's DBCluster/DBInstance take.

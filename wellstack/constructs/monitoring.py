@@ -9,7 +9,6 @@ hosts, in-service instances) is ``breaching`` when silent — silence there is t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,16 +24,16 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from wellstack.catalog import aurora_max_connections, aurora_memory_gib
-from wellstack.constructs._checks import Problems
-from wellstack.constructs._keys import customer_key
+from wellstack.constructs.checks import Problems
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster
 from wellstack.constructs.global_database import AuroraSecondaryCluster
+from wellstack.constructs.keys import customer_key
 from wellstack.constructs.network import Network
 from wellstack.constructs.storage import TieredBucket
 from wellstack.errors import WellstackError
+from wellstack.limits import EMAIL, EMAIL_MAX_LENGTH
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 MINUTE = cdk.Duration.minutes(1)
 FIVE_MINUTES = cdk.Duration.minutes(5)
 
@@ -247,7 +246,9 @@ class Monitoring(Construct):
         if topic is not None:
             problems.implements("topic", topic, sns.ITopic, "an SNS topic (sns.ITopic)")
         if alarm_email is not None:
-            problems.text("alarm_email", alarm_email, _EMAIL, "an email address", max_length=254)
+            problems.text(
+                "alarm_email", alarm_email, EMAIL, "an email address", max_length=EMAIL_MAX_LENGTH
+            )
         if dashboard_name is not None:
             problems.text(
                 "dashboard_name",

@@ -25,14 +25,19 @@ from constructs import Construct
 from wellstack.catalog import az_context_key
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
-from wellstack.constructs._checks import Problems, is_token, l1
-from wellstack.constructs._logs import encrypted_log_group, logs_key
 from wellstack.constructs._reachability import add_reachability_paths
 from wellstack.constructs._registry import VpcFacts, record_vpc
+from wellstack.constructs.checks import Problems, is_token, l1
+from wellstack.constructs.logs import encrypted_log_group, logs_key
 from wellstack.errors import WellstackError
+from wellstack.limits import (
+    DEFAULT_RESERVED_AZS,
+    ENDPOINTS_ONLY_DEFAULT,
+    RESERVED_AZS,
+    SUBNET_MASK,
+)
 from wellstack.subnets import (
     AWS_RESERVED_PER_SUBNET,
-    DEFAULT_RESERVED_AZS,
     IPV6_SLOTS,
     IPV6_SUBNET_PREFIX,
     TIERS,
@@ -59,23 +64,6 @@ NAT_STRATEGIES = choices(NatStrategy)
 #: The names ``interface_endpoints`` accepts: ``com.amazonaws.<region>.<name>``.
 INTERFACE_ENDPOINTS = choices(InterfaceEndpoint)
 ENDPOINT_TIERS = choices(EndpointTier)
-#: The interface endpoints of ``nat="endpoints_only"`` unless ``interface_endpoints`` says
-#: otherwise: what an :class:`~wellstack.constructs.AppTier` needs without internet. SSM Session
-#: Manager (ssm, ssmmessages, ec2messages), the boot's health signal (cloudformation), the
-#: database secret (secretsmanager, kms), logs and metrics (logs, monitoring) and SDK role
-#: sessions (sts). nginx comes from Amazon Linux 2023's repositories, which are S3 buckets
-#: (``al2023-repos-<region>-de612dc2``), through the S3 gateway endpoint.
-ENDPOINTS_ONLY_DEFAULT: tuple[InterfaceEndpoint, ...] = (
-    "ssm",
-    "ssmmessages",
-    "ec2messages",
-    "cloudformation",
-    "secretsmanager",
-    "kms",
-    "logs",
-    "monitoring",
-    "sts",
-)
 #: CloudFormation logical-id-friendly names of the endpoints.
 _ENDPOINT_IDS = {
     name: "".join(part.title() for part in name.split(".")) for name in INTERFACE_ENDPOINTS
@@ -342,7 +330,15 @@ class Network(Construct):
         record_vpc(self.vpc, VpcFacts(cidr, db_port if strict_acls else None, self.node.path))
         #: The Reachability Analyzer paths (empty unless ``reachability_paths=True``).
         self.reachability_paths: list[ec2.CfnNetworkInsightsPath] = (
-            add_reachability_paths(self) if reachability_paths else []
+            add_reachability_paths(
+                self,
+                self.vpc,
+                private_subnets=self.private_subnets,
+                isolated_subnets=self.isolated_subnets,
+                private_egress=nat in ("single", "per_az"),
+            )
+            if reachability_paths
+            else []
         )
         self._acknowledge(flow_logs, restrict_default_security_group)
 
@@ -626,18 +622,6 @@ class Network(Construct):
             )
 
 
-def vpc_has_ipv6(vpc: ec2.IVpc) -> bool | None:
-    """Whether ``vpc`` has an IPv6 block: ``True``/``False`` for a VPC built in this app (a
-    wellstack ``Network(ipv6=True)`` or CDK's dual-stack ``ec2.Vpc``), ``None`` when it cannot
-    be known (an imported VPC)."""
-    if not isinstance(vpc, ec2.Vpc):
-        return None
-    return any(
-        isinstance(vpc.node.try_find_child(child), ec2.CfnVPCCidrBlock)
-        for child in ("Ipv6Cidr", "ipv6cidr")  # wellstack's, CDK's DUAL_STACK
-    )
-
-
 # --- validation ----------------------------------------------------------------------------------
 
 
@@ -722,10 +706,10 @@ def _validate(
 ) -> None:
     network = problems.vpc_cidr("cidr", cidr)
     problems.choice("nat", nat, NAT_STRATEGIES)
-    slots_ok = problems.integer("reserved_azs", reserved_azs, 2, 8, "AZ slots per tier")
+    slots_ok = problems.within("reserved_azs", reserved_azs, RESERVED_AZS)
     masks_ok = True
     for tier, mask in masks.items():
-        masks_ok &= problems.integer(f"{tier}_mask", mask, 16, 28, "AWS's subnet size limits")
+        masks_ok &= problems.within(f"{tier}_mask", mask, SUBNET_MASK)
         if network is not None and masks_ok and mask < network.prefixlen:
             masks_ok = problems.add(
                 f"{tier}_mask /{mask} is larger than the VPC cidr {cidr}; use "
@@ -773,7 +757,9 @@ def _validate_private_connectivity(
             "without NAT"
         )
     if interface_endpoints is None:
-        return list(ENDPOINTS_ONLY_DEFAULT) if nat == "endpoints_only" else []
+        if nat == "endpoints_only":
+            return [cast(InterfaceEndpoint, name) for name in ENDPOINTS_ONLY_DEFAULT]
+        return []
     allowed = ", ".join(INTERFACE_ENDPOINTS)
     if isinstance(interface_endpoints, str) or not isinstance(interface_endpoints, Sequence):
         problems.add(

@@ -9,9 +9,8 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, acknowledge, same_reason
-from wellstack.constructs._checks import Problems, is_token
 from wellstack.constructs._registry import record_tier_port
-from wellstack.constructs.network import vpc_has_ipv6
+from wellstack.constructs.checks import Problems, is_token, vpc_has_ipv6
 
 
 class TierSecurityGroups(Construct):

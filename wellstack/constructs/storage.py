@@ -8,7 +8,6 @@ terraform-aws-s3-bucket checks it first. :func:`validate_transitions` implements
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,15 +20,21 @@ from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
-from wellstack.constructs._checks import INT32_MAX, Problems
-from wellstack.constructs._grants import grant
-from wellstack.constructs._logs import (
+from wellstack.constructs.checks import INT32_MAX, Problems
+from wellstack.constructs.grants import grant
+from wellstack.constructs.logs import (
     REPLICATION_REASON,
     deliver_access_logs,
     log_bucket,
     send_events_to_eventbridge,
 )
-from wellstack.constructs._replication import Replication, check_replication, configure_replication
+from wellstack.constructs.replication import Replication, check_replication, configure_replication
+from wellstack.limits import (
+    ARCHIVE_ACCESS_DAYS,
+    BUCKET_NAME,
+    DEEP_ARCHIVE_ACCESS_DAYS,
+    OBJECT_LOCK_DAYS,
+)
 from wellstack.types import ObjectLockMode, choices
 
 #: The S3 waterfall, top to bottom: a lifecycle rule may only move objects down it.
@@ -69,19 +74,13 @@ DEFAULT_NONCURRENT_TRANSITIONS: tuple[tuple[str, int], ...] = (("STANDARD_IA", 3
 
 #: ``(storage class, days)``: ``s3.StorageClass.GLACIER`` or its name ``"GLACIER"``.
 Transition = tuple[s3.StorageClass | str, int]
-#: S3 bucket names (general purpose buckets): 3-63 lowercase letters, digits, dots and hyphens,
-#: starting and ending with a letter or digit, not an IP address, no ``..``, and none of S3's
-#: reserved prefixes and suffixes.
-_BUCKET_NAME = re.compile(
-    r"(?!xn--|sthree-|amzn-s3-demo-)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
-)
 
 
 def _bucket_name_ok(problems: Problems, prop: str, value: Any) -> bool:
     if not problems.text(
         prop,
         value,
-        _BUCKET_NAME,
+        BUCKET_NAME,
         "an S3 bucket name such as 'team-archive' (3-63 lowercase letters, digits, '.' and '-')",
     ):
         return False
@@ -448,7 +447,9 @@ class TieredBucket(Construct):
         #: Where the bucket replicates to (``None``: nowhere) and the role S3 replicates with.
         self.replicate_to: Replication | None = replicate_to
         self.replication_role: iam.Role | None = (
-            configure_replication(self, replicate_to) if replicate_to else None
+            configure_replication(self, self.bucket, self.encryption_key, replicate_to)
+            if replicate_to
+            else None
         )
         self._acknowledge(
             locked=object_lock_days is not None, events=event_bridge, versioned=lifecycle.versioned
@@ -687,11 +688,11 @@ def _validate_options(
             f"archive_access_days / deep_archive_access_days need intelligent_tiering=True, got "
             f"archive_access_days={archive_days!r}, deep_archive_access_days={deep_archive_days!r}"
         )
-    archive_ok = archive_days is None or problems.integer(
-        "archive_access_days", archive_days, 90, 730, "S3 Intelligent-Tiering's range"
+    archive_ok = archive_days is None or problems.within(
+        "archive_access_days", archive_days, ARCHIVE_ACCESS_DAYS
     )
-    deep_ok = deep_archive_days is not None and problems.integer(
-        "deep_archive_access_days", deep_archive_days, 180, 730, "S3 Intelligent-Tiering's range"
+    deep_ok = deep_archive_days is not None and problems.within(
+        "deep_archive_access_days", deep_archive_days, DEEP_ARCHIVE_ACCESS_DAYS
     )
     if deep_ok and archive_ok and archive_days is not None and deep_archive_days <= archive_days:
         problems.add(
@@ -722,7 +723,7 @@ def _validate_options(
                 f"retention it applies to)"
             )
     if object_lock_days is not None:
-        problems.integer("object_lock_days", object_lock_days, 1, 36500)
+        problems.within("object_lock_days", object_lock_days, OBJECT_LOCK_DAYS)
         if versioned is False:
             problems.add(
                 f"object_lock_days={object_lock_days!r} requires versioned=True "

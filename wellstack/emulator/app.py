@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+from wellstack.app import build, new_app
+from wellstack.emulator.adapt import adapt, emulator_settings
+
 
 def main() -> None:
-    from wellstack.app import build, new_app
-    from wellstack.emulator.adapt import adapt, emulator_settings
-
     app = new_app()
     adapt(build(app, adjust=emulator_settings))
     app.synth()

@@ -3,11 +3,13 @@
 from wellstack.stacks._options import StackOptions, StageOptions
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
-from wellstack.stacks.dr_stacks import DrDataStack, DrNames, DrNetworkStack
+from wellstack.stacks.dr_stacks import DrDataStack, DrNetworkStack
 from wellstack.stacks.network_stack import NetworkStack
+from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
 from wellstack.stacks.three_tier import ThreeTierStacks, ThreeTierStage, add_three_tier
 
 __all__ = [
+    "ASSET_TRANSITIONS",
     "AppStack",
     "DataStack",
     "DrDataStack",

@@ -8,6 +8,10 @@ from typing import Any, TypedDict
 
 import aws_cdk as cdk
 
+from wellstack.constructs.checks import construct_path
+from wellstack.errors import WellstackError
+from wellstack.settings import EnvironmentSettings
+
 
 class StackOptions(TypedDict, total=False):
     """``cdk.Stack``'s own keyword arguments."""
@@ -42,9 +46,6 @@ def check_options(
 ) -> None:
     """Refuse keyword arguments ``kind`` (:class:`StackOptions`/:class:`StageOptions`) does not
     declare, naming them (a type checker catches them earlier)."""
-    from wellstack.constructs._checks import construct_path
-    from wellstack.errors import WellstackError
-
     unknown = sorted(set(options) - set(kind.__annotations__))
     if unknown:
         raise WellstackError(
@@ -57,10 +58,6 @@ def check_options(
 
 
 def check_settings(scope: Any, construct_id: Any, settings: Any) -> None:
-    from wellstack.constructs._checks import construct_path
-    from wellstack.errors import WellstackError
-    from wellstack.settings import EnvironmentSettings
-
     if not isinstance(settings, EnvironmentSettings):
         raise WellstackError(
             construct_path(scope, construct_id),

@@ -6,22 +6,14 @@ from typing import Unpack
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.constructs import AuroraCluster, Replication, SecretReplica, TieredBucket
-from wellstack.constructs._keys import customer_key
+from wellstack.constructs.keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
-from wellstack.stacks.dr_stacks import DrNames
 from wellstack.stacks.network_stack import NetworkStack
-
-#: Static assets are served by the app, so they stay instantly readable: Standard-IA after a
-#: month, Glacier Instant Retrieval (millisecond reads) after a quarter; never archived.
-ASSET_TRANSITIONS: list[tuple[s3.StorageClass | str, int]] = [
-    (s3.StorageClass.INFREQUENT_ACCESS, 30),
-    (s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, 90),
-]
+from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
 
 
 class DataStack(cdk.Stack):

@@ -14,7 +14,6 @@ sides (:class:`DrNames`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Unpack
 
 import aws_cdk as cdk
@@ -23,57 +22,11 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from wellstack.constructs import AuroraSecondaryCluster, Monitoring, TieredBucket
-from wellstack.constructs._keys import customer_key
+from wellstack.constructs.keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.network_stack import NetworkStack
-
-
-@dataclass(frozen=True)
-class DrNames:
-    """The values both regions need, derived from the environment (never cross-stack
-    references): they are what an operator types during a failover, too."""
-
-    settings: EnvironmentSettings
-
-    @property
-    def region(self) -> str:
-        return str(self.settings.dr_region)
-
-    @property
-    def global_cluster_identifier(self) -> str:
-        return f"wellstack-{self.settings.name}-global"
-
-    @property
-    def account(self) -> str:
-        """The environment's account, or the deploying account (``AWS::AccountId``)."""
-        return self.settings.account or cdk.Aws.ACCOUNT_ID
-
-    @property
-    def replica_bucket_name(self) -> str:
-        """Globally unique: the environment, the account and the region (58 characters at
-        most)."""
-        return f"{self.settings.name}-assets-dr-{self.account}-{self.region}"
-
-    @property
-    def replica_key_alias(self) -> str:
-        return f"alias/wellstack/{self.settings.name}/assets-dr"
-
-    @property
-    def secret_replica_key_alias(self) -> str:
-        """The DR region's key for the replica of the database's master secret."""
-        return f"alias/wellstack/{self.settings.name}/secret-dr"
-
-    @property
-    def vault_name(self) -> str:
-        return f"wellstack-{self.settings.name}-dr"
-
-    @property
-    def vault_arn(self) -> str:
-        return (
-            f"arn:{cdk.Aws.PARTITION}:backup:{self.region}:{self.account}:backup-vault:"
-            f"{self.vault_name}"
-        )
+from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
 
 
 class DrNetworkStack(NetworkStack):
@@ -120,7 +73,6 @@ class DrNetworkStack(NetworkStack):
             alias_name=names.secret_replica_key_alias,
             target_key=self.secret_replica_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         )
-        from wellstack.stacks.data_stack import ASSET_TRANSITIONS
 
         #: The bucket the primary's assets replicate to.
         self.assets_replica: TieredBucket = TieredBucket(

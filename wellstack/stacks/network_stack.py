@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from wellstack.constructs import Network, TierSecurityGroups
-from wellstack.constructs.database import DEFAULT_PORTS
+from wellstack.limits import DEFAULT_PORTS
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 

@@ -31,9 +31,9 @@ from aws_cdk import pipelines
 from constructs import Construct, IValidation
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
-from wellstack.constructs._checks import l1
-from wellstack.constructs._grants import nag_text
-from wellstack.constructs._logs import (
+from wellstack.constructs.checks import l1
+from wellstack.constructs.grants import nag_text
+from wellstack.constructs.logs import (
     deliver_access_logs,
     encrypted_log_group,
     log_bucket,

@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import RELIABILITY
 from wellstack.analysis.policy import covers_action, statements
 from wellstack.analysis.template import Assembly, Resource, flat, is_intrinsic, ref
 
-RELIABILITY = "reliability"
 CREATION_POLICY = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
     "aws-attribute-creationpolicy.html"

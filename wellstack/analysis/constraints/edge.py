@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import OPERATIONS, SECURITY
 from wellstack.analysis.template import Assembly, Resource, flat
 
-SECURITY, OPERATIONS = "security", "operational excellence"
 WAF_RESOURCES = (
     "https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html"
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import OPERATIONS
 from wellstack.analysis.template import Assembly, Resource
 
-OPERATIONS = "operational excellence"
 PATTERNS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html"
 BACKUP_EVENTS = "https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html"
 

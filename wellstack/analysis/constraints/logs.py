@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import OPERATIONS, SECURITY
 from wellstack.analysis.policy import Request, allows
 from wellstack.analysis.template import Assembly, flat
-
-OPERATIONS, SECURITY = "operational excellence", "security"
 
 
 def _known(value: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import OPERATIONS, PERFORMANCE, RELIABILITY, SECURITY
 from wellstack.analysis.template import Assembly, Resource, flat
 from wellstack.catalog import global_database_class_problem, supports_performance_insights
 
-RELIABILITY, SECURITY, PERFORMANCE = "reliability", "security", "performance efficiency"
 SECRETS_MANAGER = (
     "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html"
 )
@@ -238,7 +238,7 @@ def _secondary_credentials(assembly: Assembly) -> Iterator[Violation]:
 @rule(
     "RDS7",
     "Enhanced monitoring comes with its monitoring role",
-    pillar="operational excellence",
+    pillar=OPERATIONS,
     outcome="refused",
     source="Amazon RDS API Reference, CreateDBInstance (MonitoringInterval / MonitoringRoleArn: "
     "a role is required for an interval other than 0, and an interval for a role)",
@@ -263,7 +263,7 @@ def _monitoring_role(assembly: Assembly) -> Iterator[Violation]:
 @rule(
     "RDS8",
     "An Aurora MySQL cluster that exports the general, slow-query or audit log switches it on",
-    pillar="operational excellence",
+    pillar=OPERATIONS,
     outcome="ignored",
     source="Aurora User Guide, Publishing Amazon Aurora MySQL logs to Amazon CloudWatch Logs: "
     "error logs are enabled by default, the other types must be enabled explicitly (general_log, "
@@ -298,7 +298,7 @@ def _exports_switched_on(assembly: Assembly) -> Iterator[Violation]:
 @rule(
     "RDS9",
     "No instance of a global database counts on automatic minor version upgrades",
-    pillar="security",
+    pillar=SECURITY,
     outcome="ignored",
     source="Aurora User Guide, Limitations of Amazon Aurora global databases: automatic minor "
     "version upgrade doesn't apply to clusters of a global database; the setting has no effect",

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import COST, OPERATIONS, RELIABILITY, SECURITY
 from wellstack.analysis.policy import statements
 from wellstack.analysis.template import Assembly, Resource, flat
 
-RELIABILITY, COST, SECURITY, OPERATIONS = (
-    "reliability", "cost optimization", "security", "operational excellence",
-)  # fmt: skip
 S3_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 #: Storage classes an object must spend 30 days in S3 before moving to.
 _THIRTY_DAY_CLASSES = ("STANDARD_IA", "ONEZONE_IA")

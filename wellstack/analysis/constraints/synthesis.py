@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import OPERATIONS
 from wellstack.analysis.template import Assembly, Resource
 
-OPERATIONS = "operational excellence"
 #: The context provider of ``Stack.availabilityZones`` (:func:`~wellstack.catalog.az_context_key`).
 AZ_PROVIDER = "availability-zones"
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import OPERATIONS
 from wellstack.analysis.policy import Request, allows
 from wellstack.analysis.template import Assembly, Resource, flat
 
-OPERATIONS = "operational excellence"
 KC_ALARM_TOPIC = "https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger"
 SNS_KEYS = (
     "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wellstack.analysis.constraints import Violation, rule, violation
+from wellstack.analysis.constraints.base import Violation, rule, violation
+from wellstack.analysis.pillars import RELIABILITY
 from wellstack.analysis.template import Assembly
 
 
 @rule(
     "VPC1",
     "An interface endpoint with private DNS sits in a VPC with DNS support and DNS hostnames on",
-    pillar="reliability",
+    pillar=RELIABILITY,
     outcome="refused",
     source="Amazon EC2 API Reference, CreateVpcEndpoint (PrivateDnsEnabled): to use a private "
     "hosted zone, enableDnsHostnames and enableDnsSupport must be true",

@@ -8,10 +8,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from wellstack.errors import WellstackError
-from wellstack.validation import INT32_MAX, LOG_RETENTION_DAYS, describe
+from wellstack.limits import INT32_MAX, LOG_RETENTION_DAYS
 from wellstack.validation import Problems as _Problems
+from wellstack.validation import describe
 
 __all__ = [
     "INT32_MAX",
@@ -21,6 +25,7 @@ __all__ = [
     "is_token",
     "l1",
     "log_retention",
+    "vpc_has_ipv6",
 ]
 
 
@@ -91,8 +96,6 @@ class Problems(_Problems):
     def of(cls, scope: Any, construct_id: Any, what: str) -> Problems:
         """A collector for ``what`` (a class name) built under ``scope`` as ``construct_id``;
         ``scope`` and ``construct_id`` are checked first (they are where the error points)."""
-        from constructs import Construct
-
         if not isinstance(scope, Construct):
             raise WellstackError(
                 what,
@@ -114,12 +117,24 @@ class Problems(_Problems):
 
     def implements(self, prop: str, value: Any, iface: type, what: str) -> bool:
         """A CDK object implementing ``iface`` (``ec2.IVpc`` ...), checked before jsii sees it."""
-        return self.check(implements(value, iface), f"{prop} must be {what}, got {describe(value)}")
+        return self.check(
+            implements(value, iface), f"{prop} must be {what}, got {describe(value)}", "type"
+        )
 
 
 def log_retention(days: int) -> Any:
     """The ``logs.RetentionDays`` member for a validated number of days."""
-    from aws_cdk import aws_logs as logs
-
     # RetentionDays lists the same periods in the same order, then INFINITE.
     return list(logs.RetentionDays)[LOG_RETENTION_DAYS.index(days)]
+
+
+def vpc_has_ipv6(vpc: ec2.IVpc) -> bool | None:
+    """Whether ``vpc`` has an IPv6 block: ``True``/``False`` for a VPC built in this app (a
+    wellstack ``Network(ipv6=True)`` or CDK's dual-stack ``ec2.Vpc``), ``None`` when it cannot
+    be known (an imported VPC)."""
+    if not isinstance(vpc, ec2.Vpc):
+        return None
+    return any(
+        isinstance(vpc.node.try_find_child(child), ec2.CfnVPCCidrBlock)
+        for child in ("Ipv6Cidr", "ipv6cidr")  # wellstack's, CDK's DUAL_STACK
+    )

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import implements
+from wellstack.constructs.checks import implements
 from wellstack.errors import WellstackError
 
 

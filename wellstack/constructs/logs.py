@@ -13,8 +13,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
-from wellstack.constructs._checks import l1, log_retention
-from wellstack.constructs._keys import customer_key
+from wellstack.constructs.checks import l1, log_retention
+from wellstack.constructs.keys import customer_key
 
 #: Control Tower (CT.CLOUDWATCH.PR.2) asks log groups to keep a year; shorter is a choice.
 A_YEAR = 365

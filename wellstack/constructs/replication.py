@@ -17,21 +17,19 @@ key. With ``time_control``, S3 Replication Time Control replicates 99.99 % of ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 from wellstack.compliance import acknowledge
-from wellstack.constructs._checks import l1
+from wellstack.constructs.checks import Problems, l1
+from wellstack.limits import BUCKET_NAME
 from wellstack.validation import REGION
 
-if TYPE_CHECKING:
-    from wellstack.constructs._checks import Problems
-    from wellstack.constructs.storage import TieredBucket
-
-_BUCKET_NAME = r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
 _ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
 
 
@@ -65,7 +63,7 @@ def check_replication(
         )
         return
     problems.text(
-        "replicate_to.bucket_name", value.bucket_name, _BUCKET_NAME, "an S3 bucket name (3-63 "
+        "replicate_to.bucket_name", value.bucket_name, BUCKET_NAME, "an S3 bucket name (3-63 "
         "lowercase letters, digits, dots or hyphens)",
     )  # fmt: skip
     if problems.text("replicate_to.region", value.region, REGION, "an AWS region name"):
@@ -88,22 +86,26 @@ def check_replication(
         )
 
 
-def configure_replication(bucket: TieredBucket, replication: Replication) -> iam.Role:
-    """The replication role (least privilege: read versions here, write replicas there) and the
-    bucket's ``ReplicationConfiguration``."""
-    stack = cdk.Stack.of(bucket)
+def configure_replication(
+    owner: Construct,
+    source: s3.Bucket,
+    source_key: kms.IKey | kms.Key | None,
+    replication: Replication,
+) -> iam.Role:
+    """The replication role of ``source`` (under ``owner``; least privilege: read versions
+    here, write replicas there) and the bucket's ``ReplicationConfiguration``."""
+    stack = cdk.Stack.of(owner)
     destination = f"arn:{stack.partition}:s3:::{replication.bucket_name}"
     role = iam.Role(
-        bucket,
+        owner,
         "ReplicationRole",
         assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         description=f"S3 replication to {replication.bucket_name} ({replication.region})",
     )
-    source_key = bucket.encryption_key
     statements = [
         iam.PolicyStatement(
             actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
-            resources=[bucket.bucket.bucket_arn],
+            resources=[source.bucket_arn],
         ),
         iam.PolicyStatement(
             actions=[
@@ -111,7 +113,7 @@ def configure_replication(bucket: TieredBucket, replication: Replication) -> iam
                 "s3:GetObjectVersionAcl",
                 "s3:GetObjectVersionTagging",
             ],
-            resources=[bucket.bucket.arn_for_objects("*")],
+            resources=[source.arn_for_objects("*")],
         ),
         iam.PolicyStatement(
             actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
@@ -138,13 +140,13 @@ def configure_replication(bucket: TieredBucket, replication: Replication) -> iam
             )
         )
     policy = iam.ManagedPolicy(
-        bucket,
+        owner,
         "ReplicationPolicy",
         statements=statements,
         roles=[role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
     )
     wildcards = {
-        bucket.bucket.arn_for_objects("*"): (
+        source.arn_for_objects("*"): (
             "S3 replication reads every object version of the source bucket (S3's documented "
             "replication permissions); the statement names this bucket only"
         ),
@@ -167,7 +169,7 @@ def configure_replication(bucket: TieredBucket, replication: Replication) -> iam
         },
     )
     l1(
-        bucket.bucket, s3.CfnBucket
+        source, s3.CfnBucket
     ).replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
         role=role.role_arn, rules=[_rule(replication, destination, source_key is not None, stack)]
     )
