@@ -14,7 +14,7 @@ from aws_cdk import aws_ec2 as ec2
 from click.testing import CliRunner
 
 from tests.conftest import CDK_JSON, project_context
-from wellstack.analysis.diff import diff, gates, stack_pairs, to_markdown
+from wellstack.analysis.diff import diff, stack_pairs, to_markdown
 from wellstack.analysis.template import Assembly
 from wellstack.cli import main
 from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
@@ -92,42 +92,40 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_rename_an_opened_port_and_a_new_engine(built_app, changed):
     before = built_app()
     report = diff(Assembly.load(before.outdir), Assembly.load(changed))
-    at_risk = {(f["logical_id"][:14], f["action"]) for f in report["data_at_risk"]}
+    at_risk = {(f.logical_id[:14], f.action) for f in report.data_at_risk}
     assert ("Assets0A240B9C", "delete") in at_risk  # the renamed bucket
     assert ("DatabaseF44359", "replace") in at_risk  # Engine cannot change in place
-    engine = next(f for f in report["data_at_risk"] if f["logical_id"].startswith("DatabaseF4"))
-    assert "Engine" in engine["reason"] and "final snapshot" in engine["consequence"]
+    engine = next(f for f in report.data_at_risk if f.logical_id.startswith("DatabaseF4"))
+    assert "Engine" in engine.reason and "final snapshot" in engine.consequence
     app, database = (
         "DevNetwork/SecurityGroupsApp30A4AF97",
         "DevNetwork/SecurityGroupsDatabase03711F2A",
     )
     # PostgreSQL listens on 5432: the chain moves from 3306; and SSH opens on the app tier.
-    assert {(r["rule"], r["tcp"]) for r in report["rules"]["opened"]} == {
+    assert {(r.rule, r.tcp) for r in report.rules.opened} == {
         (f"{app} ingress from 203.0.113.0/24", "22"),
         (f"{app} egress to {database}", "5432"),
         (f"{database} ingress from {app}", "5432"),
     }
-    assert {(r["rule"], r["tcp"]) for r in report["rules"]["closed"]} == {
+    assert {(r.rule, r.tcp) for r in report.rules.closed} == {
         (f"{app} egress to {database}", "3306"),
         (f"{database} ingress from {app}", "3306"),
     }
-    assert {(c["path"], c["before"], c["after"]) for c in report["reachability"]["matrix"]} == {
+    assert {(c.path, c.before, c.after) for c in report.reachability.matrix} == {
         ("app -> database", "3306", "5432")
     }
-    new = report["reachability"]["violations"]["added"]
-    assert [(v["intent"], v["ports"]) for v in new] == [("app-admits-only-web", "22")]
-    assert [(c["id"], c["before"], c["after"]) for c in report["checks"]] == [
-        ("no-ssh", "pass", "finding")
-    ]
-    assert gates(report) == {"risk": True, "findings": True, "broadening": True}
-    cost = {line["item"]: line for line in report["cost"]["lines"]}
+    new = report.reachability.violations.added
+    assert [(v.intent, v.ports) for v in new] == [("app-admits-only-web", "22")]
+    assert [(c.id, c.before, c.after) for c in report.checks] == [("no-ssh", "pass", "finding")]
+    assert report.gates() == {"risk": True, "findings": True, "broadening": True}
+    cost = {line.item: line for line in report.cost.lines}
     # PostgreSQL exports one log (postgresql) where MySQL exports four: less ingestion.
     assert set(cost) == {
         "CloudWatch Logs ingestion",
         "CloudWatch Logs storage",
         "CloudWatch alarms",
     }
-    assert cost["CloudWatch Logs ingestion"]["difference_usd"] < 0
+    assert (cost["CloudWatch Logs ingestion"].difference_usd or 0) < 0
     markdown = to_markdown(report, "main", "pr-42")
     assert markdown.startswith("## wellstack diff: `main` → `pr-42`")
     assert "**Data at risk:** " in markdown and "**Flags:** risk, findings, broadening" in markdown

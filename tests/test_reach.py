@@ -15,35 +15,39 @@ from aws_cdk import aws_ec2 as ec2
 from click.testing import CliRunner
 
 from tests.conftest import CDK_JSON, project_context
-from wellstack.analysis.reach import analyse, intersect, show, subtract, union
+from wellstack.analysis.reach import (
+    ReachReport,
+    Violation,
+    analyse,
+    intersect,
+    show,
+    subtract,
+    union,
+)
 from wellstack.analysis.template import Assembly
 from wellstack.cli import main
 from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
 from wellstack.stacks import ThreeTierStacks, add_three_tier
 
 
-def matrix(result: dict[str, Any], dr: bool = False) -> dict[tuple[str, str], str]:
+def matrix(result: ReachReport, dr: bool = False) -> dict[tuple[str, str], str]:
     """The primary region's matrix by role (``dr``: the DR region's components instead)."""
-    roles = {
-        c["name"]: c["role"]
-        for c in result["components"]
-        if ("Dr" in c["name"].split("/")[0]) == dr
-    }
+    roles = {c.name: c.role for c in result.components if ("Dr" in c.name.split("/")[0]) == dr}
     roles["internet"] = "internet"
     return {
-        (roles[m["from"]], roles[m["to"]]): m["tcp"]
-        for m in result["matrix"]
-        if m["from"] in roles and m["to"] in roles
+        (roles[m.source], roles[m.destination]): m.tcp
+        for m in result.matrix
+        if m.source in roles and m.destination in roles
     }
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_the_default_app_holds_every_intent(built_app, env):
     result = analyse(Assembly.load(built_app(env=env).outdir))
-    assert result["violations"] == []
+    assert result.violations == []
     if env == "prod":  # the DR region's secondary cluster: nothing reaches it before a failover
         assert set(matrix(result, dr=True).values()) == {"-"}
-        assert {m["tcp"] for m in result["matrix"] if m["to"].startswith("ProdDrData/")} == {"-"}
+        assert {m.tcp for m in result.matrix if m.destination.startswith("ProdDrData/")} == {"-"}
     assert matrix(result) == {
         ("internet", "web"): "80",
         ("internet", "app"): "-",
@@ -73,8 +77,8 @@ def broadened(tmp_path: Path, change: Callable[[ThreeTierStacks], None], **dev: 
     return Assembly.load(tmp_path)
 
 
-def violations(assembly: Assembly) -> list[dict[str, Any]]:
-    return analyse(assembly)["violations"]
+def violations(assembly: Assembly) -> list[Violation]:
+    return analyse(assembly).violations
 
 
 def test_a_raw_rule_from_anywhere_to_the_database_port(tmp_path):
@@ -86,10 +90,10 @@ def test_a_raw_rule_from_anywhere_to_the_database_port(tmp_path):
         )  # fmt: skip
 
     (found,) = violations(broadened(tmp_path, open_database))
-    assert found["intent"] == "only-app-database"
-    assert (found["source"], found["ports"]) == ("internet", "3306")
-    assert found["destination"].startswith("DevData/Database")
-    assert found["rules"] == [
+    assert found.intent == "only-app-database"
+    assert (found.source, found.ports) == ("internet", "3306")
+    assert found.destination.startswith("DevData/Database")
+    assert list(found.rules) == [
         "DevData/OpenDatabase (SecurityGroupIngress): ingress tcp 3306 from 0.0.0.0/0"
     ]
 
@@ -102,10 +106,10 @@ def test_ssh_to_the_app_tier_through_a_standalone_rule(tmp_path):
         )  # fmt: skip
 
     (found,) = violations(broadened(tmp_path, open_ssh))
-    assert (found["intent"], found["source"], found["ports"]) == (
+    assert (found.intent, found.source, found.ports) == (
         "app-admits-only-web", "internet", "22",
     )  # fmt: skip
-    assert "DevApp/Ssh (SecurityGroupIngress)" in found["rules"][0]
+    assert "DevApp/Ssh (SecurityGroupIngress)" in found.rules[0]
 
 
 def test_an_extra_port_on_the_load_balancer(tmp_path):
@@ -113,7 +117,7 @@ def test_an_extra_port_on_the_load_balancer(tmp_path):
         stacks.network.security_groups.web.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(8080))
 
     (found,) = violations(broadened(tmp_path, open_8080))
-    assert (found["intent"], found["source"], found["ports"]) == (
+    assert (found.intent, found.source, found.ports) == (
         "internet-only-web", "internet", "8080",
     )  # fmt: skip
 
@@ -130,10 +134,10 @@ def test_an_acl_allow_all_on_the_isolated_tier(tmp_path):
     assert violations(broadened(tmp_path / "strict", lambda s: None, strict_acls=True)) == []
     found = violations(broadened(tmp_path / "open", allow_all, strict_acls=True))
     assert found, "an allow-all ACL entry must be caught"
-    assert {v["intent"] for v in found} == {"only-app-database"}
-    sources = {v["source"].split("/")[-1][:18] for v in found}
+    assert {v.intent for v in found} == {"only-app-database"}
+    sources = {v.source.split("/")[-1][:18] for v in found}
     assert "internet" in sources and any(s.startswith("NetworkVpcPublic") for s in sources)
-    assert all("ACL rule 1 allows tcp all from 0.0.0.0/0" in v["rules"][0] for v in found)
+    assert all("ACL rule 1 allows tcp all from 0.0.0.0/0" in v.rules[0] for v in found)
 
 
 def test_a_default_route_added_to_an_isolated_subnet(tmp_path):
@@ -146,9 +150,9 @@ def test_a_default_route_added_to_an_isolated_subnet(tmp_path):
         )  # fmt: skip
 
     (found,) = violations(broadened(tmp_path, route_out))
-    assert found["intent"] == "isolated-no-route-out"
-    assert "IsolatedSubnet1" in found["source"]
-    assert found["rules"] == ["DevNetwork/Leak (igw)"]
+    assert found.intent == "isolated-no-route-out"
+    assert "IsolatedSubnet1" in found.source
+    assert list(found.rules) == ["DevNetwork/Leak (igw)"]
 
 
 def test_the_command_exits_1_naming_the_path(tmp_path):

@@ -580,12 +580,10 @@ def test_reach_requires_the_app_tier_to_reach_the_database(built_app):
         ):
             del network[logical_id]
     result = analyse(Assembly.from_templates(templates, regions, accounts))
-    (violation,) = result["violations"]
-    assert violation["intent"] == "app-reaches-database" and violation["ports"] == "3306"
-    assert violation["source"].startswith("DevApp/") and violation["destination"].startswith(
-        "DevData/"
-    )
-    (reason,) = violation["rules"]
+    (violation,) = result.violations
+    assert violation.intent == "app-reaches-database" and violation.ports == "3306"
+    assert violation.source.startswith("DevApp/") and violation.destination.startswith("DevData/")
+    (reason,) = violation.rules
     assert reason.startswith("no egress rule of DevNetwork/SecurityGroupsApp")
     assert reason.endswith("allows tcp 3306 to it")
 

@@ -544,10 +544,34 @@ def _alarm_metric_count(alarm: Any) -> int:
     return sum(1 for q in queries if isinstance(q, dict) and "MetricStat" in q) or 1
 
 
-def compare(base: Estimate, other: Estimate) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Difference:
+    """One item of :func:`compare`: what it costs in ``base`` and in ``other``."""
+
+    item: str
+    #: None: unpriced on that side (unknown, not 0); 0.0: absent there.
+    base_usd: float | None
+    other_usd: float | None
+    #: None whenever a side is unpriced: never a saving or a cost of 0.
+    difference_usd: float | None
+    unpriced: bool
+    base_quantity: float
+    other_quantity: float
+    unit: str
+
+    @property
+    def changed(self) -> bool:
+        """A difference worth showing: a cost that moved, or one nobody can price."""
+        return bool(self.difference_usd) or self.unpriced
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare(base: Estimate, other: Estimate) -> list[Difference]:
     """Line-by-line difference ``other - base`` (items in either). An item absent on one side
     costs 0 there; an unpriced one costs ``None`` (unknown), and so does its difference: a row
-    with ``"unpriced": True`` is never a saving or a cost of 0."""
+    with ``unpriced`` is never a saving or a cost of 0."""
     base_lines = {line.item: line for line in base.lines}
     other_lines = {line.item: line for line in other.lines}
     rows = []
@@ -555,18 +579,18 @@ def compare(base: Estimate, other: Estimate) -> list[dict[str, Any]]:
         a, b = base_lines.get(item), other_lines.get(item)
         a_usd = (a.monthly_usd if a.priced else None) if a else 0.0
         b_usd = (b.monthly_usd if b.priced else None) if b else 0.0
-        unknown = a_usd is None or b_usd is None
+        either = a or b  # every item comes from one side
         rows.append(
-            {
-                "item": item,
-                "base_usd": a_usd,
-                "other_usd": b_usd,
-                "difference_usd": None if unknown else round(b_usd - a_usd, 2),  # type: ignore[operator]
-                "unpriced": unknown,
-                "base_quantity": a.quantity if a else 0,
-                "other_quantity": b.quantity if b else 0,
-                "unit": (a or b).unit,  # type: ignore[union-attr]
-            }
+            Difference(
+                item=item,
+                base_usd=a_usd,
+                other_usd=b_usd,
+                difference_usd=None if a_usd is None or b_usd is None else round(b_usd - a_usd, 2),
+                unpriced=a_usd is None or b_usd is None,
+                base_quantity=a.quantity if a else 0,
+                other_quantity=b.quantity if b else 0,
+                unit=either.unit if either else "",
+            )
         )
     return rows
 

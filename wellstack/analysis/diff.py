@@ -11,17 +11,28 @@ AFTER's everywhere (titles, rule descriptions), so dev can be compared with prod
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Generic, Literal, TypeVar
 
 from wellstack.analysis import reach
 from wellstack.analysis.audit import acknowledgments_in
-from wellstack.analysis.cost import Assumptions, compare, estimate_assembly, totals_note, usd
-from wellstack.analysis.guard import guard_assemblies
-from wellstack.analysis.review import nag_findings, run_checks
+from wellstack.analysis.cost import (
+    Assumptions,
+    Difference,
+    compare,
+    estimate_assembly,
+    totals_note,
+    usd,
+)
+from wellstack.analysis.guard import GuardFinding, guard_assemblies
+from wellstack.analysis.review import NagFinding, nag_findings, run_checks
 from wellstack.analysis.template import Assembly
 
 Gate = Literal["risk", "findings", "broadening"]
 GATES: tuple[Gate, ...] = ("risk", "findings", "broadening")
+#: Renames BEFORE's stack names inside a text to AFTER's.
+Rename = Callable[[str], str]
 
 
 def stack_pairs(before: Assembly, after: Assembly) -> dict[str, str]:
@@ -43,7 +54,7 @@ def stack_pairs(before: Assembly, after: Assembly) -> dict[str, str]:
     return pairs
 
 
-def _renamed(before: Assembly, pairs: dict[str, str]) -> tuple[Assembly, Any]:
+def _renamed(before: Assembly, pairs: dict[str, str]) -> tuple[Assembly, Rename]:
     """BEFORE with AFTER's stack names, and a function that renames names inside text."""
     templates = {pairs.get(name, name): t for name, t in before.templates.items()}
     regions = {pairs.get(name, name): r for name, r in before.regions.items()}
@@ -58,75 +69,217 @@ def _renamed(before: Assembly, pairs: dict[str, str]) -> tuple[Assembly, Any]:
     return renamed, text
 
 
-def _keyed(rows: list[dict[str, Any]], *fields: str) -> dict[tuple[str, ...], dict[str, Any]]:
-    return {tuple(str(row.get(f, "")) for f in fields): row for row in rows}
+T = TypeVar("T")
 
 
-def _added_removed(before: dict[Any, Any], after: dict[Any, Any]) -> dict[str, list[Any]]:
-    return {
-        "added": [after[k] for k in after if k not in before],
-        "removed": [before[k] for k in before if k not in after],
-    }
+@dataclass(frozen=True)
+class Changes(Generic[T]):
+    """What AFTER has that BEFORE did not, and the reverse."""
+
+    added: list[T]
+    removed: list[T]
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
 
 
-def diff(before: Assembly, after: Assembly, region: str | None = None) -> dict[str, Any]:
-    """The change-impact report as plain data (the Markdown and JSON outputs render it)."""
+@dataclass(frozen=True)
+class StackChanges:
+    #: (BEFORE's name, AFTER's name) of the stacks both have.
+    paired: list[tuple[str, str]]
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass(frozen=True)
+class CostChange:
+    region: str
+    before_usd: float
+    after_usd: float
+    difference_usd: float
+    #: False when a side has an item without a price: its totals are lower bounds.
+    complete: bool
+    #: ``{"before": [...], "after": [...]}``: the items without a price on each side.
+    unpriced: dict[str, list[str]]
+    note: str
+    #: The items whose cost moved or is unknown.
+    lines: list[Difference]
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    rule: str
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AcknowledgmentMove:
+    """A rule acknowledged on both sides whose places changed."""
+
+    rule: str
+    now_also: list[str]
+    no_longer: list[str]
+
+
+@dataclass(frozen=True)
+class AcknowledgmentChanges:
+    added: list[Acknowledged]
+    removed: list[Acknowledged]
+    moved: list[AcknowledgmentMove]
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.moved)
+
+
+@dataclass(frozen=True)
+class CheckChange:
+    """A Well-Architected check whose status changed (``absent`` on the side without it)."""
+
+    pillar: str
+    id: str
+    title: str
+    before: str
+    after: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """A security-group rule or network ACL entry, keyed by what it connects."""
+
+    rule: str
+    #: The TCP ports opened or closed.
+    tcp: str
+    #: Where it is declared (construct path).
+    declared: str
+
+
+@dataclass(frozen=True)
+class RuleChanges:
+    opened: list[RuleChange]
+    closed: list[RuleChange]
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """A role -> role cell of the reachability matrix that changed (``-``: nothing)."""
+
+    path: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ReachabilityChanges:
+    matrix: list[CellChange]
+    violations: Changes[reach.Violation]
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    """The change-impact report; :meth:`to_dict` is what ``--json`` prints (with the flags)."""
+
+    stacks: StackChanges
+    cost: CostChange
+    findings: Changes[NagFinding]
+    acknowledgments: AcknowledgmentChanges
+    checks: list[CheckChange]
+    data_at_risk: list[GuardFinding]
+    rules: RuleChanges
+    reachability: ReachabilityChanges
+
+    def gates(self) -> dict[Gate, bool]:
+        """Which ``--fail-on`` categories the report hits."""
+        widened = any(
+            reach.subtract(_ports(c.after), _ports(c.before)) for c in self.reachability.matrix
+        )
+        return {
+            "risk": bool(self.data_at_risk),
+            "findings": bool(self.findings.added) or any(c.after == "finding" for c in self.checks),
+            "broadening": bool(self.rules.opened)
+            or bool(self.reachability.violations.added)
+            or widened,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stacks": asdict(self.stacks),
+            "cost": asdict(self.cost),
+            "findings": asdict(self.findings),
+            "acknowledgments": asdict(self.acknowledgments),
+            "checks": [asdict(c) for c in self.checks],
+            "data_at_risk": [f.as_dict() for f in self.data_at_risk],
+            "rules": asdict(self.rules),
+            "reachability": asdict(self.reachability),
+        }
+
+
+def diff(before: Assembly, after: Assembly, region: str | None = None) -> DiffReport:
+    """The change-impact report of two assemblies."""
     pairs = stack_pairs(before, after)
     # BEFORE's templates under AFTER's stack names, for the guard (it pairs stacks by name);
     # everything else reads BEFORE as it is (cross-stack references need its own names) and
     # renames what it reports.
     renamed, rename = _renamed(before, pairs)
-    return {
-        "stacks": {
-            "paired": [[a, b] for a, b in sorted(pairs.items())],
-            "added": sorted(set(after.templates) - set(pairs.values())),
-            "removed": sorted(set(before.templates) - set(pairs)),
-        },
-        "cost": _cost(before, after, region),
-        "findings": _findings(before, after, rename),
-        "acknowledgments": _acknowledgments(before, after, rename),
-        "checks": _checks(before, after, rename),
-        "data_at_risk": [f.as_dict() for f in guard_assemblies(renamed, after)],
-        "rules": _rules(before, after, rename),
-        "reachability": _reachability(before, after, rename),
-    }
+    return DiffReport(
+        stacks=StackChanges(
+            paired=sorted(pairs.items()),
+            added=sorted(set(after.templates) - set(pairs.values())),
+            removed=sorted(set(before.templates) - set(pairs)),
+        ),
+        cost=_cost(before, after, region),
+        findings=_findings(before, after, rename),
+        acknowledgments=_acknowledgments(before, after, rename),
+        checks=_checks(before, after, rename),
+        data_at_risk=guard_assemblies(renamed, after),
+        rules=_rules(before, after, rename),
+        reachability=_reachability(before, after, rename),
+    )
 
 
-def _cost(before: Assembly, after: Assembly, region: str | None) -> dict[str, Any]:
+K = TypeVar("K")
+
+
+def _added_removed(before: dict[K, T], after: dict[K, T]) -> Changes[T]:
+    return Changes(
+        added=[after[k] for k in after if k not in before],
+        removed=[before[k] for k in before if k not in after],
+    )
+
+
+def _cost(before: Assembly, after: Assembly, region: str | None) -> CostChange:
     assumptions = Assumptions()
     base = estimate_assembly(before, region, assumptions)
     other = estimate_assembly(after, region or base.region, assumptions)
-    rows = [r for r in compare(base, other) if r["difference_usd"] or r["unpriced"]]
-    return {
-        "region": base.region,
-        "before_usd": base.total_usd,
-        "after_usd": other.total_usd,
-        "difference_usd": round(other.total_usd - base.total_usd, 2),
-        #: False when a side has an item without a price: its totals are lower bounds.
-        "complete": base.complete and other.complete,
-        "unpriced": {"before": base.unpriced, "after": other.unpriced},
-        "note": totals_note(base, other),
-        "lines": rows,
-    }
+    return CostChange(
+        region=base.region,
+        before_usd=base.total_usd,
+        after_usd=other.total_usd,
+        difference_usd=round(other.total_usd - base.total_usd, 2),
+        complete=base.complete and other.complete,
+        unpriced={"before": base.unpriced, "after": other.unpriced},
+        note=totals_note(base, other),
+        lines=[r for r in compare(base, other) if r.changed],
+    )
 
 
-def _findings(before: Assembly, after: Assembly, rename: Any) -> dict[str, list[Any]]:
-    def rows(assembly: Assembly, text: Any) -> dict[Any, Any]:
+def _findings(before: Assembly, after: Assembly, rename: Rename) -> Changes[NagFinding]:
+    def rows(assembly: Assembly, text: Rename) -> dict[tuple[str, tuple[str, ...]], NagFinding]:
         found = {}
         for finding in nag_findings(assembly):
-            where = [text(str(w)) for w in finding["where"]]
-            row = {**finding, "where": where}
-            found[(finding["rule"], tuple(where))] = row
+            where = [text(w) for w in finding.where]
+            found[(finding.rule, tuple(where))] = replace(finding, where=where)
         return found
 
     return _added_removed(rows(before, rename), rows(after, str))
 
 
-def _acknowledgments(before: Assembly, after: Assembly, rename: Any) -> dict[str, list[Any]]:
+def _acknowledgments(before: Assembly, after: Assembly, rename: Rename) -> AcknowledgmentChanges:
     """Rules newly acknowledged or no longer acknowledged, and for the others the places that
     changed (an acknowledgment that now also covers a third AZ's subnet)."""
 
-    def places(assembly: Assembly, text: Any) -> dict[str, tuple[set[str], str]]:
+    def places(assembly: Assembly, text: Rename) -> dict[str, tuple[set[str], str]]:
         found: dict[str, tuple[set[str], str]] = {}
         for row in acknowledgments_in(assembly):
             paths, _ = found.get(row["rule"], (set(), ""))
@@ -134,19 +287,19 @@ def _acknowledgments(before: Assembly, after: Assembly, rename: Any) -> dict[str
         return found
 
     old, new = places(before, rename), places(after, str)
-    added = [{"rule": r, "where": ", ".join(sorted(new[r][0])), "reason": new[r][1]}
+    added = [Acknowledged(r, ", ".join(sorted(new[r][0])), new[r][1])
              for r in sorted(set(new) - set(old))]  # fmt: skip
-    removed = [{"rule": r, "where": ", ".join(sorted(old[r][0])), "reason": old[r][1]}
+    removed = [Acknowledged(r, ", ".join(sorted(old[r][0])), old[r][1])
                for r in sorted(set(old) - set(new))]  # fmt: skip
     moved = []
     for rule in sorted(set(old) & set(new)):
         more, less = new[rule][0] - old[rule][0], old[rule][0] - new[rule][0]
         if more or less:
-            moved.append({"rule": rule, "now_also": sorted(more), "no_longer": sorted(less)})
-    return {"added": added, "removed": removed, "moved": moved}
+            moved.append(AcknowledgmentMove(rule, sorted(more), sorted(less)))
+    return AcknowledgmentChanges(added, removed, moved)
 
 
-def _checks(before: Assembly, after: Assembly, rename: Any) -> list[dict[str, str]]:
+def _checks(before: Assembly, after: Assembly, rename: Rename) -> list[CheckChange]:
     old = {(c.id, rename(c.title)): c for c in run_checks(before)}
     new = {(c.id, c.title): c for c in run_checks(after)}
     changed = []
@@ -155,20 +308,21 @@ def _checks(before: Assembly, after: Assembly, rename: Any) -> list[dict[str, st
         statuses = {a.status if a else "absent", b.status if b else "absent"}
         if len(statuses) == 1 or statuses == {"pass", "absent"}:
             continue  # unchanged, or a passing check of a resource that came or went
+        either = b or a
         changed.append(
-            {
-                "pillar": (b or a).pillar,  # type: ignore[union-attr]
-                "id": key[0],
-                "title": key[1],
-                "before": a.status if a else "absent",
-                "after": b.status if b else "absent",
-                "detail": b.detail if b else (a.detail if a else ""),
-            }
+            CheckChange(
+                pillar=either.pillar if either else "",
+                id=key[0],
+                title=key[1],
+                before=a.status if a else "absent",
+                after=b.status if b else "absent",
+                detail=b.detail if b else (a.detail if a else ""),
+            )
         )
     return changed
 
 
-def _rule_texts(model: reach.Model, rename: Any) -> dict[str, tuple[reach.Ports, str]]:
+def _rule_texts(model: reach.Model, rename: Rename) -> dict[str, tuple[reach.Ports, str]]:
     """Each security-group rule and ACL allow entry, keyed by what it connects (group,
     direction, peer; ACL, rule number, direction, CIDR) -> (the ports it opens, where it is
     declared). Keyed by meaning, not by logical id: CDK names a rule after both groups."""
@@ -195,7 +349,7 @@ def _rule_texts(model: reach.Model, rename: Any) -> dict[str, tuple[reach.Ports,
     return found
 
 
-def _rules(before: Assembly, after: Assembly, rename: Any) -> dict[str, list[dict[str, str]]]:
+def _rules(before: Assembly, after: Assembly, rename: Rename) -> RuleChanges:
     old = _rule_texts(reach.model(before), rename)
     new = _rule_texts(reach.model(after), str)
     opened, closed = [], []
@@ -203,55 +357,43 @@ def _rules(before: Assembly, after: Assembly, rename: Any) -> dict[str, list[dic
         old_ports, new_ports = old.get(key, ((), ""))[0], new.get(key, ((), ""))[0]
         more, less = reach.subtract(new_ports, old_ports), reach.subtract(old_ports, new_ports)
         if more:
-            opened.append({"rule": key, "tcp": reach.show(more), "declared": new[key][1]})
+            opened.append(RuleChange(key, reach.show(more), new[key][1]))
         if less:
-            closed.append({"rule": key, "tcp": reach.show(less), "declared": old[key][1]})
-    return {"opened": opened, "closed": closed}
+            closed.append(RuleChange(key, reach.show(less), old[key][1]))
+    return RuleChanges(opened, closed)
 
 
-def _reachability(before: Assembly, after: Assembly, rename: Any) -> dict[str, Any]:
-    def role_matrix(result: dict[str, Any]) -> dict[str, str]:
+def _reachability(before: Assembly, after: Assembly, rename: Rename) -> ReachabilityChanges:
+    def role_matrix(result: reach.ReachReport) -> dict[str, str]:
         """Role -> role, the union of the ports over the components of those roles (prod's
         two databases, the primary and the DR region's, are one row)."""
-        roles = {c["name"]: c["role"] for c in result["components"]}
+        roles = {c.name: c.role for c in result.components}
         roles[reach.INTERNET] = reach.INTERNET
         cells: dict[str, reach.Ports] = {}
-        for m in result["matrix"]:
-            path = f"{roles.get(m['from'], m['from'])} -> {roles.get(m['to'], m['to'])}"
-            cells[path] = reach.union(cells.get(path, reach.NONE), _ports(m["tcp"]))
+        for m in result.matrix:
+            path = f"{roles.get(m.source, m.source)} -> {roles.get(m.destination, m.destination)}"
+            cells[path] = reach.union(cells.get(path, reach.NONE), _ports(m.tcp))
         return {path: reach.show(ports) for path, ports in cells.items()}
 
     old, new = reach.analyse(before), reach.analyse(after)
     old_cells, new_cells = role_matrix(old), role_matrix(new)
     cells = [
-        {"path": path, "before": old_cells.get(path, "-"), "after": new_cells.get(path, "-")}
+        CellChange(path, old_cells.get(path, "-"), new_cells.get(path, "-"))
         for path in sorted(set(old_cells) | set(new_cells))
         if old_cells.get(path, "-") != new_cells.get(path, "-")
     ]
 
-    def violations(result: dict[str, Any], text: Any) -> dict[tuple[str, ...], dict[str, Any]]:
-        rows = [{**v, "source": text(v["source"]), "destination": text(v["destination"]),
-                 "rules": [text(r) for r in v["rules"]]} for v in result["violations"]]  # fmt: skip
-        return _keyed(rows, "intent", "source", "destination", "ports")
+    def violations(
+        result: reach.ReachReport, text: Rename
+    ) -> dict[tuple[str, ...], reach.Violation]:
+        renamed = [
+            replace(v, source=text(v.source), destination=text(v.destination),
+                    rules=tuple(text(r) for r in v.rules))
+            for v in result.violations
+        ]  # fmt: skip
+        return {(v.intent, v.source, v.destination, v.ports): v for v in renamed}
 
-    changed = _added_removed(violations(old, rename), violations(new, str))
-    return {"matrix": cells, "violations": changed}
-
-
-def gates(report: dict[str, Any]) -> dict[Gate, bool]:
-    """Which ``--fail-on`` categories the report hits."""
-    widened = any(
-        reach.subtract(_ports(c["after"]), _ports(c["before"]))
-        for c in report["reachability"]["matrix"]
-    )
-    return {
-        "risk": bool(report["data_at_risk"]),
-        "findings": bool(report["findings"]["added"])
-        or any(c["after"] == "finding" for c in report["checks"]),
-        "broadening": bool(report["rules"]["opened"])
-        or bool(report["reachability"]["violations"]["added"])
-        or widened,
-    }
+    return ReachabilityChanges(cells, _added_removed(violations(old, rename), violations(new, str)))
 
 
 def _ports(text: str) -> reach.Ports:
@@ -280,28 +422,28 @@ def _folded(summary: str, table: list[str], limit: int = 6) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *table, "", "</details>", ""]
 
 
-def to_markdown(report: dict[str, Any], before: str = "BEFORE", after: str = "AFTER") -> str:
+def to_markdown(report: DiffReport, before: str = "BEFORE", after: str = "AFTER") -> str:
     """The report as Markdown, for a pull-request comment."""
-    hit = [gate for gate, on in gates(report).items() if on]
-    cost = report["cost"]
+    hit = [gate for gate, on in report.gates().items() if on]
+    cost = report.cost
     lines = [
         f"## wellstack diff: `{before}` → `{after}`",
         "",
-        f"**Monthly cost:** {cost['before_usd']:,.2f} → {cost['after_usd']:,.2f} USD "
-        f"(**{cost['difference_usd']:+,.2f}**, {cost['region']}"
-        f"{'' if cost.get('complete', True) else '; incomplete, see below'}) · "
-        f"**Data at risk:** {len(report['data_at_risk'])} · "
-        f"**Rules opened:** {len(report['rules']['opened'])} · "
-        f"**New findings:** {len(report['findings']['added'])} · "
+        f"**Monthly cost:** {cost.before_usd:,.2f} → {cost.after_usd:,.2f} USD "
+        f"(**{cost.difference_usd:+,.2f}**, {cost.region}"
+        f"{'' if cost.complete else '; incomplete, see below'}) · "
+        f"**Data at risk:** {len(report.data_at_risk)} · "
+        f"**Rules opened:** {len(report.rules.opened)} · "
+        f"**New findings:** {len(report.findings.added)} · "
         f"**Flags:** {', '.join(hit) or 'none'}",
         "",
     ]
     header = len(lines)
-    if report["data_at_risk"]:
+    if report.data_at_risk:
         rows = [
-            f"| {f['stack']} | `{f['logical_id']}` | {f['type']} | {f['action']} | "
-            f"{_cell(f['reason'])} | {_cell(f['consequence'])} |"
-            for f in report["data_at_risk"]
+            f"| {f.stack} | `{f.logical_id}` | {f.resource_type} | {f.action} | "
+            f"{_cell(f.reason)} | {_cell(f.consequence)} |"
+            for f in report.data_at_risk
         ]
         lines += ["### Stateful resources a deploy would replace or delete", ""]
         lines += _folded(
@@ -309,83 +451,74 @@ def to_markdown(report: dict[str, Any], before: str = "BEFORE", after: str = "AF
             ["| stack | resource | type | action | why | what happens |",
              "|---|---|---|---|---|---|", *rows],
         )  # fmt: skip
-    if cost["lines"]:
+    if cost.lines:
         lines += ["### Cost by item (USD a month)", "", "| item | before | after | change |",
                   "|---|---:|---:|---:|"]  # fmt: skip
         lines += [
-            f"| {_cell(r['item'])} | {usd(r['base_usd'])} | {usd(r['other_usd'])} | "
-            f"{usd(r['difference_usd'], signed=True)} |"
-            for r in cost["lines"]
+            f"| {_cell(r.item)} | {usd(r.base_usd)} | {usd(r.other_usd)} | "
+            f"{usd(r.difference_usd, signed=True)} |"
+            for r in cost.lines
         ]
         lines.append("")
-        if cost.get("note"):
-            lines += [f"**{_cell(cost['note'])}**", ""]
-    rules = report["rules"]
-    if rules["opened"] or rules["closed"]:
+        if cost.note:
+            lines += [f"**{_cell(cost.note)}**", ""]
+    rules = report.rules
+    if rules.opened or rules.closed:
         rows = [
-            f"| {change} | {_cell(r['rule'])} | {r['tcp']} | {_cell(r['declared'])} |"
-            for change in ("opened", "closed")
-            for r in rules[change]
+            f"| {change} | {_cell(r.rule)} | {r.tcp} | {_cell(r.declared)} |"
+            for change, changed in (("opened", rules.opened), ("closed", rules.closed))
+            for r in changed
         ]
         lines += ["### Security-group and network ACL rules", ""]
         lines += _folded(
-            f"{len(rules['opened'])} opened, {len(rules['closed'])} closed",
+            f"{len(rules.opened)} opened, {len(rules.closed)} closed",
             ["| change | rule | tcp | declared by |", "|---|---|---|---|", *rows],
             limit=12,
         )
-    reachability = report["reachability"]
-    if reachability["matrix"] or any(reachability["violations"].values()):
+    reachability = report.reachability
+    if reachability.matrix or reachability.violations:
         lines += ["### Reachability", ""]
-        if reachability["matrix"]:
+        if reachability.matrix:
             lines += ["| path | before | after |", "|---|---|---|"]
-            lines += [
-                f"| {c['path']} | {c['before']} | {c['after']} |" for c in reachability["matrix"]
-            ]
+            lines += [f"| {c.path} | {c.before} | {c.after} |" for c in reachability.matrix]
             lines.append("")
-        for label, rows in (("New violation", reachability["violations"]["added"]),
-                            ("Resolved", reachability["violations"]["removed"])):  # fmt: skip
+        for label, found in (("New violation", reachability.violations.added),
+                             ("Resolved", reachability.violations.removed)):  # fmt: skip
             lines += [
-                f"- {label}: **{v['intent']}** {_cell(v['source'])} → "
-                f"{_cell(v['destination'])} on tcp {v['ports']}"
-                for v in rows
+                f"- {label}: **{v.intent}** {_cell(v.source)} → "
+                f"{_cell(v.destination)} on tcp {v.ports}"
+                for v in found
             ]
         lines.append("")
-    if report["checks"]:
+    if report.checks:
         lines += [
             "### Well-Architected checks that changed", "",
             "| pillar | check | before | after | detail |", "|---|---|---|---|---|",
         ]  # fmt: skip
         lines += [
-            f"| {c['pillar']} | {_cell(c['title'])} | {c['before']} | {c['after']} | "
-            f"{_cell(c['detail'])} |"
-            for c in report["checks"]
+            f"| {c.pillar} | {_cell(c.title)} | {c.before} | {c.after} | {_cell(c.detail)} |"
+            for c in report.checks
         ]
         lines.append("")
-    findings, acks = report["findings"], report["acknowledgments"]
-    if any(findings.values()) or any(acks.values()):
+    findings, acks = report.findings, report.acknowledgments
+    if findings or acks:
         lines += ["### Compliance findings and acknowledgments", ""]
-        lines += [
-            f"- New finding `{f['rule']}` at {', '.join(f['where'])}" for f in findings["added"]
-        ]
-        lines += [f"- Resolved finding `{f['rule']}`" for f in findings["removed"]]
-        lines += [
-            f"- Acknowledged `{a['rule']}` at `{a['where']}`: {a['reason']}" for a in acks["added"]
-        ]
-        lines += [
-            f"- No longer acknowledged: `{a['rule']}` at `{a['where']}`" for a in acks["removed"]
-        ]
-        for moved in acks["moved"]:
+        lines += [f"- New finding `{f.rule}` at {', '.join(f.where)}" for f in findings.added]
+        lines += [f"- Resolved finding `{f.rule}`" for f in findings.removed]
+        lines += [f"- Acknowledged `{a.rule}` at `{a.where}`: {a.reason}" for a in acks.added]
+        lines += [f"- No longer acknowledged: `{a.rule}` at `{a.where}`" for a in acks.removed]
+        for moved in acks.moved:
             change = []
-            if moved["now_also"]:
-                change.append(f"now also at {', '.join(moved['now_also'])}")
-            if moved["no_longer"]:
-                change.append(f"no longer at {', '.join(moved['no_longer'])}")
-            lines.append(f"- Acknowledged `{moved['rule']}`: {'; '.join(change)}")
+            if moved.now_also:
+                change.append(f"now also at {', '.join(moved.now_also)}")
+            if moved.no_longer:
+                change.append(f"no longer at {', '.join(moved.no_longer)}")
+            lines.append(f"- Acknowledged `{moved.rule}`: {'; '.join(change)}")
         lines.append("")
-    stacks = report["stacks"]
-    if stacks["added"] or stacks["removed"]:
-        lines += [f"Stacks added: {', '.join(stacks['added']) or '-'}; removed: "
-                  f"{', '.join(stacks['removed']) or '-'}", ""]  # fmt: skip
+    stacks = report.stacks
+    if stacks.added or stacks.removed:
+        lines += [f"Stacks added: {', '.join(stacks.added) or '-'}; removed: "
+                  f"{', '.join(stacks.removed) or '-'}", ""]  # fmt: skip
     if len(lines) == header:
         lines.append("No change.")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from wellstack.analysis.template import Assembly, Resource
@@ -762,24 +762,59 @@ def _acl_intents(model_: Model) -> Iterator[Violation]:
                                 subnet.key, show(extra), origins)  # fmt: skip
 
 
-def analyse(assembly: Assembly) -> dict[str, Any]:
-    """The matrix and the violated intents, as plain data (``--json``)."""
+@dataclass(frozen=True)
+class ComponentView:
+    """A tier's component as the report shows it."""
+
+    role: str
+    name: str
+    #: The TCP ports it serves (``show`` form).
+    serves: str
+    #: The tiers of the subnets it runs in.
+    subnets: list[str]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the matrix: what ``source`` can open to ``destination``."""
+
+    source: str
+    destination: str
+    #: TCP ports (``show`` form: ``"80"``, ``"1024-65535"``, ``"all"``, ``"-"``).
+    tcp: str
+    rules: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.source, "to": self.destination, "tcp": self.tcp,
+                "rules": list(self.rules)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReachReport:
+    """The matrix and the violated intents; :meth:`to_dict` is what ``--json`` prints."""
+
+    components: list[ComponentView]
+    matrix: list[Cell]
+    violations: list[Violation]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "components": [asdict(c) for c in self.components],
+            "matrix": [c.as_dict() for c in self.matrix],
+            "intents": INTENTS,
+            "violations": [v.as_dict() for v in self.violations],
+        }
+
+
+def analyse(assembly: Assembly) -> ReachReport:
+    """The matrix and the violated intents of an assembly."""
     model_ = model(assembly)
     pairs, violations = check(model_)
-    return {
-        "components": [
-            {
-                "role": c.role,
-                "name": c.name,
-                "serves": show(c.ports),
-                "subnets": sorted({s.tier for s in c.subnets}),
-            }
+    return ReachReport(
+        components=[
+            ComponentView(c.role, c.name, show(c.ports), sorted({s.tier for s in c.subnets}))
             for c in model_.components
         ],
-        "matrix": [
-            {"from": p.source, "to": p.destination, "tcp": show(p.ports), "rules": list(p.rules)}
-            for p in pairs
-        ],
-        "intents": INTENTS,
-        "violations": [v.as_dict() for v in violations],
-    }
+        matrix=[Cell(p.source, p.destination, show(p.ports), tuple(p.rules)) for p in pairs],
+        violations=violations,
+    )

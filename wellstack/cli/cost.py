@@ -78,20 +78,24 @@ def command(
         second = estimate(other, region, assumptions)
         rows = compare(base, second)
         if as_json:
-            emit_json({"base": base.as_dict(), "other": second.as_dict(), "difference": rows})
+            emit_json(
+                {
+                    "base": base.as_dict(),
+                    "other": second.as_dict(),
+                    "difference": [row.as_dict() for row in rows],
+                }
+            )
             return
         table = Table(title=f"{other} over {cdk_out} (USD a month, {base.region})")
         for column in ("item", str(cdk_out), str(other), "difference", "why"):
             table.add_column(column, justify="left" if column in ("item", "why") else "right")
         for row in rows:
             why = (
-                f"{row['base_quantity']:g} -> {row['other_quantity']:g} {row['unit']}"
-                if row["difference_usd"] or row["unpriced"]
-                else ""
+                f"{row.base_quantity:g} -> {row.other_quantity:g} {row.unit}" if row.changed else ""
             )
             table.add_row(
-                row["item"], usd(row["base_usd"]), usd(row["other_usd"]),
-                usd(row["difference_usd"], signed=True), why,
+                row.item, usd(row.base_usd), usd(row.other_usd),
+                usd(row.difference_usd, signed=True), why,
             )  # fmt: skip
         complete = base.complete and second.complete
         table.add_row(

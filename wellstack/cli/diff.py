@@ -50,7 +50,7 @@ def command(
     """What changes from BEFORE to AFTER (two cdk.out folders): cost, compliance findings,
     Well-Architected checks, data at risk, rules opened or closed, reachability. Markdown for a
     pull-request comment, or --json."""
-    from wellstack.analysis.diff import diff, gates, to_markdown
+    from wellstack.analysis.diff import diff, to_markdown
     from wellstack.analysis.template import Assembly
 
     chosen = _gates(fail_on)
@@ -59,10 +59,10 @@ def command(
     if output:
         output.write_text(markdown)
     if as_json:
-        emit_json({**report, "flags": gates(report)})
+        emit_json({**report.to_dict(), "flags": report.gates()})
     else:
         click.echo(markdown, nl=False)
-    hit = [gate for gate, on in gates(report).items() if on and gate in chosen]
+    hit = [gate for gate, on in report.gates().items() if on and gate in chosen]
     if hit:
         click.echo(f"diff: failing on {', '.join(hit)} (--fail-on)", err=True)
         sys.exit(1)

@@ -24,13 +24,13 @@ def command(cdk_out: Path, as_json: bool) -> None:
 
     result = analyse(Assembly.load(cdk_out))
     if as_json:
-        emit_json(result)
-        sys.exit(1 if result["violations"] else 0)
-    names = {c["name"]: f"{c['role']} ({c['name'].split('/')[0]})" for c in result["components"]}
+        emit_json(result.to_dict())
+        sys.exit(1 if result.violations else 0)
+    names = {c.name: f"{c.role} ({c.name.split('/')[0]})" for c in result.components}
     names["internet"] = "internet"
     columns = [*(n for n in names if n != "internet"), "internet"]
     rows = ["internet", *(n for n in names if n != "internet")]
-    cells = {(m["from"], m["to"]): m["tcp"] for m in result["matrix"]}
+    cells = {(m.source, m.destination): m.tcp for m in result.matrix}
     table = Table(title="TCP ports each source can open to each destination", title_justify="left")
     table.add_column("from \\ to")
     for column in columns:
@@ -39,15 +39,15 @@ def command(cdk_out: Path, as_json: bool) -> None:
         table.add_row(names[row], *(cells.get((row, column), "") for column in columns))
     out = console()
     out.print(table)
-    broken = {v["intent"] for v in result["violations"]}
+    broken = {v.intent for v in result.violations}
     for intent, text in INTENTS.items():
         mark = "[red]violated[/red]" if intent in broken else "[green]holds   [/green]"
         out.print(f"{mark}  {text}")
-    for violation in result["violations"]:
-        opened = "; ".join(violation["rules"]) or "routes"
+    for violation in result.violations:
+        opened = "; ".join(violation.rules) or "routes"
         click.echo(
-            f"violation: {violation['intent']}: {violation['source']} -> "
-            f"{violation['destination']} on tcp {violation['ports']} (opened by {opened})",
+            f"violation: {violation.intent}: {violation.source} -> "
+            f"{violation.destination} on tcp {violation.ports} (opened by {opened})",
             err=True,
         )
-    sys.exit(1 if result["violations"] else 0)
+    sys.exit(1 if result.violations else 0)
