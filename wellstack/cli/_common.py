@@ -8,11 +8,15 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from wellstack.errors import WellstackError
+
+if TYPE_CHECKING:
+    from wellstack.deploy.target import Target
+    from wellstack.settings import EnvironmentSettings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,7 +73,7 @@ def read_cdk_json(path: Path) -> dict[str, Any]:
     return context
 
 
-def environment(env_name: str, cdk_json: Path) -> Any:
+def environment(env_name: str, cdk_json: Path) -> EnvironmentSettings:
     """The named environment of the app's cdk.json, or a one-line error listing the known ones."""
     from wellstack.settings import ENVIRONMENTS_KEY, parse_environments
 
@@ -116,7 +120,7 @@ def target_options(function: Callable[P, R]) -> Callable[P, R]:
     )(function)
 
 
-def make_target(sandbox: bool, port: int, region: str) -> Any:
+def make_target(sandbox: bool, port: int, region: str) -> Target:
     from wellstack.deploy.target import aws
     from wellstack.emulator.server import Emulator
 

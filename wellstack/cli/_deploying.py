@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from wellstack.cli._common import environment, make_target
 
+if TYPE_CHECKING:
+    from wellstack.deploy.flow import Build
+    from wellstack.deploy.target import Target
+    from wellstack.settings import EnvironmentSettings
 
-def resolve(env_name: str, cdk_json: Path, sandbox: bool, port: int) -> tuple[Any, Any, Any]:
-    """(settings, target, build) for a deploy-side command; says where it is going."""
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a deploy-side command acts on."""
+
+    settings: EnvironmentSettings
+    target: Target
+    build: Build
+
+
+def resolve(env_name: str, cdk_json: Path, sandbox: bool, port: int) -> Resolved:
+    """The environment, the target and the build for a deploy-side command; says where it is
+    going."""
     from wellstack.deploy.flow import aws_build
 
     settings = environment(env_name, cdk_json)
@@ -25,7 +41,7 @@ def resolve(env_name: str, cdk_json: Path, sandbox: bool, port: int) -> tuple[An
     click.echo(
         f"target: {target.describe()}, environment {settings.name} ({settings.region})", err=True
     )
-    return settings, target, build
+    return Resolved(settings, target, build)
 
 
 def out_option(default: str) -> Any:

@@ -19,5 +19,6 @@ def command(env_name: str, cdk_json: Path, sandbox: bool, port: int) -> None:
     """Bootstrap the environment's account and region for the CDK (checks the account first)."""
     from wellstack.deploy.flow import run_bootstrap
 
-    settings, target, _ = resolve(env_name, cdk_json, sandbox, port)
+    resolved = resolve(env_name, cdk_json, sandbox, port)
+    settings, target = resolved.settings, resolved.target
     sys.exit(run_bootstrap(target, settings))

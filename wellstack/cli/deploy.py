@@ -45,7 +45,8 @@ def command(
 
     if assembly is not None:  # before anything reaches AWS
         require_environment_assembly(assembly, environment(env_name, cdk_json))
-    settings, target, build = resolve(env_name, cdk_json, sandbox, port)
+    resolved = resolve(env_name, cdk_json, sandbox, port)
+    settings, target, build = resolved.settings, resolved.target, resolved.build
     sys.exit(
         run_deploy(
             target,

@@ -20,5 +20,6 @@ def command(env_name: str, cdk_json: Path, sandbox: bool, port: int, out: Path) 
     """List what a destroy keeps (buckets, keys, logs, final snapshots), then cdk destroy."""
     from wellstack.deploy.flow import run_destroy
 
-    settings, target, build = resolve(env_name, cdk_json, sandbox, port)
+    resolved = resolve(env_name, cdk_json, sandbox, port)
+    settings, target, build = resolved.settings, resolved.target, resolved.build
     sys.exit(run_destroy(target, settings, build, out))

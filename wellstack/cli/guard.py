@@ -23,5 +23,6 @@ def command(
     """The data guard alone: synthesize, compare with what is deployed (exit 3 on a finding)."""
     from wellstack.deploy.flow import run_guard
 
-    settings, target, build = resolve(env_name, cdk_json, sandbox, port)
+    resolved = resolve(env_name, cdk_json, sandbox, port)
+    settings, target, build = resolved.settings, resolved.target, resolved.build
     sys.exit(run_guard(target, settings, build, out, allow_data_loss=allow_data_loss))

@@ -265,6 +265,33 @@ def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
 
 
 @dataclass(frozen=True)
+class _Capacity:
+    """The Auto Scaling group's size (``desired`` None: Auto Scaling starts at ``minimum``)."""
+
+    minimum: int
+    maximum: int
+    desired: int | None
+
+
+@dataclass(frozen=True)
+class _Waf:
+    """The web ACL the tier puts in front of its load balancer, as given."""
+
+    enabled: bool
+    managed_rule_groups: Sequence[str] | None
+    rules: Sequence[Any] | None
+    web_acl_props: Mapping[str, Any] | None
+    log_retention_days: int | None
+    log_encryption_key: kms.IKey | kms.Key | None
+
+
+@dataclass(frozen=True)
+class _AccessLogs:
+    bucket: s3.IBucket | None
+    retention_days: int | None
+
+
+@dataclass(frozen=True)
 class _Overrides:
     load_balancer: dict[str, Any]
     auto_scaling_group: dict[str, Any]
@@ -374,12 +401,17 @@ class AppTier(Construct):
     ) -> None:
         problems = Problems.of(scope, construct_id, "AppTier")
         type_name = _instance_type_name(instance_type)
+        capacity = _Capacity(min_capacity, max_capacity, desired_capacity)
+        web_acl = _Waf(
+            waf, waf_managed_rule_groups, waf_rules, web_acl_props, log_retention_days,
+            log_encryption_key,
+        )  # fmt: skip
         arch = _validate_instances(
             problems,
             instance_type=type_name,
             architecture=architecture,
             machine_image=machine_image,
-            capacity=(min_capacity, max_capacity, desired_capacity),
+            capacity=capacity,
             cpu_target=cpu_target,
             root_volume_gb=root_volume_gb,
             user_data=user_data,
@@ -398,9 +430,8 @@ class AppTier(Construct):
             problems,
             health_check_path=health_check_path,
             deletion_protection=deletion_protection,
-            access_logs=(access_logs_bucket, access_log_retention_days),
-            waf=(waf, waf_managed_rule_groups, waf_rules, web_acl_props),
-            logs=(log_retention_days, log_encryption_key),
+            access_logs=_AccessLogs(access_logs_bucket, access_log_retention_days),
+            waf=web_acl,
         )
         overrides = _Overrides(
             load_balancer=_props.check_overrides(
@@ -452,8 +483,7 @@ class AppTier(Construct):
         )
         #: The Auto Scaling group in the private subnets.
         self.auto_scaling_group: autoscaling.AutoScalingGroup = self._auto_scaling_group(
-            vpc, (min_capacity, max_capacity, desired_capacity), cpu_target,
-            signal_timeout_minutes, overrides.auto_scaling_group,
+            vpc, capacity, cpu_target, signal_timeout_minutes, overrides.auto_scaling_group,
         )  # fmt: skip
         self._signal_when_healthy(health_check_path)
         #: The internet-facing Application Load Balancer in the public subnets.
@@ -575,12 +605,12 @@ class AppTier(Construct):
     def _auto_scaling_group(
         self,
         vpc: ec2.IVpc,
-        capacity: tuple[int, int, int | None],
+        capacity: _Capacity,
         cpu_target: int,
         signal_timeout_minutes: int,
         overrides: dict[str, Any],
     ) -> autoscaling.AutoScalingGroup:
-        min_capacity, max_capacity, desired_capacity = capacity
+        min_capacity, max_capacity = capacity.minimum, capacity.maximum
         timeout = cdk.Duration.minutes(signal_timeout_minutes)
         defaults: dict[str, Any] = {
             "vpc": vpc,
@@ -588,7 +618,7 @@ class AppTier(Construct):
             "launch_template": self.launch_template,
             "min_capacity": min_capacity,
             "max_capacity": max_capacity,
-            "desired_capacity": desired_capacity,
+            "desired_capacity": capacity.desired,
             "health_checks": autoscaling.HealthChecks.with_additional_checks(
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
                 grace_period=cdk.Duration.minutes(HEALTH_CHECK_GRACE_MINUTES),
@@ -911,7 +941,7 @@ def _validate_instances(
     instance_type: Any,
     architecture: Any,
     machine_image: Any,
-    capacity: tuple[Any, Any, Any],
+    capacity: _Capacity,
     cpu_target: Any,
     root_volume_gb: Any,
     user_data: Any,
@@ -938,7 +968,7 @@ def _validate_instances(
             ec2.IMachineImage,
             "an ec2.IMachineImage, e.g. ec2.MachineImage.generic_linux({...})",
         )
-    min_capacity, max_capacity, desired = capacity
+    min_capacity, max_capacity, desired = capacity.minimum, capacity.maximum, capacity.desired
     min_ok = problems.within("min_capacity", min_capacity, MIN_CAPACITY)
     max_ok = problems.within("max_capacity", max_capacity, MAX_CAPACITY)
     both = min_ok and max_ok and not is_token(min_capacity) and not is_token(max_capacity)
@@ -1064,9 +1094,8 @@ def _validate_edge(
     *,
     health_check_path: Any,
     deletion_protection: Any,
-    access_logs: tuple[Any, Any],
-    waf: tuple[Any, Any, Any, Any],
-    logs: tuple[Any, Any],
+    access_logs: _AccessLogs,
+    waf: _Waf,
 ) -> None:
     problems.text(
         "health_check_path",
@@ -1076,7 +1105,7 @@ def _validate_edge(
         max_length=1024,
     )
     problems.flag("deletion_protection", deletion_protection)
-    bucket, retention = access_logs
+    bucket, retention = access_logs.bucket, access_logs.retention_days
     if bucket is not None:
         problems.implements("access_logs_bucket", bucket, s3.IBucket, "an S3 bucket (s3.IBucket)")
         if retention is not None:
@@ -1086,9 +1115,11 @@ def _validate_edge(
             )
     if retention is not None:
         problems.integer("access_log_retention_days", retention, 1)
-    enabled, rule_groups, rules, acl_props = waf
+    enabled, rule_groups, rules, acl_props = (
+        waf.enabled, waf.managed_rule_groups, waf.rules, waf.web_acl_props
+    )  # fmt: skip
     waf_ok = problems.flag("waf", enabled)
-    retention_days, key = logs
+    retention_days, key = waf.log_retention_days, waf.log_encryption_key
     if waf_ok and not enabled:
         given = {
             "waf_managed_rule_groups": rule_groups,

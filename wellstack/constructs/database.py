@@ -605,6 +605,29 @@ def validate_windows(backup_window: str, maintenance_window: str) -> None:
 
 
 @dataclass(frozen=True)
+class _Acus:
+    """Aurora Serverless v2 capacity in ACUs, as given (None: the default)."""
+
+    minimum: float | None
+    maximum: float | None
+
+
+@dataclass(frozen=True)
+class _ReaderScaling:
+    """Reader auto scaling as given: ``(min, max)`` readers, the CPU target, the readers."""
+
+    bounds: tuple[int, int] | None
+    cpu: int | None
+    readers: int
+
+
+@dataclass(frozen=True)
+class _Backups:
+    retention_days: int
+    window: str
+
+
+@dataclass(frozen=True)
 class _Plan:
     """The validated shape of the cluster."""
 
@@ -789,11 +812,12 @@ class AuroraCluster(Construct):
         _validate_options(
             problems,
             serverless_v2=serverless_v2,
-            capacity=(min_capacity, max_capacity),
-            reader_autoscaling=(reader_autoscaling, reader_autoscaling_cpu, readers),
+            capacity=_Acus(min_capacity, max_capacity),
+            reader_autoscaling=_ReaderScaling(reader_autoscaling, reader_autoscaling_cpu, readers),
             security_group=security_group,
             backup_retention_days=backup_retention_days,
-            windows=(preferred_backup_window, preferred_maintenance_window),
+            backup_window=preferred_backup_window,
+            maintenance_window=preferred_maintenance_window,
             flags={
                 "backup_plan": backup_plan,
                 "deletion_protection": deletion_protection,
@@ -801,7 +825,8 @@ class AuroraCluster(Construct):
             performance_insights=performance_insights,
             monitoring_interval_seconds=monitoring_interval_seconds,
             encryption_key=encryption_key,
-            master_username=(master_username, known_engine),
+            master_username=master_username,
+            engine=known_engine,
         )
         exports = _check_log_exports(problems, log_exports, known_engine, log_retention_days)
         if auto_minor_version_upgrade is not None and problems.flag(
@@ -875,8 +900,8 @@ class AuroraCluster(Construct):
             plan,
             vpc=vpc,
             security_group=security_group,
-            capacity=(min_capacity or 0.5, max_capacity or 4),
-            backups=(backup_retention_days, preferred_backup_window),
+            capacity=_Acus(min_capacity or 0.5, max_capacity or 4),
+            backups=_Backups(backup_retention_days, preferred_backup_window),
             maintenance_window=preferred_maintenance_window,
             monitoring_interval_seconds=monitoring_interval_seconds,
             performance_insights=performance_insights,
@@ -973,8 +998,8 @@ class AuroraCluster(Construct):
         *,
         vpc: ec2.IVpc,
         security_group: ec2.ISecurityGroup | None,
-        capacity: tuple[float, float],
-        backups: tuple[int, str],
+        capacity: _Acus,
+        backups: _Backups,
         maintenance_window: str,
         monitoring_interval_seconds: int,
         performance_insights: bool | None,
@@ -1018,13 +1043,13 @@ class AuroraCluster(Construct):
         writer_props: dict[str, Any] = {} if plan.serverless else {"promotion_tier": 0}
         if len(plan.azs) >= 2:
             writer_props["availability_zone"] = plan.azs[0]
-        retention_days, backup_window = backups
+        retention_days, backup_window = backups.retention_days, backups.window
         defaults: dict[str, Any] = {
             "engine": plan.cluster_engine,
             "writer": instance("Writer", plan.writer_type, **writer_props),
             "readers": reader_instances,
-            "serverless_v2_min_capacity": capacity[0] if plan.serverless else None,
-            "serverless_v2_max_capacity": capacity[1] if plan.serverless else None,
+            "serverless_v2_min_capacity": capacity.minimum if plan.serverless else None,
+            "serverless_v2_max_capacity": capacity.maximum if plan.serverless else None,
             "vpc": vpc,
             "subnet_group": self.subnet_group,
             "security_groups": [security_group] if security_group else None,
@@ -1516,18 +1541,20 @@ def _validate_options(
     problems: Problems,
     *,
     serverless_v2: Any,
-    capacity: tuple[Any, Any],
-    reader_autoscaling: tuple[Any, Any, Any],
+    capacity: _Acus,
+    reader_autoscaling: _ReaderScaling,
     security_group: Any,
     backup_retention_days: Any,
-    windows: tuple[Any, Any],
+    backup_window: Any,
+    maintenance_window: Any,
     flags: dict[str, Any],
     performance_insights: Any,
     monitoring_interval_seconds: Any,
     encryption_key: Any,
-    master_username: tuple[Any, Any],
+    master_username: Any,
+    engine: Engine | None,
 ) -> None:
-    min_capacity, max_capacity = capacity
+    min_capacity, max_capacity = capacity.minimum, capacity.maximum
     if serverless_v2 is True:
         low_ok = min_capacity is None or problems.number(
             "min_capacity",
@@ -1556,7 +1583,11 @@ def _validate_options(
             f"min_capacity / max_capacity are Serverless v2 ACUs and need serverless_v2=True, got "
             f"min_capacity={min_capacity!r}, max_capacity={max_capacity!r}"
         )
-    bounds, cpu, readers = reader_autoscaling
+    bounds, cpu, readers = (
+        reader_autoscaling.bounds,
+        reader_autoscaling.cpu,
+        reader_autoscaling.readers,
+    )
     if bounds is not None:
         _check_reader_autoscaling(problems, bounds, readers)
     if cpu is not None:
@@ -1573,7 +1604,7 @@ def _validate_options(
             "a security group (ec2.ISecurityGroup), e.g. TierSecurityGroups(...).database",
         )
     problems.within("backup_retention_days", backup_retention_days, BACKUP_RETENTION_DAYS)
-    check_windows(problems, *windows)
+    check_windows(problems, backup_window, maintenance_window)
     for prop, value in flags.items():
         problems.flag(prop, value)
     if performance_insights is not None:
@@ -1592,8 +1623,8 @@ def _validate_options(
             f"encryption_key must be a KMS key (kms.IKey), e.g. kms.Key(...), got "
             f"{encryption_key!r}"
         )
-    username, engine = master_username
-    length = _USERNAME_LENGTH.get(engine, 16)
+    username = master_username
+    length = _USERNAME_LENGTH.get(engine, 16) if engine else 16
     if problems.text(
         "master_username",
         username,

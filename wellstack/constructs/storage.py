@@ -261,6 +261,23 @@ def early_exits(transitions: Sequence[tuple[str, int]], expiration_days: int | N
 
 
 @dataclass(frozen=True)
+class _IntelligentTiering:
+    """Intelligent-Tiering and its opt-in archive tiers (days of no access; None: off)."""
+
+    enabled: bool
+    archive_days: int | None
+    deep_archive_days: int | None
+
+
+@dataclass(frozen=True)
+class _ObjectLock:
+    """Object Lock's default retention (``days`` None: no Object Lock)."""
+
+    days: int | None
+    mode: ObjectLockMode
+
+
+@dataclass(frozen=True)
 class _Lifecycle:
     """The validated lifecycle of a bucket."""
 
@@ -426,13 +443,11 @@ class TieredBucket(Construct):
             lifecycle,
             overrides,
             log_prefix=log_prefix,
-            intelligent_tiering=(
-                intelligent_tiering,
-                archive_access_days,
-                deep_archive_access_days,
+            intelligent_tiering=_IntelligentTiering(
+                intelligent_tiering, archive_access_days, deep_archive_access_days
             ),
             transfer_acceleration=transfer_acceleration,
-            object_lock=(object_lock_days, object_lock_mode or "governance"),
+            object_lock=_ObjectLock(object_lock_days, object_lock_mode or "governance"),
         )
         if not deliver_access_logs(self.bucket, self.access_logs_bucket, log_prefix):
             cdk.Annotations.of(self).add_warning_v2(
@@ -477,12 +492,14 @@ class TieredBucket(Construct):
         overrides: dict[str, Any],
         *,
         log_prefix: str,
-        intelligent_tiering: tuple[bool, int | None, int | None],
+        intelligent_tiering: _IntelligentTiering,
         transfer_acceleration: bool,
-        object_lock: tuple[int | None, ObjectLockMode],
+        object_lock: _ObjectLock,
     ) -> s3.Bucket:
-        tiering, archive_days, deep_archive_days = intelligent_tiering
-        lock_days, lock_mode = object_lock
+        tiering = intelligent_tiering.enabled
+        archive_days = intelligent_tiering.archive_days
+        deep_archive_days = intelligent_tiering.deep_archive_days
+        lock_days, lock_mode = object_lock.days, object_lock.mode
         tiering_config = None
         if tiering and (archive_days or deep_archive_days):
             tiering_config = [
