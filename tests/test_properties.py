@@ -104,11 +104,30 @@ JSII_TRACE = re.compile(
 )
 
 
+#: Codes of problems a value has on its own, whatever the other props say.
+INTRINSIC = {"type", "range", "choice", "format", "length"}
+
+
+def named(error: WellstackError) -> set[str]:
+    """The props the error's problems are about (``cluster_props['port']`` -> ``cluster_props``)."""
+    return {re.split(r"[\[.]", prop)[0] for problem in error.details for prop in problem.props}
+
+
 def assert_names(error: WellstackError, names: list[str]) -> None:
-    message = str(error)
-    assert any(name in message for name in names), f"{message!r} names none of {names}"
+    """Some problem is about one of ``names`` (its structured prop, not a word of a sentence),
+    and no jsii machinery shows."""
+    assert named(error) & set(names), f"{error.codes()} name none of {names}: {error}"
     # No jsii machinery in the message (a junk value may itself spell "jsii": not that).
-    assert not JSII_TRACE.search(message), message
+    assert not JSII_TRACE.search(str(error)), str(error)
+
+
+def intrinsic_problems(world: World, construct: str, prop: str, value: Any) -> set[str]:
+    """The codes of what is wrong with ``prop=value`` given on its own."""
+    try:
+        build(world, construct, {prop: value})
+    except WellstackError as error:
+        return {p.code for p in error.details if p.prop == prop and p.code in INTRINSIC}
+    return set()
 
 
 # --- constructs: plausible props ------------------------------------------------------------
@@ -137,20 +156,19 @@ def test_junk_in_one_prop_names_that_prop(world, construct):
     @given(drawn=props_of.with_junk())
     def check(drawn: tuple[dict[str, Any], str]) -> None:
         props, junk = drawn
+        # What is wrong with the junk value itself (its type, range, shape), whatever it is:
+        # the same problem, with the same code, must be reported with every other prop given.
+        wrong = intrinsic_problems(world, construct, junk, props[junk])
         try:
             build(world, construct, props)
         except WellstackError as error:
-            # The junk prop, or (when the junk happens to be a valid value) another given prop.
             assert_names(error, list(props))
-            if not _valid_for_python(props[junk]):
-                assert junk in str(error), f"{junk}={props[junk]!r}: {error}"
+            reported = {p.code for p in error.details if junk in p.props}
+            assert wrong <= reported, f"{junk}={props[junk]!r}: {wrong} not in {error.codes()}"
+            return
+        assert not wrong, f"{junk}={props[junk]!r} is refused alone ({wrong}) but built"
 
     check()
-
-
-def _valid_for_python(value: Any) -> bool:
-    """Junk that is a plausible value of many props (a bool, an int, a string, a list ...)."""
-    return isinstance(value, bool | int | str | list | dict) or value is None
 
 
 # --- constructs: what builds is cfn-lint clean --------------------------------------------------
@@ -216,13 +234,19 @@ def test_plausible_settings_parse_or_name_the_key(name, raw):
 @given(drawn=S.ENVIRONMENT.with_junk())
 def test_junk_settings_name_the_key(drawn):
     raw, junk = drawn
+    wrong = set()
+    try:
+        parse_environment("dev", {"region": S.REGION, "availability_zones": AZS, junk: raw[junk]})
+    except WellstackError as error:
+        wrong = {p.code for p in error.details if p.prop == junk and p.code in INTRINSIC}
     try:
         parse_environment("dev", raw)
     except WellstackError as error:
-        message = str(error)
-        assert "environment 'dev'" in message, message
-        if not _valid_for_python(raw[junk]):
-            assert f"'{junk}'" in message or junk in message, (junk, message)
+        assert "environment 'dev'" in str(error), str(error)
+        reported = {p.code for p in error.details if junk in p.props}
+        assert wrong <= reported, f"{junk}={raw[junk]!r}: {wrong} not in {error.codes()}"
+        return
+    assert not wrong, f"{junk}={raw[junk]!r} is refused alone ({wrong}) but parsed"
 
 
 @examples(100)

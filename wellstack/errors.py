@@ -29,11 +29,19 @@ _SETTINGS_KEY = re.compile(r"environment '[^']*', key '([^']*)'")
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem: its code, the prop (or cdk.json key) it is about, and the message."""
+    """One problem: its code, the prop (or cdk.json key) it is about, and the message. A
+    problem of several props together (a conflict) names the first as ``prop`` and the others
+    in ``also``."""
 
     code: Code
     prop: str
     message: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def props(self) -> tuple[str, ...]:
+        """Every prop the problem is about."""
+        return (self.prop, *self.also)
 
     def __str__(self) -> str:
         return self.message

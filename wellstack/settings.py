@@ -394,7 +394,7 @@ def _check_together(
         try:
             plan_subnets(values["cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
         except ValueError as err:
-            problems.add(f"{label('cidr')} {err}")
+            problems.add(f"{label('cidr')} {err}", "conflict", "cidr", mask_keys)
     if ok("availability_zones") and len(values["availability_zones"]) > DEFAULT_RESERVED_AZS:
         problems.add(
             f"{label('availability_zones')} has {len(values['availability_zones'])} AZs; the "
@@ -462,7 +462,12 @@ def _check_dr(
             try:
                 plan_subnets(values["dr_cidr"], [], masks=masks, reserved_azs=DEFAULT_RESERVED_AZS)
             except ValueError as err:
-                problems.add(f"{label('dr_cidr')} {err}")
+                problems.add(
+                    f"{label('dr_cidr')} {err}",
+                    "conflict",
+                    "dr_cidr",
+                    ("public_mask", "private_mask", "isolated_mask"),
+                )
     if ok("db_instance_type", "db_engine"):
         problem = global_database_class_problem(values["db_instance_type"])
         if problem:

@@ -107,9 +107,17 @@ class Problems:
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
-    def add(self, message: str, code: Code = "invalid", prop: str | None = None) -> bool:
-        """Record a problem (its prop, when not given, is the message's leading name)."""
-        self.details.append(Problem(code, prop_of(message) if prop is None else prop, message))
+    def add(
+        self,
+        message: str,
+        code: Code = "invalid",
+        prop: str | None = None,
+        also: Sequence[str] = (),
+    ) -> bool:
+        """Record a problem (its prop, when not given, is the message's leading name; ``also``:
+        the other props of a problem of several together)."""
+        prop = prop_of(message) if prop is None else prop
+        self.details.append(Problem(code, prop, message, tuple(p for p in also if p != prop)))
         return False
 
     def check(self, condition: bool, message: str, code: Code = "invalid") -> bool:
@@ -135,7 +143,8 @@ class Problems:
         first that holds (one reason is enough) and return False, or True when none does."""
         for rule in rules:
             if rule.holds(values):
-                return self.add(rule.message.format(**values), "conflict", rule.props[0])
+                message = rule.message.format(**values)
+                return self.add(message, "conflict", rule.props[0], rule.props[1:])
         return True
 
     # --- scalar values -------------------------------------------------------------------------

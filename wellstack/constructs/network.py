@@ -722,7 +722,12 @@ def _validate(
         try:
             plan_subnets(cidr, [], masks=masks, reserved_azs=reserved_azs)
         except ValueError as err:
-            problems.add(str(err))
+            problems.add(
+                str(err),
+                "conflict",
+                "cidr",
+                ("public_mask", "private_mask", "isolated_mask", "reserved_azs"),
+            )
 
 
 def _validate_private_connectivity(
