@@ -47,7 +47,7 @@ ifeq ($(origin FAST),command line)
   endif
 endif
 
-.PHONY: help setup synth test bench cpu-profile fuzz lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
+.PHONY: help setup synth test bench cpu-profile fuzz durations lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
@@ -132,6 +132,9 @@ acks: synth  ## regenerate the docs' list of acknowledged findings
 
 test: setup $(STAMPS)/checkov
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS) $(PYTEST_MARKERS)
+
+durations:  ## copy the test-file durations the last run recorded to tests/durations.json (a fresh clone's order)
+	$(BIN)/python -c "import json, pathlib; d = json.loads(pathlib.Path('.pytest_cache/v/wellstack/durations').read_text()); pathlib.Path('tests/durations.json').write_text(json.dumps(dict(sorted(d.items(), key=lambda kv: -kv[1])), indent=1) + chr(10))"
 
 fuzz: setup  ## the property-based tests with 25x the examples, drawn at random (about 3 minutes)
 	WELLSTACK_FUZZ=1 $(TEST_ENV) $(BIN)/python -m pytest tests/test_properties.py -n auto -q $(FUZZ_ARGS)

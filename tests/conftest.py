@@ -35,6 +35,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import cx_api
 
+from tests import _order
+
 ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())
 
@@ -204,6 +206,7 @@ SYNTHESIZER = Synthesizer()
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     SYNTHESIZER.close()
+    _record_durations(session)
 
 
 def synthesized(context: dict[str, Any]) -> Path:
@@ -287,30 +290,31 @@ def dev_app(built_app) -> BuiltApp:
     return built_app()
 
 
-#: The longest test files, longest first (measured: docs/performance.md). `make test` hands
-#: whole files to its two workers in collection order (``--dist loadfile
-#: --no-loadscope-reorder``; xdist would otherwise order them by their number of tests): a long
-#: file handed out last leaves the other core idle while it finishes.
-LONGEST_FIRST = (
-    "tests/test_typing.py",
-    "tests/integration/test_sandbox.py",
-    "tests/test_docs.py",
-    "tests/test_properties.py",
-    "tests/test_template_validator.py",
-    "tests/test_app.py",
-    "tests/test_bad_input.py",
-    "tests/test_checkov.py",
-    "tests/test_private_connectivity.py",
-    "tests/test_dr.py",
-    "tests/test_package.py",
-    "tests/integration/test_sandbox_private.py",
-)
+def _file(item: pytest.Item | pytest.TestReport) -> str:
+    path = item.path if isinstance(item, pytest.Item) else Path(item.fspath)
+    return path.resolve().relative_to(ROOT).as_posix()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files longest first, by the durations the last run recorded (tests/_order.py)."""
+    recorded = config.cache.get(_order.CACHE_KEY, None) if config.cache else None
+    durations = recorded if isinstance(recorded, dict) else _order.baseline()
+    rank = {path: i for i, path in enumerate(_order.order(map(_file, items), durations))}
+    items.sort(key=lambda item: rank[_file(item)])  # stable: each file keeps its tests' order
 
-    def key(item: pytest.Item) -> int:
-        return rank.get(item.path.relative_to(ROOT).as_posix(), len(rank))
 
-    items.sort(key=key)  # stable: each file keeps its tests' order, the rest their order
+_MEASURED: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum each file's test durations (under xdist, on the controller, from every worker)."""
+    path = _file(report)
+    _MEASURED[path] = _MEASURED.get(path, 0.0) + report.duration
+
+
+def _record_durations(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput") or session.config.cache is None or not _MEASURED:
+        return
+    known = session.config.cache.get(_order.CACHE_KEY, None)
+    known = known if isinstance(known, dict) else _order.baseline()
+    session.config.cache.set(_order.CACHE_KEY, _order.merged(known, _MEASURED))

@@ -120,9 +120,44 @@ def test_real_cdk_synth_fails_on_an_unacknowledged_nag_finding(tmp_path):
     assert "AwsSolutions-S10" in output
 
 
-def test_default_app_runs_both_packs(dev_app):
-    from wellstack.analysis.audit import acknowledgments
+#: A finding each pack must report on a bare bucket and a log group in a reserved namespace.
+PACK_FINDINGS = {
+    "AwsSolutions": "AwsSolutions-S1",
+    "NIST80053R5": "NIST.800.53.R5-S3BucketLoggingEnabled",
+    "AwsConstraints": "LOG2",
+}
+#: The name a pack's report carries.
+REPORT_NAMES = {"NIST80053R5": "NIST.800.53.R5"}
 
-    rules = {row["rule"] for row in acknowledgments(dev_app.outdir)}
-    assert any(rule.startswith("AwsSolutions-") for rule in rules)
-    assert any(rule.startswith("NIST.800.53.R5-") for rule in rules)
+
+def test_every_pack_of_the_default_app_runs_and_stops_the_synth(tmp_path):
+    """Acknowledgments in the templates do not show that a pack ran: findings do. The default
+    app (its cdk.json packs) with a bare bucket and a log group named aws/...: the synth stops,
+    and every pack reports its finding on them."""
+    from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_s3 as s3
+
+    from tests.conftest import CDK_JSON, project_context
+    from wellstack.app import build, new_app
+    from wellstack.compliance import resolve_packs
+    from wellstack.settings import PACKS_KEY, split_list
+
+    packs = resolve_packs(split_list(CDK_JSON["context"].get(PACKS_KEY), PACKS_KEY))
+    assert set(packs) == set(PACK_FINDINGS)  # a pack added to cdk.json gets its finding here
+    app = new_app(context=project_context(), outdir=str(tmp_path))
+    data = build(app)["dev"].data
+    s3.CfnBucket(data, "Bare")
+    logs.CfnLogGroup(data, "BareLogs", log_group_name="aws/reserved")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    found = {
+        plugin["pluginName"]: {
+            violation["ruleName"]
+            for violation in plugin["violations"]
+            if any("/Bare" in c.get("constructPath", "") for c in violation["violatingConstructs"])
+        }
+        for plugin in report["pluginReports"]
+    }
+    for pack, rule in PACK_FINDINGS.items():
+        assert rule in found.get(REPORT_NAMES.get(pack, pack), set()), (pack, found)

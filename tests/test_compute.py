@@ -3,6 +3,7 @@ defaults, scaling, Graviton images, and every validation rule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aws_cdk as cdk
@@ -18,18 +19,27 @@ from wellstack.constructs import AppTier, AuroraCluster, Network, TierSecurityGr
 AZS = ["ap-northeast-2a", "ap-northeast-2c"]
 ENV = cdk.Environment(region="ap-northeast-2")
 
-CONFIGS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "graviton": {
-        "instance_type": "m7g.large",
-        "architecture": "arm64",
-        "min_capacity": 1,
-        "max_capacity": 6,
-        "desired_capacity": 3,
-        "deletion_protection": True,
-        "health_check_path": "/",
-        "user_data": "echo custom",
-    },
+
+def _default(stack: cdk.Stack, net: Network, sgs: TierSecurityGroups) -> AppTier:
+    """The defaults, with a database the tier is allowed into through ``connections``."""
+    tier = AppTier(stack, "Web", vpc=net.vpc, security_groups=sgs)
+    db = AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, readers=0)
+    db.connections.allow_default_port_from(tier)
+    return tier
+
+
+def _graviton(stack: cdk.Stack, net: Network, sgs: TierSecurityGroups) -> AppTier:
+    return AppTier(
+        stack, "Web", vpc=net.vpc, security_groups=sgs, instance_type="m7g.large",
+        architecture="arm64", min_capacity=1, max_capacity=6, desired_capacity=3,
+        deletion_protection=True, health_check_path="/", user_data="echo custom",
+    )  # fmt: skip
+
+
+#: One builder per configuration.
+CONFIGS: dict[str, Callable[[cdk.Stack, Network, TierSecurityGroups], AppTier]] = {
+    "default": _default,
+    "graviton": _graviton,
 }
 
 
@@ -37,14 +47,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
 def tiers() -> dict[str, dict[str, Any]]:
     app = cdk.App(context=project_context())
     out = {}
-    for name, props in CONFIGS.items():
+    for name, build in CONFIGS.items():
         stack = cdk.Stack(app, f"App{name.capitalize()}", env=ENV)
         net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
-        sgs = TierSecurityGroups(stack, "Sgs", vpc=net.vpc)
-        tier = AppTier(stack, "Web", vpc=net.vpc, security_groups=sgs, **props)
-        if name == "default":
-            db = AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, readers=0)
-            db.connections.allow_default_port_from(tier)
+        tier = build(stack, net, TierSecurityGroups(stack, "Sgs", vpc=net.vpc))
         out[name] = {"stack": stack, "tier": tier}
     return synth_with_packs(app, out)
 

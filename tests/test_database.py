@@ -3,6 +3,7 @@ the template, the port chain, and every validation rule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aws_cdk as cdk
@@ -18,13 +19,41 @@ from wellstack.constructs.database import validate_windows
 AZS = ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"]
 ENV = cdk.Environment(region="ap-northeast-2")
 
-CONFIGS: dict[str, dict[str, Any]] = {
-    "mysql": {"readers": 1},
-    "postgres": {"engine": "postgresql", "readers": 0, "instance_type": "db.r7g.large"},
-    "max": {"readers": 15, "reader_instance_type": "r6g.xlarge"},
-    "serverless": {"serverless_v2": True, "readers": 3, "min_capacity": 0.5, "max_capacity": 8},
-    "autoscaling": {"readers": 1, "reader_autoscaling": (1, 3), "reader_autoscaling_cpu": 60},
-    "own_group": {"readers": 0, "port": 3307, "backtrack_window_hours": 0},
+
+def _groups(stack: cdk.Stack, db_port: int = 3306) -> tuple[Network, TierSecurityGroups]:
+    net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+    return net, TierSecurityGroups(stack, "Sgs", vpc=net.vpc, db_port=db_port)
+
+
+def _chained(db_port: int = 3306, **props: Any) -> Builder:
+    """A cluster in the tier groups' database group."""
+
+    def build(stack: cdk.Stack) -> tuple[AuroraCluster, TierSecurityGroups]:
+        net, sgs = _groups(stack, db_port)
+        return AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, **props), sgs
+
+    return build
+
+
+def _own_group(stack: cdk.Stack) -> tuple[AuroraCluster, TierSecurityGroups]:
+    """A cluster with a group of its own on port 3307, opened to the app tier through
+    ``connections``."""
+    net, sgs = _groups(stack)
+    db = AuroraCluster(stack, "Db", vpc=net.vpc, readers=0, port=3307, backtrack_window_hours=0)
+    db.connections.allow_default_port_from(sgs.app, "From the app tier")
+    return db, sgs
+
+
+Builder = Callable[[cdk.Stack], tuple[AuroraCluster, TierSecurityGroups]]
+
+#: One builder per configuration.
+CONFIGS: dict[str, Builder] = {
+    "mysql": _chained(readers=1),
+    "postgres": _chained(5432, engine="postgresql", readers=0, instance_type="db.r7g.large"),
+    "max": _chained(readers=15, reader_instance_type="r6g.xlarge"),
+    "serverless": _chained(serverless_v2=True, readers=3, min_capacity=0.5, max_capacity=8),
+    "autoscaling": _chained(readers=1, reader_autoscaling=(1, 3), reader_autoscaling_cpu=60),
+    "own_group": _own_group,
 }
 
 
@@ -32,18 +61,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
 def clusters() -> dict[str, dict[str, Any]]:
     app = cdk.App(context=project_context())
     out = {}
-    for name, props in CONFIGS.items():
+    for name, build in CONFIGS.items():
         stack = cdk.Stack(app, f"Db{name.replace('_', '').capitalize()}", env=ENV)
-        net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
-        engine = props.get("engine", "mysql")
-        sgs = TierSecurityGroups(
-            stack, "Sgs", vpc=net.vpc, db_port=5432 if engine == "postgresql" else 3306
-        )
-        if name == "own_group":
-            db = AuroraCluster(stack, "Db", vpc=net.vpc, **props)
-            db.connections.allow_default_port_from(sgs.app, "From the app tier")
-        else:
-            db = AuroraCluster(stack, "Db", vpc=net.vpc, security_group=sgs.database, **props)
+        db, sgs = build(stack)
         out[name] = {"stack": stack, "db": db, "sgs": sgs}
     return synth_with_packs(app, out)
 
@@ -210,7 +230,9 @@ def test_database_accepts_its_port_from_the_app_group_only(clusters):
 
 def test_connections_default_port(clusters):
     db = clusters["own_group"]["db"]
-    assert db.connections.default_port is not None
+    assert db.connections.default_port.to_rule_json() == {
+        "ipProtocol": "tcp", "fromPort": 3307, "toPort": 3307,
+    }  # fmt: skip
     assert db.port == 3307
 
 
