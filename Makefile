@@ -47,7 +47,7 @@ ifeq ($(origin FAST),command line)
   endif
 endif
 
-.PHONY: help setup synth test bench cpu-profile fuzz durations lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
+.PHONY: help setup synth test bench cpu-profile fuzz durations release-snapshot lint typecheck docs format clean distclean acks bootstrap deploy guard destroy sandbox sandbox-stop sandbox-destroy
 
 help:
 	@echo "make synth   set up .venv + node_modules, then cdk synth ENV=$(ENV) into cdk.out/"
@@ -55,6 +55,8 @@ help:
 	@echo "make test FAST=1   a local loop without pyright, the real CDK CLI, pdoc and the emulator (CI runs all)"
 	@echo "make fuzz    the property-based tests with many more random examples (a few minutes)"
 	@echo "make cpu-profile   where make test's CPU time goes, by kind of process (needs strace, perf)"
+	@echo "make durations   copy the last run's test-file durations to tests/durations.json (the order a fresh clone runs in)"
+	@echo "make release-snapshot TAG=vX.Y.Z   after tagging a release: record its stateful resources for the upgrade test"
 	@echo "make lint    ruff check + format check + pyright + import contracts (lint-imports)"
 	@echo "make docs    the API reference from the docstrings (pdoc) into docs/api/"
 	@echo "make sandbox deploy ENV into a local AWS emulator (moto) on localhost:4566; make sandbox-stop"
@@ -69,6 +71,9 @@ help:
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# A pip that reads PEP 639 metadata: `pip show wellstack` names the license (pip 23 leaves
+	# License: empty for a License-Expression).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=25'
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv || true
 	if [ -x $(BIN)/uv ]; then \
 	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'; \
@@ -132,6 +137,9 @@ acks: synth  ## regenerate the docs' list of acknowledged findings
 
 test: setup $(STAMPS)/checkov
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS) $(PYTEST_MARKERS)
+
+release-snapshot:  ## after tagging a release (TAG=vX.Y.Z): record its stateful resources for the upgrade test
+	$(BIN)/python scripts/release_snapshot.py $(TAG)
 
 durations:  ## copy the test-file durations the last run recorded to tests/durations.json (a fresh clone's order)
 	$(BIN)/python -c "import json, pathlib; d = json.loads(pathlib.Path('.pytest_cache/v/wellstack/durations').read_text()); pathlib.Path('tests/durations.json').write_text(json.dumps(dict(sorted(d.items(), key=lambda kv: -kv[1])), indent=1) + chr(10))"

@@ -149,6 +149,11 @@ def test_reproducer_is_a_clear_error(call, words):
     for word in words:
         assert word in message, message
     assert "jsii" not in message and "Traceback" not in message
+    # The problem is about the prop (or cdk.json key) the reproducer names first: its code and
+    # prop say so, not only its words.
+    prop = next((w for w in words if not w.startswith("environment '")), "").split("[")[0]
+    props = {p.split("[")[0] for problem in caught.value.details for p in problem.props}
+    assert prop in props or prop == "environment", caught.value.codes()
 
 
 def test_fixed_size_app_tier_has_no_scaling_policy():

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,9 @@ def test_wheel_ships_the_package_and_py_typed(fresh_python, tmp_path):
         "'typed': (pathlib.Path(wellstack.__file__).parent / 'py.typed').exists(), "
         "'prices': (pathlib.Path(wellstack.__file__).parent / 'analysis/prices.json').exists(), "
         "'constructs': sorted(c.__all__), 'stacks': sorted(s.__all__), "
+        "'version': [wellstack.__version__, m.version('wellstack')], "
+        "'license': m.metadata('wellstack')['License-Expression'], "
+        "'license_files': [str(f) for f in m.files('wellstack') if f.name == 'LICENSE'], "
         "'tools_imported': sorted(n for n in ('click', 'rich', 'boto3', 'botocore', 'cfnlint',"
         " 'moto') if n in sys.modules)}))"
     )
@@ -100,6 +104,20 @@ def test_wheel_ships_the_package_and_py_typed(fresh_python, tmp_path):
         info["constructs"]
     )
     assert {"NetworkStack", "DataStack", "AppStack", "ThreeTierStage"} <= set(info["stacks"])
+    # One version, pyproject.toml's; the license declared and shipped.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert info["version"] == [pyproject["version"]] * 2
+    assert info["license"] == "Apache-2.0" and info["license_files"], info
+
+
+def test_pip_show_names_the_license():
+    """What a user runs to see a package's license (the setup's pip reads PEP 639 metadata)."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "pip", "show", "wellstack"], capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    fields = dict(line.split(": ", 1) for line in shown.stdout.splitlines() if ": " in line)
+    assert "Apache-2.0" in (fields.get("License-Expression", ""), fields.get("License", ""))
 
 
 @pytest.mark.cli
