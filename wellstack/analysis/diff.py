@@ -423,10 +423,24 @@ def _folded(summary: str, table: list[str], limit: int = 6) -> list[str]:
 
 
 def to_markdown(report: DiffReport, before: str = "BEFORE", after: str = "AFTER") -> str:
-    """The report as Markdown, for a pull-request comment."""
+    """The report as Markdown, for a pull-request comment: a summary line, then a section per
+    kind of change that has any."""
+    lines = _summary(report, before, after)
+    sections = [
+        section(report)
+        for section in (_data_at_risk, _cost_lines, _rule_lines, _reachability_lines,
+                        _check_lines, _compliance_lines, _stack_lines)
+    ]  # fmt: skip
+    lines += [line for section in sections for line in section]
+    if not any(sections):
+        lines.append("No change.")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _summary(report: DiffReport, before: str, after: str) -> list[str]:
     hit = [gate for gate, on in report.gates().items() if on]
     cost = report.cost
-    lines = [
+    return [
         f"## wellstack diff: `{before}` → `{after}`",
         "",
         f"**Monthly cost:** {cost.before_usd:,.2f} → {cost.after_usd:,.2f} USD "
@@ -438,87 +452,113 @@ def to_markdown(report: DiffReport, before: str = "BEFORE", after: str = "AFTER"
         f"**Flags:** {', '.join(hit) or 'none'}",
         "",
     ]
-    header = len(lines)
-    if report.data_at_risk:
-        rows = [
-            f"| {f.stack} | `{f.logical_id}` | {f.resource_type} | {f.action} | "
-            f"{_cell(f.reason)} | {_cell(f.consequence)} |"
-            for f in report.data_at_risk
-        ]
-        lines += ["### Stateful resources a deploy would replace or delete", ""]
-        lines += _folded(
-            f"{len(rows)} resource(s)",
-            ["| stack | resource | type | action | why | what happens |",
-             "|---|---|---|---|---|---|", *rows],
-        )  # fmt: skip
-    if cost.lines:
-        lines += ["### Cost by item (USD a month)", "", "| item | before | after | change |",
-                  "|---|---:|---:|---:|"]  # fmt: skip
-        lines += [
-            f"| {_cell(r.item)} | {usd(r.base_usd)} | {usd(r.other_usd)} | "
-            f"{usd(r.difference_usd, signed=True)} |"
-            for r in cost.lines
-        ]
-        lines.append("")
-        if cost.note:
-            lines += [f"**{_cell(cost.note)}**", ""]
+
+
+def _data_at_risk(report: DiffReport) -> list[str]:
+    if not report.data_at_risk:
+        return []
+    rows = [
+        f"| {f.stack} | `{f.logical_id}` | {f.resource_type} | {f.action} | "
+        f"{_cell(f.reason)} | {_cell(f.consequence)} |"
+        for f in report.data_at_risk
+    ]
+    return ["### Stateful resources a deploy would replace or delete", "", *_folded(
+        f"{len(rows)} resource(s)",
+        ["| stack | resource | type | action | why | what happens |",
+         "|---|---|---|---|---|---|", *rows],
+    )]  # fmt: skip
+
+
+def _cost_lines(report: DiffReport) -> list[str]:
+    cost = report.cost
+    if not cost.lines:
+        return []
+    lines = ["### Cost by item (USD a month)", "", "| item | before | after | change |",
+             "|---|---:|---:|---:|"]  # fmt: skip
+    lines += [
+        f"| {_cell(r.item)} | {usd(r.base_usd)} | {usd(r.other_usd)} | "
+        f"{usd(r.difference_usd, signed=True)} |"
+        for r in cost.lines
+    ]
+    lines.append("")
+    if cost.note:
+        lines += [f"**{_cell(cost.note)}**", ""]
+    return lines
+
+
+def _rule_lines(report: DiffReport) -> list[str]:
     rules = report.rules
-    if rules.opened or rules.closed:
-        rows = [
-            f"| {change} | {_cell(r.rule)} | {r.tcp} | {_cell(r.declared)} |"
-            for change, changed in (("opened", rules.opened), ("closed", rules.closed))
-            for r in changed
-        ]
-        lines += ["### Security-group and network ACL rules", ""]
-        lines += _folded(
-            f"{len(rules.opened)} opened, {len(rules.closed)} closed",
-            ["| change | rule | tcp | declared by |", "|---|---|---|---|", *rows],
-            limit=12,
-        )
+    if not (rules.opened or rules.closed):
+        return []
+    rows = [
+        f"| {change} | {_cell(r.rule)} | {r.tcp} | {_cell(r.declared)} |"
+        for change, changed in (("opened", rules.opened), ("closed", rules.closed))
+        for r in changed
+    ]
+    return ["### Security-group and network ACL rules", "", *_folded(
+        f"{len(rules.opened)} opened, {len(rules.closed)} closed",
+        ["| change | rule | tcp | declared by |", "|---|---|---|---|", *rows],
+        limit=12,
+    )]  # fmt: skip
+
+
+def _reachability_lines(report: DiffReport) -> list[str]:
     reachability = report.reachability
-    if reachability.matrix or reachability.violations:
-        lines += ["### Reachability", ""]
-        if reachability.matrix:
-            lines += ["| path | before | after |", "|---|---|---|"]
-            lines += [f"| {c.path} | {c.before} | {c.after} |" for c in reachability.matrix]
-            lines.append("")
-        for label, found in (("New violation", reachability.violations.added),
-                             ("Resolved", reachability.violations.removed)):  # fmt: skip
-            lines += [
-                f"- {label}: **{v.intent}** {_cell(v.source)} → "
-                f"{_cell(v.destination)} on tcp {v.ports}"
-                for v in found
-            ]
+    if not (reachability.matrix or reachability.violations):
+        return []
+    lines = ["### Reachability", ""]
+    if reachability.matrix:
+        lines += ["| path | before | after |", "|---|---|---|"]
+        lines += [f"| {c.path} | {c.before} | {c.after} |" for c in reachability.matrix]
         lines.append("")
-    if report.checks:
+    for label, found in (("New violation", reachability.violations.added),
+                         ("Resolved", reachability.violations.removed)):  # fmt: skip
         lines += [
-            "### Well-Architected checks that changed", "",
-            "| pillar | check | before | after | detail |", "|---|---|---|---|---|",
-        ]  # fmt: skip
-        lines += [
-            f"| {c.pillar} | {_cell(c.title)} | {c.before} | {c.after} | {_cell(c.detail)} |"
-            for c in report.checks
+            f"- {label}: **{v.intent}** {_cell(v.source)} → {_cell(v.destination)} on tcp {v.ports}"
+            for v in found
         ]
-        lines.append("")
+    lines.append("")
+    return lines
+
+
+def _check_lines(report: DiffReport) -> list[str]:
+    if not report.checks:
+        return []
+    lines = [
+        "### Well-Architected checks that changed", "",
+        "| pillar | check | before | after | detail |", "|---|---|---|---|---|",
+    ]  # fmt: skip
+    lines += [
+        f"| {c.pillar} | {_cell(c.title)} | {c.before} | {c.after} | {_cell(c.detail)} |"
+        for c in report.checks
+    ]
+    lines.append("")
+    return lines
+
+
+def _compliance_lines(report: DiffReport) -> list[str]:
     findings, acks = report.findings, report.acknowledgments
-    if findings or acks:
-        lines += ["### Compliance findings and acknowledgments", ""]
-        lines += [f"- New finding `{f.rule}` at {', '.join(f.where)}" for f in findings.added]
-        lines += [f"- Resolved finding `{f.rule}`" for f in findings.removed]
-        lines += [f"- Acknowledged `{a.rule}` at `{a.where}`: {a.reason}" for a in acks.added]
-        lines += [f"- No longer acknowledged: `{a.rule}` at `{a.where}`" for a in acks.removed]
-        for moved in acks.moved:
-            change = []
-            if moved.now_also:
-                change.append(f"now also at {', '.join(moved.now_also)}")
-            if moved.no_longer:
-                change.append(f"no longer at {', '.join(moved.no_longer)}")
-            lines.append(f"- Acknowledged `{moved.rule}`: {'; '.join(change)}")
-        lines.append("")
+    if not (findings or acks):
+        return []
+    lines = ["### Compliance findings and acknowledgments", ""]
+    lines += [f"- New finding `{f.rule}` at {', '.join(f.where)}" for f in findings.added]
+    lines += [f"- Resolved finding `{f.rule}`" for f in findings.removed]
+    lines += [f"- Acknowledged `{a.rule}` at `{a.where}`: {a.reason}" for a in acks.added]
+    lines += [f"- No longer acknowledged: `{a.rule}` at `{a.where}`" for a in acks.removed]
+    for moved in acks.moved:
+        change = []
+        if moved.now_also:
+            change.append(f"now also at {', '.join(moved.now_also)}")
+        if moved.no_longer:
+            change.append(f"no longer at {', '.join(moved.no_longer)}")
+        lines.append(f"- Acknowledged `{moved.rule}`: {'; '.join(change)}")
+    lines.append("")
+    return lines
+
+
+def _stack_lines(report: DiffReport) -> list[str]:
     stacks = report.stacks
-    if stacks.added or stacks.removed:
-        lines += [f"Stacks added: {', '.join(stacks.added) or '-'}; removed: "
-                  f"{', '.join(stacks.removed) or '-'}", ""]  # fmt: skip
-    if len(lines) == header:
-        lines.append("No change.")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    if not (stacks.added or stacks.removed):
+        return []
+    return [f"Stacks added: {', '.join(stacks.added) or '-'}; removed: "
+            f"{', '.join(stacks.removed) or '-'}", ""]  # fmt: skip
