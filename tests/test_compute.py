@@ -9,12 +9,14 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Match, Template
 
 from tests.conftest import project_context, synth_with_packs
 from wellstack.analysis.template import ref, resources, subnets
 from wellstack.compliance import apply_packs
 from wellstack.constructs import AppTier, AuroraCluster, Network, TierSecurityGroups
+from wellstack.errors import WellstackError
 
 AZS = ["ap-northeast-2a", "ap-northeast-2c"]
 ENV = cdk.Environment(region="ap-northeast-2")
@@ -278,7 +280,8 @@ def test_https_with_a_certificate():
     https = listeners[443]
     assert https["Protocol"] == "HTTPS"
     assert https["Certificates"] == [{"CertificateArn": arn}]
-    assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    # TLS 1.3 with post-quantum key exchange, the console's default (not CloudFormation's 2016).
+    assert https["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert https["DefaultActions"][0]["Type"] == "forward"
     redirect = listeners[80]["DefaultActions"][0]
     assert redirect["Type"] == "redirect"
@@ -292,6 +295,28 @@ def test_https_with_a_certificate():
     )
     assert opened == [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
     assert tier.url.startswith("https://") and not tier.url.endswith(":443")
+
+
+def test_the_tls_policy_is_overridable_and_needs_a_certificate():
+    stack = cdk.Stack(cdk.App(), "TlsPolicy", env=ENV)
+    net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
+    arn = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f5e6a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+    certificate = acm.Certificate.from_certificate_arn(stack, "Cert", arn)
+    AppTier(stack, "Web", vpc=net.vpc, certificate=certificate,
+            ssl_policy=elbv2.SslPolicy.TLS13_12_EXT1_PQ)  # fmt: skip
+    policies = {
+        listener["Properties"].get("SslPolicy")
+        for listener in resources(
+            Template.from_stack(stack).to_json(), "AWS::ElasticLoadBalancingV2::Listener"
+        ).values()
+    }
+    assert policies == {None, "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09"}
+    with pytest.raises(WellstackError) as caught:
+        AppTier(stack, "Plain", vpc=net.vpc, ssl_policy=elbv2.SslPolicy.TLS13_13_PQ)
+    assert ("conflict", "ssl_policy") in caught.value.codes()
+    with pytest.raises(WellstackError) as caught:
+        AppTier(stack, "Named", vpc=net.vpc, certificate=certificate, ssl_policy="TLS13")
+    assert ("type", "ssl_policy") in caught.value.codes()
 
 
 def test_needs_a_region():

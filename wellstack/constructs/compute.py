@@ -264,6 +264,12 @@ def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
     return user_data
 
 
+#: The HTTPS listener's default TLS policy: ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (ELB
+#: User Guide, "Security policies for your Application Load Balancer": TLS 1.3 and 1.2 with
+#: ML-KEM hybrid key exchange, the console's default).
+DEFAULT_SSL_POLICY = elbv2.SslPolicy.TLS13_12_RES_PQ
+
+
 @dataclass(frozen=True)
 class _Capacity:
     """The Auto Scaling group's size (``desired`` None: Auto Scaling starts at ``minimum``)."""
@@ -353,6 +359,11 @@ class AppTier(Construct):
         redirects to it. Default none: plain HTTP on ``web_port``, as the design draws it (TLS
         needs a domain name a sandbox does not have).
     :param tls_port: the HTTPS port with a certificate. Default 443.
+    :param ssl_policy: the HTTPS listener's TLS policy, with a certificate. Default
+        ``elbv2.SslPolicy.TLS13_12_RES_PQ`` (``ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09``: TLS
+        1.3 and 1.2 with post-quantum ML-KEM key exchange, no CBC ciphers; the console's default
+        since 2025 — CloudFormation's own default is a 2016 policy with TLS 1.0). Pick
+        ``TLS13_12_EXT1_PQ`` or ``TLS13_12_PQ`` for old TLS 1.2 clients that need CBC ciphers.
     :param ip_address_type: ``"ipv4"`` (default) or ``"dualstack"``: the load balancer answers
         on IPv4 and IPv6. Needs a VPC with IPv6 (``Network(ipv6=True)``); the default security
         groups then admit ``::/0`` on the listener ports too, and groups you pass must have a
@@ -394,6 +405,7 @@ class AppTier(Construct):
         log_encryption_key: kms.IKey | kms.Key | None = None,
         certificate: acm.ICertificate | None = None,
         tls_port: int | None = None,
+        ssl_policy: elbv2.SslPolicy | None = None,
         ip_address_type: IpAddressType = "ipv4",
         load_balancer_props: Mapping[str, Any] | None = None,
         auto_scaling_group_props: Mapping[str, Any] | None = None,
@@ -424,6 +436,7 @@ class AppTier(Construct):
             web_port=web_port,
             certificate=certificate,
             tls_port=tls_port,
+            ssl_policy=ssl_policy,
         )
         _validate_ip_address_type(problems, ip_address_type, vpc, security_groups)
         _validate_edge(
@@ -498,7 +511,9 @@ class AppTier(Construct):
             delivered_by="Elastic Load Balancing",
         )
         self.load_balancer.log_access_logs(self.access_logs_bucket, "alb")
-        listener, https_listener = self._listeners(certificate, tls_port or 443)
+        listener, https_listener = self._listeners(
+            certificate, tls_port or 443, ssl_policy or DEFAULT_SSL_POLICY
+        )
         #: The HTTP listener (only a redirect with a certificate).
         self.listener: elbv2.ApplicationListener = listener
         #: The HTTPS listener (``None`` without a certificate).
@@ -731,7 +746,7 @@ class AppTier(Construct):
         )
 
     def _listeners(
-        self, certificate: acm.ICertificate | None, tls_port: int
+        self, certificate: acm.ICertificate | None, tls_port: int, ssl_policy: elbv2.SslPolicy
     ) -> tuple[elbv2.ApplicationListener, elbv2.ApplicationListener | None]:
         groups = self.security_groups
         if certificate is None:
@@ -757,7 +772,7 @@ class AppTier(Construct):
             port=tls_port,
             protocol=elbv2.ApplicationProtocol.HTTPS,
             certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
-            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+            ssl_policy=ssl_policy,
             open=False,
         )
         acknowledge(
@@ -1034,8 +1049,17 @@ def _validate_network(
     web_port: Any,
     certificate: Any,
     tls_port: Any,
+    ssl_policy: Any,
 ) -> int:
     """Check where the tier sits and what it serves; return the web port."""
+    if ssl_policy is not None and problems.instance_of(
+        "ssl_policy", ssl_policy, elbv2.SslPolicy, "an elbv2.SslPolicy, e.g. SslPolicy.TLS13_12_PQ"
+    ):
+        problems.check(
+            certificate is not None,
+            f"ssl_policy={ssl_policy} applies only with a certificate (HTTPS)",
+            "conflict",
+        )
     if problems.implements("vpc", vpc, ec2.IVpc, "a VPC (ec2.IVpc), e.g. Network(...).vpc"):
         if not vpc.private_subnets:
             problems.add(
