@@ -180,19 +180,37 @@ def test_connections_reach_the_database(tiers):
     assert tiers["default"]["tier"].connections.security_groups[0].node.path.endswith("Sgs/App")
 
 
-def test_rolling_updates_keep_capacity_but_stay_below_max(tiers):
+def test_an_instance_refresh_by_default_gated_by_the_tier_s_alarms(tiers):
     doc = tiers["default"]["json"]
     (asg,) = resources(doc, "AWS::AutoScaling::AutoScalingGroup").values()
-    rolling = asg["UpdatePolicy"]["AutoScalingRollingUpdate"]
-    assert rolling["MinInstancesInService"] == 2  # min 2, max 4
-    stack = cdk.Stack(cdk.App(context=project_context()), "Fixed", env=ENV)
+    # AWS refuses both policies on one group: the default is the refresh alone.
+    assert "AutoScalingRollingUpdate" not in asg["UpdatePolicy"]
+    preferences = asg["UpdatePolicy"]["AutoScalingInstanceRefresh"]["Preferences"]
+    gates = {ref(a) for a in preferences["AlarmSpecification"]["Alarms"]}
+    alarms = resources(doc, "AWS::CloudWatch::Alarm")
+    assert gates <= set(alarms) and len(gates) == 2
+    metrics = {alarms[g]["Properties"]["MetricName"] for g in gates}
+    assert metrics == {"HTTPCode_Target_5XX_Count", "UnHealthyHostCount"}
+    assert all(alarms[g]["Properties"]["Namespace"] == "AWS/ApplicationELB" for g in gates)
+    assert tiers["default"]["tier"].update == "instance_refresh"
+
+
+def test_rolling_updates_keep_capacity_but_stay_below_max():
+    stack = cdk.Stack(cdk.App(context=project_context()), "Rolling", env=ENV)
     net = Network(stack, "Net", availability_zones=AZS, flow_logs=False)
-    AppTier(stack, "Web", vpc=net.vpc, min_capacity=2, max_capacity=2)
-    (fixed,) = resources(
-        Template.from_stack(stack).to_json(), "AWS::AutoScaling::AutoScalingGroup"
-    ).values()
+    tier = AppTier(stack, "Web", vpc=net.vpc, update="rolling")
+    AppTier(stack, "Fixed", vpc=net.vpc, min_capacity=2, max_capacity=2, update="rolling")
+    groups = resources(Template.from_stack(stack).to_json(), "AWS::AutoScaling::AutoScalingGroup")
+    by_tier = {k[:5]: g["UpdatePolicy"] for k, g in groups.items()}
+    assert all("AutoScalingInstanceRefresh" not in p for p in by_tier.values())
+    rolling = by_tier["WebIn"]["AutoScalingRollingUpdate"]
+    assert rolling["MinInstancesInService"] == 2 and rolling["WaitOnResourceSignals"] is True
     # CloudFormation rejects MinInstancesInService >= MaxSize.
-    assert fixed["UpdatePolicy"]["AutoScalingRollingUpdate"]["MinInstancesInService"] == 1
+    assert by_tier["Fixed"]["AutoScalingRollingUpdate"]["MinInstancesInService"] == 1
+    assert tier.refresh_alarms == []
+    with pytest.raises(WellstackError) as caught:
+        AppTier(stack, "Blue", vpc=net.vpc, update="blue_green")
+    assert caught.value.codes() == [("choice", "update")]
 
 
 def test_creates_its_own_groups_when_none_are_given():

@@ -649,6 +649,27 @@ def test_as5_update_policies_cloudformation_refuses():
     assert len(messages) == 2 and any("together" in m for m in messages)
 
 
+def test_as6_instance_refresh_preferences():
+    group = signalling_group(TRAPPED, ["Signal"])
+    policy = group["Group"]["UpdatePolicy"]
+    del policy["AutoScalingRollingUpdate"]
+    alarm = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Threshold": 1}}
+    preferences = {
+        "MinHealthyPercentage": 100, "MaxHealthyPercentage": 200,
+        "CheckpointPercentages": [50, 100],
+        "AlarmSpecification": {"Alarms": [ref("Gate")]},
+    }  # fmt: skip
+    policy["AutoScalingInstanceRefresh"] = {"Strategy": "Rolling", "Preferences": preferences}
+    assert found({**group, "Gate": alarm}, "AS6") == []
+    preferences.update(MinHealthyPercentage=90, CheckpointPercentages=[100, 50])
+    preferences["AlarmSpecification"] = {"Alarms": [ref("Signal")]}
+    messages = found({**group, "Gate": alarm}, "AS6")
+    assert len(messages) == 3, messages
+    assert any("200 - MinHealthyPercentage 90 is 110" in m for m in messages)
+    assert any("not ascending" in m for m in messages)
+    assert any("not an alarm" in m for m in messages)
+
+
 def test_vpc1_private_dns_without_dns_hostnames():
     vpc = {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}
     endpoint = {

@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from tests.conftest import project_context
-from wellstack.analysis.template import flat, resources
+from wellstack.analysis.template import flat, ref, resources
 from wellstack.compliance import apply_packs
 from wellstack.constructs import (
     AppTier,
@@ -51,6 +51,8 @@ def test_every_tier_has_its_alarms(dev_prod, env, nats, minimum):
         "WebNoHealthyHosts", "WebInServiceBelowMinimum", "WebInstanceCpu",
         "DatabaseWriterCpu", "DatabaseFreeableMemory", "DatabaseConnections",
         "DatabaseReaderCpu", "DatabaseReplicaLag", "DatabaseDeadlocks", "AssetsBucket5xx",
+        # The instance refresh's gates (AppTier's own; they notify nobody).
+        "RefreshGateErrors", "RefreshGateUnhealthy",
     } | {f"NetworkNat{i}{rule}" for i in range(1, nats + 1)
          for rule in ("NatPortAllocationErrors", "NatPacketsDropped")}  # fmt: skip
     assert set(alarms) == expected
@@ -92,7 +94,12 @@ def test_alarms_notify_the_encrypted_tls_only_topic(dev_prod):
     app = dev_prod.template("DevApp")
     ((topic_id, topic),) = resources(app, "AWS::SNS::Topic").items()
     assert "KmsMasterKeyId" in topic["Properties"]
-    for alarm in resources(app, "AWS::CloudWatch::Alarm").values():
+    gates = refresh_gates(app)
+    assert len(gates) == 2
+    for alarm_id, alarm in resources(app, "AWS::CloudWatch::Alarm").items():
+        if alarm_id in gates:  # read by CloudFormation during an instance refresh
+            assert "AlarmActions" not in alarm["Properties"]
+            continue
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
         assert alarm["Properties"]["OKActions"] == [{"Ref": topic_id}]
     (policy,) = resources(app, "AWS::SNS::TopicPolicy").values()
@@ -152,8 +159,10 @@ def test_monitoring_from_a_consumer_app_with_its_own_topic():
     (subscription,) = resources(template, "AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Endpoint"] == "oncall@example.com"
     (topic_id,) = resources(template, "AWS::SNS::Topic")
-    for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    gates = refresh_gates(template)
+    for alarm_id, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        if alarm_id not in gates:
+            assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
 
 
 @pytest.mark.parametrize(
@@ -288,14 +297,27 @@ def test_waf_logs_through_their_own_resource_policy(dev_prod):
 # --- updates that keep capacity ------------------------------------------------------------------
 
 
+def refresh_gates(template: dict[str, Any]) -> set[str]:
+    """The alarms named by the app tier's instance refresh (logical ids)."""
+    return {k for k in resources(template, "AWS::CloudWatch::Alarm") if "RefreshGate" in k}
+
+
 def test_instances_signal_and_updates_wait_for_them(dev_prod):
     app = dev_prod.template("DevApp")
     ((group_id, group),) = resources(app, "AWS::AutoScaling::AutoScalingGroup").items()
+    # Creation waits for the signals; an update is an instance refresh, which AWS runs on health
+    # checks and warm-up (it does not support cfn-signal), gated by the tier's two alarms.
     assert group["CreationPolicy"]["ResourceSignal"] == {"Count": 2, "Timeout": "PT15M"}
-    rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
-    assert rolling["WaitOnResourceSignals"] is True and rolling["PauseTime"] == "PT15M"
-    assert rolling["MinInstancesInService"] == 2 and rolling["MaxBatchSize"] == 1
-    assert "ReplaceUnhealthy" in rolling["SuspendProcesses"]
+    assert set(group["UpdatePolicy"]) == {
+        "AutoScalingInstanceRefresh",
+        "AutoScalingScheduledAction",
+    }
+    refresh = group["UpdatePolicy"]["AutoScalingInstanceRefresh"]
+    assert refresh["Strategy"] == "Rolling"
+    preferences = refresh["Preferences"]
+    assert (preferences["MinHealthyPercentage"], preferences["MaxHealthyPercentage"]) == (100, 200)
+    assert preferences["BakeTime"] == 600 and preferences["CheckpointPercentages"] == [50, 100]
+    assert set(refresh_gates(app)) == {ref(a) for a in preferences["AlarmSpecification"]["Alarms"]}
     (template,) = resources(app, "AWS::EC2::LaunchTemplate").values()
     script = json.dumps(template["Properties"]["LaunchTemplateData"]["UserData"])
     assert "aws cloudformation signal-resource" in script

@@ -20,6 +20,10 @@ Architecture = Literal["x86_64", "arm64"]
 ObjectLockMode = Literal["governance", "compliance"]
 #: ``AppTier(ip_address_type=...)``.
 IpAddressType = Literal["ipv4", "dualstack"]
+#: ``AppTier(update=...)``: how CloudFormation replaces instances when the launch template
+#: changes — an instance refresh (launch before terminate, alarms, bake time) or a rolling update
+#: (one at a time, each new instance's signal awaited).
+UpdateStrategy = Literal["instance_refresh", "rolling"]
 #: ``Network(interface_endpoints=[...])``: AWS services reachable through an interface endpoint.
 InterfaceEndpoint = Literal[
     "ssm",

@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -40,7 +41,7 @@ from wellstack.limits import (
     SIGNAL_TIMEOUT_MINUTES,
     UNHEALTHY_THRESHOLD,
 )
-from wellstack.types import Architecture, IpAddressType, choices
+from wellstack.types import Architecture, IpAddressType, UpdateStrategy, choices
 
 ARCHITECTURES = choices(Architecture)
 _HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
@@ -123,7 +124,7 @@ AUTO_SCALING_GROUP_OVERRIDES = _props.OverrideRules(
         "spot_price": "launch_template_props (spot_options)",
         "allow_all_outbound": "security_groups",
         "signals": "signal_timeout_minutes",
-        "update_policy": "signal_timeout_minutes",
+        "update_policy": "update / signal_timeout_minutes",
     },
     protected={
         "vpc_subnets": _props.Protect(
@@ -270,6 +271,50 @@ def default_user_data(web_port: int, health_check_path: str) -> ec2.UserData:
 DEFAULT_SSL_POLICY = elbv2.SslPolicy.TLS13_12_RES_PQ
 
 
+UPDATE_STRATEGIES = choices(UpdateStrategy)
+#: The instance refresh (CloudFormation Template Reference, "UpdatePolicy attribute",
+#: AutoScalingInstanceRefresh): MinHealthyPercentage 100 with MaxHealthyPercentage 200 launches
+#: new instances before terminating old ones (AWS's own example; Max - Min may not exceed 100);
+#: a checkpoint at half the group, 5 minutes to look at it, and a 10-minute bake after the last
+#: instance (BakeTime and CheckpointDelay: at most 172800 s).
+REFRESH_MIN_HEALTHY, REFRESH_MAX_HEALTHY = 100, 200
+REFRESH_CHECKPOINTS = (50, 100)
+REFRESH_CHECKPOINT_DELAY = cdk.Duration.minutes(5)
+REFRESH_BAKE_TIME = cdk.Duration.minutes(10)
+
+
+def _update_policy(
+    update: UpdateStrategy, capacity: _Capacity, timeout: cdk.Duration
+) -> autoscaling.UpdatePolicy:
+    if update == "rolling":
+        # One instance at a time; keep min_capacity in service, but stay below max:
+        # CloudFormation rejects MinInstancesInService >= MaxSize (e.g. min == max == 2).
+        # Each new instance must signal within the timeout, or the update rolls back.
+        return autoscaling.UpdatePolicy.rolling_update(
+            max_batch_size=1,
+            min_instances_in_service=min(capacity.minimum, capacity.maximum - 1),
+            pause_time=timeout,
+            wait_on_resource_signals=True,
+            suspend_processes=[
+                autoscaling.ScalingProcess.HEALTH_CHECK,
+                autoscaling.ScalingProcess.REPLACE_UNHEALTHY,
+                autoscaling.ScalingProcess.AZ_REBALANCE,
+                autoscaling.ScalingProcess.ALARM_NOTIFICATION,
+                autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
+            ],
+        )
+    # The gate alarms join once the target group exists (AppTier._gate_refresh).
+    return autoscaling.UpdatePolicy.instance_refresh(
+        strategy=autoscaling.InstanceRefreshStrategy.ROLLING,
+        min_healthy_percentage=REFRESH_MIN_HEALTHY,
+        max_healthy_percentage=REFRESH_MAX_HEALTHY,
+        instance_warmup=cdk.Duration.minutes(HEALTH_CHECK_GRACE_MINUTES),
+        checkpoint_percentages=list(REFRESH_CHECKPOINTS),
+        checkpoint_delay=REFRESH_CHECKPOINT_DELAY,
+        bake_time=REFRESH_BAKE_TIME,
+    )
+
+
 @dataclass(frozen=True)
 class _Capacity:
     """The Auto Scaling group's size (``desired`` None: Auto Scaling starts at ``minimum``)."""
@@ -330,9 +375,17 @@ class AppTier(Construct):
         and ``health_check_path`` on the web port. Either way the instance then waits for its
         health path to answer and signals CloudFormation (see ``signal_timeout_minutes``).
     :param signal_timeout_minutes: how long a new instance has to answer its health path and
-        signal (1-60). Creation waits for ``min_capacity`` signals; a rolling update replaces
-        one instance at a time, keeps ``min_capacity`` in service, waits for each new one's
-        signal and rolls back if it fails. Default 15.
+        signal (1-60). Creation waits for ``min_capacity`` signals; so does each new instance of
+        a rolling update (``update="rolling"``). Default 15.
+    :param update: how a change of the launch template (a new image, user data, instance
+        type) reaches the running instances. ``"instance_refresh"`` (default): CloudFormation's
+        ``AutoScalingInstanceRefresh`` — new instances launch before old ones stop (100 % of the
+        capacity stays healthy, up to 200 % runs), a checkpoint at half the group, a 10-minute
+        bake at the end; the tier's two gate alarms (target 5xx, unhealthy targets) going off
+        fail the refresh and CloudFormation rolls the stack back. A refresh waits for health
+        checks and warm-up, not for signals (AWS: it does not support cfn-signal).
+        ``"rolling"``: ``AutoScalingRollingUpdate``, one instance at a time, each new one's
+        signal awaited. AWS refuses both on one group.
     :param health_check_path: what the target group checks. Default ``/health``.
     :param health_check_props: ``elbv2.HealthCheck`` keyword arguments merged over wellstack's
         (every 15 s, healthy after 2, unhealthy after 3, HTTP 200).
@@ -390,6 +443,7 @@ class AppTier(Construct):
         cpu_target: int = 60,
         user_data: str | ec2.UserData | None = None,
         signal_timeout_minutes: int = SIGNAL_TIMEOUT_MINUTES,
+        update: UpdateStrategy = "instance_refresh",
         health_check_path: str = "/health",
         health_check_props: Mapping[str, Any] | None = None,
         web_port: int | None = None,
@@ -467,6 +521,7 @@ class AppTier(Construct):
             ),
         )
         problems.within("signal_timeout_minutes", signal_timeout_minutes, SIGNAL_TIMEOUT)
+        problems.choice("update", update, UPDATE_STRATEGIES)
         problems.done()
         super().__init__(scope, construct_id)
         self._path = problems.path
@@ -496,7 +551,7 @@ class AppTier(Construct):
         )
         #: The Auto Scaling group in the private subnets.
         self.auto_scaling_group: autoscaling.AutoScalingGroup = self._auto_scaling_group(
-            vpc, capacity, cpu_target, signal_timeout_minutes, overrides.auto_scaling_group,
+            vpc, capacity, cpu_target, signal_timeout_minutes, update, overrides.auto_scaling_group,
         )  # fmt: skip
         self._signal_when_healthy(health_check_path)
         #: The internet-facing Application Load Balancer in the public subnets.
@@ -521,6 +576,13 @@ class AppTier(Construct):
         #: The instances' target group (health checks on ``health_check_path``).
         self.target_group: elbv2.ApplicationTargetGroup = self._target_group(
             health_check_path, overrides.health_check
+        )
+        #: How launch-template changes reach the instances (see ``update``).
+        self.update: UpdateStrategy = update
+        #: The alarms that stop an instance refresh and roll the stack back (empty with
+        #: ``update="rolling"``); they gate, they notify nobody.
+        self.refresh_alarms: list[cloudwatch.Alarm] = (
+            self._gate_refresh() if update == "instance_refresh" else []
         )
         #: The WAF web ACL and its log group (both ``None`` with ``waf=False``).
         self.web_acl: wafv2.CfnWebACL | None = None
@@ -623,6 +685,7 @@ class AppTier(Construct):
         capacity: _Capacity,
         cpu_target: int,
         signal_timeout_minutes: int,
+        update: UpdateStrategy,
         overrides: dict[str, Any],
     ) -> autoscaling.AutoScalingGroup:
         min_capacity, max_capacity = capacity.minimum, capacity.maximum
@@ -642,22 +705,7 @@ class AppTier(Construct):
             "signals": autoscaling.Signals.wait_for_min_capacity(timeout=timeout)
             if min_capacity
             else None,
-            # One instance at a time; keep min_capacity in service, but stay below max:
-            # CloudFormation rejects MinInstancesInService >= MaxSize (e.g. min == max == 2).
-            # Each new instance must signal within the timeout, or the update rolls back.
-            "update_policy": autoscaling.UpdatePolicy.rolling_update(
-                max_batch_size=1,
-                min_instances_in_service=min(min_capacity, max_capacity - 1),
-                pause_time=timeout,
-                wait_on_resource_signals=True,
-                suspend_processes=[
-                    autoscaling.ScalingProcess.HEALTH_CHECK,
-                    autoscaling.ScalingProcess.REPLACE_UNHEALTHY,
-                    autoscaling.ScalingProcess.AZ_REBALANCE,
-                    autoscaling.ScalingProcess.ALARM_NOTIFICATION,
-                    autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
-                ],
-            ),
+            "update_policy": _update_policy(update, capacity, timeout),
             # GroupInServiceInstances & co. for the alarms and the dashboard (free, 1 minute).
             "group_metrics": [autoscaling.GroupMetrics.all()],
         }
@@ -785,6 +833,58 @@ class AppTier(Construct):
             },
         )
         return http, https
+
+    def _gate_refresh(self) -> list[cloudwatch.Alarm]:
+        """Two alarms on the target group that fail an instance refresh (CloudFormation then
+        rolls the stack back; at most 10 alarm names): target 5xx in two consecutive minutes,
+        and an unhealthy target for three (longer than the 45 s in which the load balancer marks
+        one unhealthy, so a replaced instance draining does not trip it)."""
+        metrics = self.target_group.metrics
+        errors = cloudwatch.Alarm(
+            self, "RefreshGateErrors",
+            metric=metrics.http_code_target(
+                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=cdk.Duration.minutes(1),
+                statistic="Sum",
+            ),
+            threshold=5, evaluation_periods=2,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Gates the app tier's instance refresh: 5 or more target 5xx a "
+            "minute for 2 minutes fail the refresh and roll the stack back",
+        )  # fmt: skip
+        unhealthy = cloudwatch.Alarm(
+            self, "RefreshGateUnhealthy",
+            metric=metrics.unhealthy_host_count(
+                period=cdk.Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=1, evaluation_periods=3,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Gates the app tier's instance refresh: an unhealthy target for 3 "
+            "minutes fails the refresh and rolls the stack back",
+        )  # fmt: skip
+        alarms = [errors, unhealthy]
+        gate = (
+            "A gate, not a notification: CloudFormation reads its state during an instance "
+            "refresh (UpdatePolicy AlarmSpecification) and rolls the stack back; Monitoring's own "
+            "alarms on the same tier notify the topic"
+        )
+        for alarm in alarms:
+            acknowledge(alarm, same_reason(
+                gate, "NIST.800.53.R5-CloudWatchAlarmAction",
+                CONTROL_TOWER + "cloudwatch_alarm_action_check",
+            ))  # fmt: skip
+        group = l1(self.auto_scaling_group, autoscaling.CfnAutoScalingGroup)
+        group.add_override(
+            "UpdatePolicy.AutoScalingInstanceRefresh.Preferences.AlarmSpecification.Alarms",
+            [alarm.alarm_name for alarm in alarms],
+        )
+        cdk.Annotations.of(self.auto_scaling_group).acknowledge_warning(
+            "@aws-cdk/aws-autoscaling:signalsNotUsedByInstanceRefresh",
+            "The signals are for the group's creation (CreationPolicy); an instance refresh "
+            "waits for ELB health checks and warm-up instead, as AWS documents",
+        )
+        return alarms
 
     def _target_group(
         self, health_check_path: str, overrides: dict[str, Any]

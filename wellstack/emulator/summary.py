@@ -46,9 +46,12 @@ NOT_MODELLED: dict[str, str] = {
 READ_BACK_GAPS = (
     "Stopping or restarting the emulator loses everything: moto keeps its state in memory "
     "(`make sandbox-stop`; the next `make sandbox` starts from nothing).",
-    "No rolling update: when the Auto Scaling group changes (a new launch template version, "
-    "new subnets) moto re-creates it, with a new name and new instances, and waits for no "
-    "cfn-signal; a real update replaces instances one batch at a time.",
+    "No instance refresh or rolling update: moto 5.2.5 ignores the group's UpdatePolicy (and "
+    "implements no DescribeInstanceRefreshes); when the group changes (a new launch template "
+    "version, new subnets) it re-creates it, with a new name and new instances, and waits for no "
+    "health check, alarm or cfn-signal. A real deploy refreshes the instances — launching new "
+    "ones before stopping old ones, gated by the tier's alarms — or, with update='rolling', "
+    "replaces them one at a time.",
     "Nothing runs: instances have no user data executed, the load balancer answers no "
     "requests, NAT gateways route nothing; the read-back checks wiring (ids, CIDRs, routes, "
     "rules), not traffic.",

@@ -328,3 +328,55 @@ def _update_policy(assembly: Assembly) -> Iterator[Violation]:
                 "AS5", group, "MinSuccessfulInstancesPercent without WaitOnResourceSignals",
                 "wait on signals (and a PauseTime) or drop the percentage", "",
             )  # fmt: skip
+
+
+@rule(
+    "AS6",
+    "An instance refresh keeps at most 100 points between its minimum and maximum healthy "
+    "percentages, ends its checkpoints at 100, and gates on alarms of its own region",
+    pillar=RELIABILITY,
+    outcome="refused",
+    source="AWS CloudFormation Template Reference, UpdatePolicy attribute, "
+    "AutoScalingInstanceRefresh: MaxHealthyPercentage needs MinHealthyPercentage and the "
+    "difference cannot be greater than 100; CheckpointPercentages ascending, the last 100 to "
+    "replace every instance; AlarmSpecification.Alarms: up to 10 alarm names. cfn-lint checks "
+    "the ranges, not the difference or the order",
+    url=UPDATE_POLICY,
+)
+def _instance_refresh(assembly: Assembly) -> Iterator[Violation]:
+    for group in assembly.resources("AWS::AutoScaling::AutoScalingGroup"):
+        update = group.raw.get("UpdatePolicy")
+        refresh = update.get("AutoScalingInstanceRefresh") if isinstance(update, Mapping) else None
+        preferences = refresh.get("Preferences") if isinstance(refresh, Mapping) else None
+        if not isinstance(preferences, Mapping):
+            continue
+        low, high = preferences.get("MinHealthyPercentage"), preferences.get("MaxHealthyPercentage")
+        if high is not None and low is None:
+            yield violation("AS6", group, "MaxHealthyPercentage without MinHealthyPercentage",
+                            "set both")  # fmt: skip
+        elif isinstance(low, int) and isinstance(high, int) and high - low > 100:
+            yield violation(
+                "AS6", group, f"MaxHealthyPercentage {high} - MinHealthyPercentage {low} is "
+                f"{high - low}", "keep the difference at 100 or less",
+            )  # fmt: skip
+        checkpoints = preferences.get("CheckpointPercentages")
+        if isinstance(checkpoints, list) and checkpoints and not is_intrinsic(checkpoints):
+            plain = [c for c in checkpoints if isinstance(c, int | float)]
+            if plain != sorted(set(plain)) or plain[-1:] != [100]:
+                yield violation(
+                    "AS6", group, f"CheckpointPercentages {checkpoints} are not ascending and "
+                    "unique, or do not end at 100 (the refresh would leave instances unreplaced)",
+                    "ascending, unique, the last 100",
+                )  # fmt: skip
+        spec = preferences.get("AlarmSpecification")
+        alarms = spec.get("Alarms") if isinstance(spec, Mapping) else None
+        for name in alarms if isinstance(alarms, list) else []:
+            target = assembly.target(group.stack, name)
+            if isinstance(name, str) or (
+                target is not None and target.type == "AWS::CloudWatch::Alarm"
+            ):
+                continue
+            yield violation(
+                "AS6", group, f"the refresh gates on {flat(name)}, which is not an alarm of this "
+                "stack's region", "name a CloudWatch alarm (its Ref)",
+            )  # fmt: skip

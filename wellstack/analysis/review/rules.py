@@ -11,6 +11,7 @@ RULE_PILLARS: dict[str, str] = {
     "AwsSolutions-AS3": OPERATIONS,
     "AwsSolutions-RDS10": RELIABILITY,
     "NIST.800.53.R5-RDSEnhancedMonitoringEnabled": OPERATIONS,
+    "NIST.800.53.R5-CloudWatchAlarmAction": OPERATIONS,
     "NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled": RELIABILITY,
     "NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled": SECURITY,
     "CloudFormation-Validate::rds_cluster_deletion_protection_enabled_check": RELIABILITY,
@@ -48,6 +49,7 @@ RULE_PILLARS: dict[str, str] = {
         RELIABILITY
     ),
     "CloudFormation-Validate::autoscaling_multiple_az_check": RELIABILITY,
+    "CloudFormation-Validate::cloudwatch_alarm_action_check": OPERATIONS,
     "CloudFormation-Validate::cloudwatch_log_group_retention_period_check": OPERATIONS,
     "CloudFormation-Validate::elbv2_deletion_protection_enabled_check": RELIABILITY,
     "CloudFormation-Validate::kms_create_grant_aws_service_check": SECURITY,
