@@ -313,7 +313,8 @@ def _network(**props: Any) -> Network:
         ),
         (
             {"nat": "two"},
-            r"nat must be one of 'none', 'single', 'per_az', 'endpoints_only', got 'two'",
+            r"nat must be one of 'none', 'single', 'per_az', 'regional', 'endpoints_only', "
+            r"got 'two'",
         ),
         ({"availability_zones": ["ap-northeast-2a"]}, r"at least 2 AZs.*ap-northeast-2a"),
         ({"availability_zones": "ap-northeast-2a"}, r"availability_zones must be a list"),

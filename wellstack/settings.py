@@ -59,7 +59,8 @@ class EnvironmentSettings:
     account: str | None = None
     #: The VPC's private IPv4 block, /16 to /28.
     cidr: str = "10.0.0.0/16"
-    #: ``none``, ``single`` (one NAT gateway) or ``per_az`` (one per AZ, survives an AZ), or
+    #: ``none``, ``single`` (one NAT gateway) or ``per_az`` (one per AZ, survives an AZ),
+    #: ``regional`` (one regional NAT gateway serving every AZ, survives an AZ), or
     #: ``endpoints_only`` (a private tier without NAT, reaching AWS through VPC endpoints).
     nat: NatStrategy = "single"
     #: Dual stack: IPv6 on the VPC (a /64 per subnet from the stable plan), the load balancer
@@ -113,8 +114,8 @@ class EnvironmentSettings:
     dr_availability_zones: tuple[str, ...] = ()
     #: The DR VPC's private IPv4 block (required with ``dr_region``); must not overlap ``cidr``.
     dr_cidr: str | None = None
-    #: NAT in the DR network: ``single`` (a warm standby) or ``per_az`` (ready to take the load);
-    #: ``none`` and ``endpoints_only`` as for ``nat``.
+    #: NAT in the DR network: ``single`` (a warm standby) or ``per_az`` / ``regional`` (ready to
+    #: take the load); ``none`` and ``endpoints_only`` as for ``nat``.
     dr_nat: NatStrategy = "single"
     #: Readers of the secondary cluster in the DR region, 0-15 (0: headless, storage only).
     dr_db_readers: int = 1
@@ -416,10 +417,13 @@ def _check_connectivity(
     nat_keys = ("nat", "dr_nat") if values["dr_region"] else ("nat",)
     for key in nat_keys:
         nat = values[key]
-        if values["dns64"] and nat in ("none", "endpoints_only"):
+        if values["dns64"] and nat in ("none", "endpoints_only", "regional"):
             problems.add(
-                f"{label('dns64')} true needs a NAT gateway for NAT64 ({key} 'single' or "
-                f"'per_az'), got {key} {nat!r}"
+                f"{label('dns64')} true needs a zonal NAT gateway for NAT64 ({key} 'single' or "
+                f"'per_az'), got {key} {nat!r}",
+                "conflict",
+                "dns64",
+                (key,),
             )
         private = values["interface_endpoint_tier"] == "private"
         if private and values["interface_endpoints"] and nat == "none":

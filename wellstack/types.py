@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args
 
 #: ``Network(nat=...)``: no NAT gateway and no private tier, one NAT gateway in the first AZ,
 #: one per AZ, or a private tier without NAT that reaches AWS through VPC endpoints only.
-NatStrategy = Literal["none", "single", "per_az", "endpoints_only"]
+NatStrategy = Literal["none", "single", "per_az", "regional", "endpoints_only"]
 #: ``AuroraCluster(engine=...)``.
 Engine = Literal["mysql", "postgresql"]
 #: ``AuroraCluster(master_password=...)``: a password RDS manages in Secrets Manager, or a

@@ -257,10 +257,22 @@ class _Bill:
 
 def _network(assembly: Assembly, bill: _Bill) -> None:
     hours, assumed = bill.hours, bill.assumptions
-    nats = len(assembly.resources("AWS::EC2::NatGateway"))
+    gateways = assembly.resources("AWS::EC2::NatGateway")
+    regional = [g for g in gateways if g.prop("AvailabilityMode") == "regional"]
+    nats = len(gateways) - len(regional)
     bill.add(
         "NAT gateways", nats * hours, "NAT gateway-hours", "nat_gateway_hour", f"{nats} x 730 h"
     )
+    for gateway in regional:
+        # Billed for each AZ it is active in — the AZs of the subnets routed to it (automatic
+        # mode follows the workloads), at the zonal hourly rate: VPC pricing page. Not
+        # confirmed offline against the page; the note says so.
+        azs = _regional_nat_azs(assembly, gateway)
+        bill.add(
+            "Regional NAT gateway", len(azs) * hours, "NAT gateway AZ-hours", "nat_gateway_hour",
+            f"{len(azs)} active AZ(s) x 730 h (per-AZ billing at the zonal rate assumed)",
+        )  # fmt: skip
+    nats += len(regional)
     if nats and bill.primary:
         bill.add("NAT data processing", assumed.nat_gb, "GB", "nat_gateway_gb", "assumed volume")
     interface = [
@@ -307,6 +319,25 @@ def _network(assembly: Assembly, bill: _Bill) -> None:
         "alb_lcu_hour",
         f"assumed {assumed.alb_lcu:g} LCU average",
     )
+
+
+def _regional_nat_azs(assembly: Assembly, gateway: Any) -> set[str]:
+    """The AZs of the subnets whose route tables send traffic to ``gateway`` (an AZ that is not
+    a literal counts as one of its own)."""
+    tables = {
+        (route.stack, ref(route.prop("RouteTableId")))
+        for route in assembly.resources("AWS::EC2::Route")
+        if (t := assembly.target(route.stack, route.prop("NatGatewayId"))) is not None
+        and (t.stack, t.logical_id) == (gateway.stack, gateway.logical_id)
+    }
+    azs = set()
+    for association in assembly.resources("AWS::EC2::SubnetRouteTableAssociation"):
+        if (association.stack, ref(association.prop("RouteTableId"))) not in tables:
+            continue
+        subnet = assembly.target(association.stack, association.prop("SubnetId"))
+        zone = subnet.prop("AvailabilityZone") if subnet is not None else None
+        azs.add(zone if isinstance(zone, str) else f"{association.logical_id}?")
+    return azs
 
 
 def _compute(assembly: Assembly, bill: _Bill) -> None:

@@ -1,7 +1,8 @@
 """``wellstack plan --fail-az AZ``: what survives the loss of one availability zone, offline,
 from an environment's settings — the same placement rules the constructs follow:
 
-* NAT: ``single`` puts the one gateway in the first AZ; ``per_az`` one in each.
+* NAT: ``single`` puts the one gateway in the first AZ; ``per_az`` one in each; ``regional`` one
+  gateway that serves every AZ from the VPC (VPC User Guide, "Regional NAT gateways").
 * App tier: Auto Scaling spreads instances evenly over the AZs, the first AZs taking the
   remainder; it replaces lost instances in the AZs that are left.
 * Database: the writer in the first AZ (promotion tier 0), reader *i* in the AZ after the
@@ -70,6 +71,12 @@ def _network(settings: EnvironmentSettings, azs: list[str], az: str) -> TierOutc
             "no NAT gateway: the private subnets reach AWS through endpoints with an interface in "
             f"every AZ; those in {', '.join(left)} keep working",
         )
+    if settings.nat == "regional":
+        return TierOutcome(
+            "nat", "ok",
+            f"the regional NAT gateway serves every AZ with a private subnet: those in "
+            f"{', '.join(left)} keep egress",
+        )  # fmt: skip
     if settings.nat == "single" and az == azs[0]:
         return TierOutcome(
             "nat",

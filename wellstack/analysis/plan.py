@@ -86,7 +86,9 @@ def environment_plan(settings: EnvironmentSettings, *, secondary: bool = False) 
         tiers=tiers_for(settings.nat),
         ipv6=settings.ipv6,
     )
-    nat_azs = {"none": [], "endpoints_only": [], "single": azs[:1], "per_az": azs}[settings.nat]
+    # A regional NAT gateway lives in the VPC, not in a public subnet: it takes no address there.
+    nat_azs = {"none": [], "endpoints_only": [], "regional": [], "single": azs[:1],
+               "per_az": azs}[settings.nat]  # fmt: skip
     endpoints = _interface_endpoints(settings)
     per_az_instances = math.ceil(settings.app_max_capacity / len(azs))
     db_azs = (

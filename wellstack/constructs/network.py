@@ -144,6 +144,10 @@ class Network(Construct):
         of per-AZ NAT, but an outage of that AZ takes every private subnet's egress with it.
         ``"per_az"``: one NAT per AZ, each private route table uses its own AZ's NAT; survives an
         AZ failure, costs a NAT gateway (hourly + per-GB) per AZ; use it for production.
+        ``"regional"``: one regional NAT gateway (``AvailabilityMode: regional``, VPC User Guide,
+        "Regional NAT gateways"): it lives in the VPC rather than a public subnet, serves every
+        AZ with a private subnet, expands to new AZs by itself and is billed per AZ it serves;
+        it still needs the internet gateway. No NAT64 (``dns64``): AWS documents none for it.
         ``"none"``: no NAT gateway and no private tier (public + isolated subnets only).
         ``"endpoints_only"``: no NAT gateway, but the private tier stays, with no route out at
         all (neither ``0.0.0.0/0`` nor ``::/0``): its instances reach AWS through the gateway
@@ -301,8 +305,9 @@ class Network(Construct):
         #: The NAT gateways, in AZ order (none with ``nat="none"`` or ``"endpoints_only"``).
         self.nat_gateways: list[ec2.CfnNatGateway] = [
             gateway
-            for subnet in self.public_subnets
-            if isinstance(gateway := subnet.node.try_find_child("NATGateway"), ec2.CfnNatGateway)
+            for scope in (*self.public_subnets, self.vpc)
+            for name in ("NATGateway", "RegionalNatGateway")
+            if isinstance(gateway := scope.node.try_find_child(name), ec2.CfnNatGateway)
         ]
         #: The VPC's Amazon-provided IPv6 /56 (a token), ``None`` without ``ipv6``.
         self.ipv6_cidr_block: str | None = None
@@ -335,7 +340,7 @@ class Network(Construct):
                 self.vpc,
                 private_subnets=self.private_subnets,
                 isolated_subnets=self.isolated_subnets,
-                private_egress=nat in ("single", "per_az"),
+                private_egress=nat in ("single", "per_az", "regional"),
             )
             if reachability_paths
             else []
@@ -367,7 +372,11 @@ class Network(Construct):
                 "endpoints_only": 0,  # private subnets without a route out (CDK's custom egress)
                 "single": 1,
                 "per_az": len(self.availability_zones),
+                "regional": 1,  # CDK's regional provider makes exactly one
             }[self.nat],
+            "nat_gateway_provider": ec2.NatProvider.regional_gateway()
+            if self.nat == "regional"
+            else None,
             "subnet_configuration": [
                 ec2.SubnetConfiguration(
                     name=_SUBNET_GROUP[tier],
@@ -744,9 +753,14 @@ def _validate_private_connectivity(
     not. Returns the interface endpoints to create."""
     if dns64 is True and ipv6 is not True:
         problems.add("dns64=True needs ipv6=True (DNS64 synthesizes IPv6 addresses)")
-    if dns64 is True and nat in ("none", "endpoints_only"):
+    if dns64 is True and nat in ("none", "endpoints_only", "regional"):
         problems.add(
-            f"dns64=True needs a NAT gateway for NAT64 (nat='single' or 'per_az'), got nat={nat!r}"
+            f"dns64=True needs a zonal NAT gateway for NAT64 (nat='single' or 'per_az'), got "
+            f"nat={nat!r}"
+            + (" (AWS documents no NAT64 for regional NAT gateways)" if nat == "regional" else ""),
+            "conflict",
+            "dns64",
+            ("nat",),
         )
     if nat == "endpoints_only" and gateway_endpoints is False:
         problems.add(

@@ -13,14 +13,22 @@ from aws_cdk import aws_rds as rds
 from wellstack.compliance import acknowledge
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks import NetworkStack, ThreeTierStacks
+from wellstack.types import NatStrategy
 
 _RESTRICT_SG = "RestrictDefaultSecurityGroupCustomResource"
 _RESTRICT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 
 
 def emulator_settings(settings: EnvironmentSettings) -> EnvironmentSettings:
-    """The environment as the emulator build deploys it: IPv4 only (moto models no IPv6 block)."""
-    return replace(settings, ipv6=False, dns64=False)
+    """The environment as the emulator build deploys it: IPv4 only (moto models no IPv6 block),
+    zonal NAT for regional (moto puts every NAT gateway in a subnet)."""
+
+    def zonal(nat: NatStrategy) -> NatStrategy:
+        return "single" if nat == "regional" else nat
+
+    return replace(
+        settings, ipv6=False, dns64=False, nat=zonal(settings.nat), dr_nat=zonal(settings.dr_nat)
+    )
 
 
 def adapt(built: Mapping[str, ThreeTierStacks]) -> None:

@@ -17,6 +17,9 @@ EMULATOR_DIFFERENCES = (
     "models neither AWS::EC2::VPCCidrBlock nor AWS::EC2::EgressOnlyInternetGateway, and its "
     "subnets ignore Ipv6CidrBlock. Interface endpoints and `nat: endpoints_only` deploy as "
     "written (moto creates the endpoints, but answers no private DNS).",
+    "A regional NAT gateway (`nat: regional`) deploys as one zonal NAT gateway (`single`): "
+    "moto 5.2.5 creates every NAT gateway in a subnet (KeyError 'SubnetId' on one with "
+    "AvailabilityMode regional).",
     "Cross-stack references are CloudFormation exports (Fn::ImportValue) instead of "
     "Fn::GetStackOutput, which moto does not resolve "
     "(-c @aws-cdk/core:defaultCrossStackReferences=strong).",

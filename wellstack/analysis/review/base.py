@@ -110,6 +110,8 @@ class NatView:
     unresolved: int
     #: No app tier in this VPC (a DR region's standby network).
     standby: bool
+    #: Of ``nats``, the regional ones (they serve every AZ).
+    regional: int = 0
 
     @property
     def unknown(self) -> bool:
@@ -117,8 +119,8 @@ class NatView:
 
     @property
     def short(self) -> bool:
-        """Fewer NAT gateways than AZs of the private tier."""
-        return self.nats < self.azs
+        """Fewer zonal NAT gateways than AZs of the private tier, and no regional one."""
+        return not self.regional and self.nats < self.azs
 
 
 def nat_views(assembly: Assembly) -> Iterator[NatView]:
@@ -135,7 +137,8 @@ def nat_views(assembly: Assembly) -> Iterator[NatView]:
     for vpc in vpcs:
         key = f"{vpc.stack}/{vpc.logical_id}"
         nats = [n for n in assembly.resources("AWS::EC2::NatGateway")
-                if vpc_of.get(_nat_subnet(assembly, n) or "") == key]  # fmt: skip
+                if vpc_of.get(_nat_subnet(assembly, n) or "") == key
+                or _nat_vpc(assembly, n) == key]  # fmt: skip
         if not nats:
             continue
         private = [s for s in subnets if tier(s) == "private" and vpc_of.get(
@@ -149,11 +152,18 @@ def nat_views(assembly: Assembly) -> Iterator[NatView]:
             azs=len(found),
             unresolved=unresolved,
             standby=key not in apps,
+            regional=sum(1 for n in nats if n.prop("AvailabilityMode") == "regional"),
         )
 
 
 def _vpc_key(assembly: Assembly, subnet: Resource) -> str | None:
     vpc = assembly.target(subnet.stack, subnet.prop("VpcId"))
+    return f"{vpc.stack}/{vpc.logical_id}" if vpc else None
+
+
+def _nat_vpc(assembly: Assembly, nat: Resource) -> str | None:
+    """The VPC of a regional NAT gateway (it names its VPC, not a subnet)."""
+    vpc = assembly.target(nat.stack, nat.prop("VpcId"))
     return f"{vpc.stack}/{vpc.logical_id}" if vpc else None
 
 

@@ -53,6 +53,8 @@ def nat_per_az(assembly: Assembly) -> Iterator[Check]:
                 "no subnet tagged as the private tier (aws-cdk:subnet-name)" if not vpc.private
                 else f"{vpc.unresolved} private subnet(s) get their AZ at deploy time"
                 if vpc.unresolved
+                else f"a regional NAT gateway serves the private subnets in {vpc.azs} AZ(s)"
+                if vpc.regional
                 else f"{vpc.nats} NAT gateway(s) for private subnets in {vpc.azs} AZ(s)"
                 + (": an outage of the NAT's AZ cuts every private subnet off" if short else "")
                 + (" (a standby network: it matters after a failover)" if standby and short
