@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -140,7 +141,7 @@ def _options(**optional: st.SearchStrategy[Any]) -> Props:
 NETWORK = _options(
     cidr=CIDR,
     availability_zones=AZ_LIST,
-    nat=st.sampled_from(["none", "single", "per_az", "endpoints_only", "two"]),
+    nat=st.sampled_from(["none", "single", "per_az", "regional", "endpoints_only", "two"]),
     public_mask=st.integers(16, 29),
     private_mask=st.integers(16, 29),
     isolated_mask=st.integers(16, 29),
@@ -206,6 +207,10 @@ APP_TIER = _options(
     certificate=st.just(Deferred(_certificate, "<imported certificate>")),
     tls_port=PORT,
     ip_address_type=st.sampled_from(["ipv4", "dualstack", "ipv6"]),
+    update=st.sampled_from(["instance_refresh", "rolling", "blue_green"]),
+    ssl_policy=st.sampled_from([None, "TLS13_12_RES_PQ"]).map(
+        lambda name: getattr(elbv2.SslPolicy, name) if name else None
+    ),
 )
 
 AURORA = _options(
@@ -218,6 +223,8 @@ AURORA = _options(
     max_capacity=st.sampled_from([0.5, 1, 4, 16, 256, 300]),
     reader_autoscaling=st.tuples(st.integers(0, 16), st.integers(0, 16)),
     reader_autoscaling_cpu=st.integers(0, 101),
+    proxy=st.booleans(),
+    proxy_user=st.sampled_from(["app", "reporting", "rdsadmin", "bad-name", "x" * 20]),
     port=PORT,
     backup_retention_days=st.integers(0, 36),
     preferred_backup_window=st.sampled_from(

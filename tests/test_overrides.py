@@ -302,7 +302,7 @@ def test_a_conflicting_web_port_is_refused_not_ignored(stack_and_vpc):
     [
         (
             lambda s, v: AuroraCluster(s, "Db", vpc=v, min_capacity=2),
-            r"min_capacity / max_capacity are Serverless v2 ACUs and need serverless_v2=True",
+            r"min_capacity sets Serverless v2 capacity \(ACUs\) and needs serverless_v2=True",
         ),
         (
             lambda s, v: AuroraCluster(s, "Db", vpc=v, reader_autoscaling_cpu=50),

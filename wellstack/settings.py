@@ -89,6 +89,10 @@ class EnvironmentSettings:
     db_instance_type: str = "r6g.large"
     #: Automated backups kept, 1-35 days.
     db_backup_retention_days: int = 7
+    #: An RDS Proxy in front of the cluster, IAM authentication on both legs
+    #: (``AuroraCluster(proxy=True)``): the app connects to the proxy as the IAM database user
+    #: ``app``.
+    db_proxy: bool = False
     #: EC2 instance type of the app tier; Graviton types get the arm64 image.
     app_instance_type: str = "t3.micro"
     #: Auto Scaling minimum.
@@ -288,6 +292,7 @@ KEY_CHECKS: dict[str, KeyCheck] = {
     "db_readers": _int(AURORA_READERS),
     "db_instance_type": _db_class,
     "db_backup_retention_days": _int(BACKUP_RETENTION_DAYS),
+    "db_proxy": _flag,
     "app_instance_type": _app_class,
     "app_min_capacity": _int(MIN_CAPACITY),
     "app_max_capacity": _int(MAX_CAPACITY),

@@ -31,7 +31,7 @@ ALL: Ports = ((0, 65535),)
 NONE: Ports = ()
 EPHEMERAL: Ports = ((1024, 65535),)
 INTERNET = "internet"
-Role = Literal["web", "app", "database"]
+Role = Literal["web", "app", "proxy", "database"]
 _PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                                              "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
                                              "fc00::/7", "fe80::/10")]  # fmt: skip
@@ -144,6 +144,8 @@ class Model:
     #: Groups of Secrets Manager rotation functions (a RotationSchedule's hosted rotation):
     #: the database admits them on its port, as it admits the app tier.
     rotation_groups: set[str] = field(default_factory=set)
+    #: Database component -> the RDS Proxy component in front of it (the app's way in).
+    fronts: dict[str, str] = field(default_factory=dict)
 
 
 def _key(resource: Resource | None) -> str | None:
@@ -355,6 +357,27 @@ def _components(assembly: Assembly, subnets: dict[str, Subnet]) -> list[Componen
             _groups(assembly, cluster, cluster.prop("VpcSecurityGroupIds")),
             members, ((port, port),), public=cluster.prop("PubliclyAccessible") is True,
         ))  # fmt: skip
+    for proxy in assembly.resources("AWS::RDS::DBProxy"):
+        # A proxy listens on the engine family's standard port (Aurora User Guide, RDS Proxy
+        # limitations), whatever the cluster's.
+        port = 5432 if proxy.prop("EngineFamily") == "POSTGRESQL" else 3306
+        found.append(Component(
+            "proxy", _key(proxy) or "",
+            _groups(assembly, proxy, proxy.prop("VpcSecurityGroupIds")),
+            _subnet_list(assembly, proxy, proxy.prop("VpcSubnetIds"), subnets), ((port, port),),
+        ))  # fmt: skip
+    return found
+
+
+def _fronts(assembly: Assembly) -> dict[str, str]:
+    """Cluster -> the proxy whose target group names it."""
+    found = {}
+    for targets in assembly.resources("AWS::RDS::DBProxyTargetGroup"):
+        proxy = _key(assembly.target(targets.stack, targets.prop("DBProxyName")))
+        for cluster in targets.items("DBClusterIdentifiers"):
+            key = _key(assembly.target(targets.stack, cluster))
+            if proxy and key:
+                found[key] = proxy
     return found
 
 
@@ -362,12 +385,13 @@ def model(assembly: Assembly) -> Model:
     subnets = _subnets(assembly)
     rules, default_egress = _rules(assembly)
     components = _components(assembly, subnets)
-    tiers: dict[str, set[str]] = {role: set() for role in ("web", "app", "database")}
+    tiers: dict[str, set[str]] = {role: set() for role in ("web", "app", "proxy", "database")}
     for component in components:
         tiers[component.role] |= set(component.groups)
     for role, groups in _tier_security_groups(assembly).items():
         tiers[role] |= groups
-    return Model(components, rules, subnets, default_egress, tiers, _rotation_groups(assembly))
+    return Model(components, rules, subnets, default_egress, tiers, _rotation_groups(assembly),
+                 _fronts(assembly))  # fmt: skip
 
 
 def _rotation_groups(assembly: Assembly) -> set[str]:
@@ -578,8 +602,8 @@ INTENTS = {
     "internet-only-web": "the internet reaches only the web tier, only on its listener ports",
     "web-only-app": "the web tier reaches only the app tier, only on the web port",
     "app-admits-only-web": "the app tier admits only the web tier, only on the web port",
-    "only-app-database": "only the app tier (and the database secret's rotation function) "
-    "reaches the database, only on its port",
+    "only-app-database": "only the app tier (through the RDS Proxy when there is one; and the "
+    "database secret's rotation function) reaches the database, only on its port",
     "app-reaches-database": "the app tier can open the database's port (its group's egress and "
     "the database group's ingress both allow it, and the path does)",
     "web-reaches-app": "the web tier can open the app tier's port",
@@ -598,7 +622,11 @@ def _rule_for(src: Component | None, dst: Component | None) -> tuple[str, Ports]
             raise ValueError("an intent speaks about a pair with one end inside the VPC")
         return "internet-only-web", dst.ports if dst.role == "web" else NONE
     if dst is not None and dst.role == "database":
+        return "only-app-database", dst.ports if src.role in ("app", "proxy") else NONE
+    if dst is not None and dst.role == "proxy":
         return "only-app-database", dst.ports if src.role == "app" else NONE
+    if src.role == "proxy":
+        return "database-reaches-nothing", NONE  # nowhere but the database behind it
     if src.role == "web":
         return "web-only-app", dst.ports if dst is not None and dst.role == "app" else NONE
     if src.role == "database":
@@ -643,8 +671,20 @@ REQUIRED = (("web-reaches-app", "web", "app"), ("app-reaches-database", "app", "
 def _required_paths(model_: Model, pairs: list[Reach]) -> Iterator[Violation]:
     """In each VPC that holds both tiers, the front tier must reach the one behind it on that
     tier's port: an app group without egress to the database port passes every "only" intent
-    and serves nothing."""
+    and serves nothing. A database behind an RDS Proxy is reached through it: the app must
+    reach the proxy, and the proxy the database."""
     by_pair = {(p.source, p.destination): p for p in pairs}
+    by_name = {c.name: c for c in model_.components}
+
+    def missing(src: Component, dst: Component, intent: str) -> Iterator[Violation]:
+        found = by_pair.get((src.name, dst.name))
+        closed = subtract(dst.ports, found.ports if found else NONE)
+        if closed:
+            yield Violation(
+                intent, src.name, dst.name, show(closed),
+                (_why_closed(model_, src, dst, closed),),
+            )  # fmt: skip
+
     for intent, front, back in REQUIRED:
         for dst in (c for c in model_.components if c.role == back):
             vpcs = {s.vpc for s in dst.subnets}
@@ -652,14 +692,14 @@ def _required_paths(model_: Model, pairs: list[Reach]) -> Iterator[Violation]:
                 c for c in model_.components
                 if c.role == front and vpcs & {s.vpc for s in c.subnets}
             ]  # fmt: skip
+            proxy = by_name.get(model_.fronts.get(dst.name, ""))
             for src in sources:
-                found = by_pair.get((src.name, dst.name))
-                missing = subtract(dst.ports, found.ports if found else NONE)
-                if missing:
-                    yield Violation(
-                        intent, src.name, dst.name, show(missing),
-                        (_why_closed(model_, src, dst, missing),),
-                    )  # fmt: skip
+                if proxy is None:
+                    yield from missing(src, dst, intent)
+                else:
+                    yield from missing(src, proxy, intent)
+            if proxy is not None and sources:
+                yield from missing(proxy, dst, intent)
 
 
 def _why_closed(model_: Model, src: Component, dst: Component, ports: Ports) -> str:
@@ -711,9 +751,10 @@ def _route_intents(model_: Model) -> Iterator[Violation]:
 
 
 #: The intent that speaks about who a tier admits, by the tier.
-ADMITS = {"web": "internet-only-web", "app": "app-admits-only-web", "database": "only-app-database"}
+ADMITS = {"web": "internet-only-web", "app": "app-admits-only-web",
+          "database": "only-app-database", "proxy": "only-app-database"}  # fmt: skip
 #: The tier each tier admits (None: the web tier admits anyone on its listener ports).
-FRONT: dict[str, str | None] = {"web": None, "app": "web", "database": "app"}
+FRONT: dict[str, str | None] = {"web": None, "app": "web", "database": "app", "proxy": "app"}
 
 
 def _rule_intents(model_: Model) -> Iterator[Violation]:
@@ -729,8 +770,11 @@ def _rule_intents(model_: Model) -> Iterator[Violation]:
             intended = (
                 front is None
                 or rule.peer_group in groups[front]
-                or (component.role == "database" and rule.peer_group in model_.rotation_groups)
-            )
+                or (component.role == "database" and (
+                    rule.peer_group in model_.rotation_groups
+                    or rule.peer_group in groups["proxy"]
+                ))
+            )  # fmt: skip
             extra = subtract(rule.ports, component.ports) if intended else rule.ports
             if not extra:
                 continue

@@ -132,6 +132,9 @@ MASTER_USERNAME = "dbadmin"
 #: Aurora PostgreSQL 63); RDS keeps a few names for itself.
 _USERNAME_LENGTH = {"mysql": 16, "postgresql": 63}
 _RESERVED_USERNAMES = ("rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser")
+#: How long a client connection may idle before the proxy closes it: CloudFormation's default
+#: (AWS::RDS::DBProxy IdleClientTimeout, 1800 s), stated.
+PROXY_IDLE_CLIENT_TIMEOUT_SECONDS = 1800
 _CLUSTER_IDENTIFIER = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,61}[A-Za-z0-9]|[A-Za-z]")
 _BACKUP_WINDOW = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 _MAINTENANCE_WINDOW = re.compile(
@@ -492,6 +495,57 @@ def check_global_members(
             )
 
 
+def _closed_group(
+    scope: Construct, name: str, vpc: ec2.IVpc, description: str
+) -> ec2.SecurityGroup:
+    """A group with no rule: what may pass is added rule by rule."""
+    return ec2.SecurityGroup(
+        scope, name, vpc=vpc, description=description, allow_all_outbound=False
+    )
+
+
+def _check_proxy(
+    problems: Problems,
+    proxy: Any,
+    user: Any,
+    *,
+    master_username: Any,
+    port: Any,
+    serverless: bool,
+    min_capacity: Any,
+) -> None:
+    """The proxy's own rules (Aurora User Guide, "Amazon RDS Proxy for Aurora": quotas and
+    limitations; "Scaling to zero ACUs": a proxy keeps Serverless v2 instances from pausing)."""
+    if not problems.flag("proxy", proxy):
+        return
+    if not proxy:
+        if user != "app":
+            problems.add(f"proxy_user={user!r} applies only with proxy=True", "conflict",
+                         also=("proxy",))  # fmt: skip
+        return
+    if problems.text("proxy_user", user, r"[A-Za-z][A-Za-z0-9_]*", "a letter, then letters, "
+                     "digits or _", max_length=16):  # fmt: skip
+        problems.check(
+            user.lower() not in _RESERVED_USERNAMES and user != master_username,
+            f"proxy_user {user!r} must be an IAM database user of its own, not the master user "
+            f"or one RDS reserves ({', '.join(_RESERVED_USERNAMES)})",
+            "conflict",
+        )
+    if port is not None and port not in (3306, 5432):
+        problems.add(
+            f"port={port!r} with proxy=True: an RDS Proxy listens on the engine's standard port "
+            f"(3306 for MySQL, 5432 for PostgreSQL); leave port out",
+            "conflict", also=("proxy",),
+        )  # fmt: skip
+    if serverless and min_capacity == 0:
+        problems.add(
+            "min_capacity=0 with proxy=True: an RDS Proxy keeps a connection open to every "
+            "instance, so Serverless v2 would never pause at 0 ACUs (Aurora User Guide, "
+            "\"Scaling to zero ACUs with automatic pause and resume\"); use 0.5 or no proxy",
+            "conflict", also=("proxy",),
+        )  # fmt: skip
+
+
 def _check_copy(problems: Problems, vault_arn: Any, backup_plan: Any) -> None:
     if vault_arn is None:
         return
@@ -725,6 +779,20 @@ class AuroraCluster(Construct):
         Manager's range), or 0 for never. The rotation function runs in the VPC's private
         subnets (it needs the Secrets Manager API: NAT or an interface endpoint) behind its own
         security group, which the cluster admits on its port. Default 30.
+    :param proxy: an RDS Proxy in front of the cluster (Aurora User Guide, "Amazon RDS Proxy
+        for Aurora"): end-to-end IAM authentication (``DefaultAuthScheme: IAM_AUTH`` — the app
+        signs in to the proxy with an IAM token, the proxy to the cluster with its own role; no
+        password on either leg), TLS required, in the cluster's subnets. The proxy takes
+        ``security_group`` (the group the app tier is chained to) and the cluster gets a group
+        of its own that admits only the proxy and the secret's rotation, so the app reaches the
+        proxy, never the cluster. A read-only endpoint with readers. Default off. Refused with a
+        ``port`` other than the engine's (a proxy listens on 3306 / 5432) and with Serverless v2
+        at 0 ACUs (a proxy keeps a connection to every instance: it would never pause).
+    :param proxy_user: the database user the proxy connects as (``rds-db:connect`` on it for
+        the proxy's role, and through :meth:`grant_connect` for the app). Create it once in the
+        database as an IAM user — Aurora MySQL: ``CREATE USER 'app' IDENTIFIED WITH
+        AWSAuthenticationPlugin AS 'RDS'``; PostgreSQL: ``CREATE USER app; GRANT rds_iam TO
+        app`` — with the grants it needs. Default ``app``.
     :param cluster_props: keyword arguments of ``rds.DatabaseCluster`` merged over wellstack's
         (e.g. ``{"cluster_identifier": "orders"}``). Keys owned by the keywords above are
         refused with a pointer to the keyword; unencrypted storage, deletion without a snapshot
@@ -772,6 +840,8 @@ class AuroraCluster(Construct):
         master_password: MasterPassword | None = None,
         secret_replicas: Sequence[SecretReplica] | None = None,
         rotation_days: int | None = None,
+        proxy: bool = False,
+        proxy_user: str = "app",
         cluster_props: Mapping[str, Any] | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "AuroraCluster")
@@ -798,6 +868,11 @@ class AuroraCluster(Construct):
             serverless=serverless_v2,
         )
         _check_copy(problems, backup_copy_to, backup_plan)
+        _check_proxy(
+            problems, proxy, proxy_user,
+            master_username=master_username, port=port,
+            serverless=serverless_v2 is True, min_capacity=min_capacity,
+        )  # fmt: skip
         password = _check_master_password(
             problems,
             master_password,
@@ -894,12 +969,24 @@ class AuroraCluster(Construct):
         self.log_groups: dict[str, logs.LogGroup] = self._log_groups(exports, log_retention_days)
         #: The DB subnet group (the isolated subnets).
         self.subnet_group: rds.SubnetGroup = subnet_group(self, vpc, plan.subnets)
+        #: The RDS Proxy's group (``security_group``, or a new one) and the cluster's own group
+        #: behind it (both ``None`` without ``proxy``).
+        self.proxy_security_group: ec2.ISecurityGroup | None = None
+        self.cluster_security_group: ec2.SecurityGroup | None = None
+        if proxy:
+            self.proxy_security_group = security_group or _closed_group(
+                self, "ProxySecurityGroup", vpc, "RDS Proxy: the app's way into the database"
+            )
+            self.cluster_security_group = _closed_group(
+                self, "ClusterSecurityGroup", vpc,
+                "The cluster behind its RDS Proxy: the proxy and the secret rotation only",
+            )  # fmt: skip
         #: The cluster (CDK's ``rds.DatabaseCluster``).
         self.cluster: rds.DatabaseCluster = self._create_cluster(
             problems.path,
             plan,
             vpc=vpc,
-            security_group=security_group,
+            security_group=self.cluster_security_group or security_group,
             capacity=_Acus(min_capacity or 0.5, max_capacity or 4),
             backups=_Backups(backup_retention_days, preferred_backup_window),
             maintenance_window=preferred_maintenance_window,
@@ -946,6 +1033,15 @@ class AuroraCluster(Construct):
             if global_cluster_identifier
             else None
         )
+        #: The RDS Proxy (``None`` without ``proxy``), its endpoint (read/write), and its
+        #: read-only endpoint (``None`` without readers).
+        self.proxy: rds.CfnDBProxy | None = None
+        self.proxy_endpoint: str | None = None
+        self.proxy_read_only_endpoint: str | None = None
+        #: The database user the proxy connects as.
+        self.proxy_user: str | None = proxy_user if proxy else None
+        if proxy:
+            self._proxy(plan, proxy_user)
         self._acknowledge(plan, pinned=len(plan.azs) >= 2)
         self._acknowledge_opt_outs(
             deletion_protection=deletion_protection,
@@ -955,13 +1051,63 @@ class AuroraCluster(Construct):
 
     @property
     def connections(self) -> ec2.Connections:
-        """The cluster's security groups with the port as a number, not the cluster's
-        ``Endpoint.Port`` attribute: a rule opened with ``allow_default_port_from`` then matches
-        the tier group's rule (no duplicate) and does not tie the group's stack to this one."""
-        return ec2.Connections(
-            security_groups=self.cluster.connections.security_groups,
-            default_port=ec2.Port.tcp(self.port),
+        """Where the app connects — the proxy's group with ``proxy``, else the cluster's groups —
+        with the port as a number, not the cluster's ``Endpoint.Port`` attribute: a rule opened
+        with ``allow_default_port_from`` then matches the tier group's rule (no duplicate) and
+        does not tie the group's stack to this one."""
+        groups = (
+            [self.proxy_security_group]
+            if self.proxy_security_group is not None
+            else self.cluster.connections.security_groups
         )
+        return ec2.Connections(security_groups=groups, default_port=ec2.Port.tcp(self.port))
+
+    def grant_connect(
+        self, grantee: iam.IGrantable, db_user: str | None = None
+    ) -> iam.ManagedPolicy | None:
+        """Let ``grantee`` sign in with an IAM token as ``db_user`` (default: ``proxy_user``):
+        ``rds-db:connect`` on the proxy (``dbuser:prx-…/<user>``; the token is made for the
+        proxy's endpoint) with ``proxy``, else on the cluster (``dbuser:cluster-…/<user>``,
+        IAM database authentication is on). A managed policy in this construct's stack that the
+        grantee's role attaches (returned): the proxy's id is cut from its ARN here, where the
+        ARN is known, and the grantee's stack only names the policy — never the other way round,
+        so the database's stack never depends on the app's."""
+        user = db_user if db_user is not None else (self.proxy_user or "")
+        if not isinstance(user, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", user):
+            raise WellstackError(
+                self.node.path,
+                [f"db_user must be a database user name (a letter, then letters, digits or _), "
+                 f"got {user!r}"],
+            )  # fmt: skip
+        if not implements(grantee, iam.IGrantable):
+            raise WellstackError(
+                self.node.path, [f"grantee must be an iam.IGrantable (a role ...), got {grantee!r}"]
+            )
+        resource_id = (
+            cdk.Fn.select(6, cdk.Fn.split(":", self.proxy.attr_db_proxy_arn))
+            if self.proxy is not None
+            else self.cluster.cluster_resource_identifier
+        )
+        statement = iam.PolicyStatement(
+            actions=["rds-db:connect"],
+            resources=[cdk.Stack.of(self).format_arn(
+                service="rds-db", resource="dbuser", resource_name=f"{resource_id}/{user}",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )],
+        )  # fmt: skip
+        principal = grantee.grant_principal
+        if not implements(principal, iam.IRole):
+            principal.add_to_principal_policy(statement)
+            return None
+        policy_id = f"Connect{user.title().replace('_', '')}"
+        policy = self.node.try_find_child(policy_id)
+        if not isinstance(policy, iam.ManagedPolicy):
+            policy = iam.ManagedPolicy(
+                self, policy_id, statements=[statement],
+                description=f"rds-db:connect as {user} to {self.node.path}",
+            )  # fmt: skip
+        principal.add_managed_policy(policy)  # pyright: ignore[reportAttributeAccessIssue]  # an IRole, checked above
+        return policy
 
     def grant_secret_read(self, grantee: iam.IGrantable) -> iam.ManagedPolicy | None:
         """Read the master secret (and decrypt it with the cluster's key, only through Secrets
@@ -1117,6 +1263,92 @@ class AuroraCluster(Construct):
                 for index, replica in enumerate(replicas)
             ],
         )
+
+    def _proxy(self, plan: _Plan, user: str) -> None:
+        """The proxy (L1: CDK's ``DatabaseProxy`` opens the cluster on its ``Endpoint.Port``
+        attribute and gives its role no ``rds-db:connect``): IAM on both legs, TLS required,
+        one target group on the cluster, a read-only endpoint with readers, and the groups
+        chained app -> proxy -> cluster on the port."""
+        stack = cdk.Stack.of(self)
+        proxy_group, cluster_group = self.proxy_security_group, self.cluster_security_group
+        if proxy_group is None or cluster_group is None:
+            raise WellstackError(self.node.path, ["the proxy's security groups are missing"])
+        role = iam.Role(
+            self,
+            "ProxyRole",
+            assumed_by=iam.ServicePrincipal("rds.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            description="RDS Proxy: signs in to the cluster with IAM",
+        )
+        iam.ManagedPolicy(
+            self, "ProxyConnect",
+            roles=[role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            description=f"RDS Proxy of {self.node.path}: rds-db:connect as {user}",
+            statements=[iam.PolicyStatement(
+                actions=["rds-db:connect"],
+                resources=[stack.format_arn(
+                    service="rds-db", resource="dbuser",
+                    resource_name=f"{self.cluster.cluster_resource_identifier}/{user}",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )],
+            )],
+        )  # fmt: skip
+        name = f"{self.cluster_identifier[:54].rstrip('-')}-proxy"
+        subnets = [s.subnet_id for s in plan.subnets]
+        proxy = rds.CfnDBProxy(
+            self, "Proxy",
+            db_proxy_name=name,
+            engine_family="MYSQL" if plan.engine == "mysql" else "POSTGRESQL",
+            role_arn=role.role_arn,
+            default_auth_scheme="IAM_AUTH",
+            require_tls=True,
+            idle_client_timeout=PROXY_IDLE_CLIENT_TIMEOUT_SECONDS,
+            debug_logging=False,
+            vpc_subnet_ids=subnets,
+            vpc_security_group_ids=[proxy_group.security_group_id],
+        )  # fmt: skip
+        targets = rds.CfnDBProxyTargetGroup(
+            self, "ProxyTargets",
+            db_proxy_name=proxy.ref,
+            target_group_name="default",
+            db_cluster_identifiers=[self.cluster.cluster_identifier],
+            connection_pool_configuration_info=rds.CfnDBProxyTargetGroup.ConnectionPoolConfigurationInfoFormatProperty(
+                max_connections_percent=100, max_idle_connections_percent=50,
+                connection_borrow_timeout=120,
+            ),
+        )  # fmt: skip
+        targets.node.add_dependency(self.cluster)  # the instances must be available
+        # AWS::RDS::DBProxyTargetGroup takes no Tags (its CloudFormation schema; cfn-lint F3002),
+        # though CDK's tag aspect renders the stack's tags on it.
+        targets.add_property_deletion_override("Tags")
+        # Both rules here, in the cluster's stack: a rule added through the proxy's group (a
+        # tier group, in the network's stack) would make that stack depend on this one.
+        ec2.CfnSecurityGroupEgress(
+            self, "ProxyEgress",
+            group_id=proxy_group.security_group_id,
+            destination_security_group_id=cluster_group.security_group_id,
+            ip_protocol="tcp", from_port=self.port, to_port=self.port,
+            description="The cluster behind the proxy",
+        )  # fmt: skip
+        ec2.CfnSecurityGroupIngress(
+            self, "ProxyIngress",
+            group_id=cluster_group.security_group_id,
+            source_security_group_id=proxy_group.security_group_id,
+            ip_protocol="tcp", from_port=self.port, to_port=self.port,
+            description="RDS Proxy",
+        )  # fmt: skip
+        self.proxy = proxy
+        self.proxy_endpoint = proxy.attr_endpoint
+        if plan.readers:
+            read_only = rds.CfnDBProxyEndpoint(
+                self, "ProxyReadOnly",
+                db_proxy_endpoint_name=f"{name[:54]}-ro",
+                db_proxy_name=proxy.ref,
+                vpc_subnet_ids=subnets,
+                vpc_security_group_ids=[proxy_group.security_group_id],
+                target_role="READ_ONLY",
+            )  # fmt: skip
+            read_only.node.add_dependency(targets)
+            self.proxy_read_only_endpoint = read_only.attr_endpoint
 
     def _rotation(self, vpc: ec2.IVpc, days: int) -> secretsmanager.RotationSchedule:
         """Secrets Manager's hosted rotation (single user: the master user changes its own
@@ -1579,9 +1811,15 @@ def _validate_options(
         if low_ok and high_ok and low > high:
             problems.add(f"min_capacity ({low:g}) must not exceed max_capacity ({high:g})")
     elif min_capacity is not None or max_capacity is not None:
+        given = [p for p, v in (("min_capacity", min_capacity), ("max_capacity", max_capacity))
+                 if v is not None]  # fmt: skip
         problems.add(
-            f"min_capacity / max_capacity are Serverless v2 ACUs and need serverless_v2=True, got "
-            f"min_capacity={min_capacity!r}, max_capacity={max_capacity!r}"
+            f"{' / '.join(given)} set{'' if len(given) > 1 else 's'} Serverless v2 capacity "
+            f"(ACUs) and need{'' if len(given) > 1 else 's'} serverless_v2=True, got "
+            f"min_capacity={min_capacity!r}, max_capacity={max_capacity!r}",
+            "conflict",
+            given[0],
+            (*given[1:], "serverless_v2"),
         )
     bounds, cpu, readers = (
         reader_autoscaling.bounds,

@@ -19,6 +19,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -207,6 +208,34 @@ THRESHOLDS: dict[str, Threshold] = {
         "data. The DR runbook reads this alarm before a failover (docs/dr.md)",
         unit="ms",
     ),
+    # RDS Proxy (Aurora User Guide, "Monitoring RDS Proxy metrics with Amazon CloudWatch"):
+    # AvailabilityPercentage exists only with ProxyName + TargetGroup + TargetRole; the
+    # failure counts are per 5 minutes. Thresholds are wellstack's (AWS publishes none).
+    "ProxyAvailability": Threshold(
+        100,
+        3,
+        3,
+        1,
+        "the RDS Proxy's read/write target available less than 100% of the time for 3 "
+        "minutes: the app's connections through it fail",
+        unit="%",
+    ),
+    "ProxyTargetConnectFailures": Threshold(
+        0,
+        1,
+        1,
+        5,
+        "the RDS Proxy failed to open connections to the cluster (its role's rds-db:connect, "
+        "the proxy user missing in the database, TLS): every new session of the app fails",
+    ),
+    "ProxyClientAuthFailures": Threshold(
+        4,
+        1,
+        1,
+        5,
+        "5 or more clients failed to authenticate to the RDS Proxy in 5 minutes (an IAM token "
+        "made for the cluster instead of the proxy, an expired token, no TLS)",
+    ),
     "Bucket5xx": Threshold(
         1,
         3,
@@ -373,6 +402,8 @@ class Monitoring(Construct):
         if db.engine == "mysql":
             deadlocks = _metric("AWS/RDS", "Deadlocks", writer, "Average", FIVE_MINUTES)
             alarms.append(self._alarm(name, "Deadlocks", deadlocks))
+        if db.proxy is not None:
+            alarms += self._watch_proxy(name, db.proxy)
         if db.backup_vault_name is not None:
             vault_arn = cdk.Stack.of(db).format_arn(
                 service="backup",
@@ -478,6 +509,27 @@ class Monitoring(Construct):
     def _require(self, value: Any, kind: type | tuple[type, ...], method: str, what: str) -> None:
         if not isinstance(value, kind):
             raise WellstackError(self.node.path, [f"{method} needs {what}, got {value!r}"])
+
+    def _watch_proxy(self, name: str, proxy: rds.CfnDBProxy) -> list[cw.Alarm]:
+        target = {"ProxyName": proxy.ref, "TargetGroup": "default", "TargetRole": "READ_WRITE"}
+        whole = {"ProxyName": proxy.ref}
+        five = cdk.Duration.minutes(5)
+        availability = _metric("AWS/RDS", "AvailabilityPercentage", target, "Average")
+        to_cluster = _metric("AWS/RDS", "DatabaseConnectionsSetupFailed", whole, "Sum", five)
+        auth = _metric("AWS/RDS", "ClientConnectionsSetupFailedAuth", whole, "Sum", five)
+        self.dashboard.add_widgets(
+            _graph("Proxy connections", [
+                _metric("AWS/RDS", "ClientConnections", whole, "Maximum"),
+                _metric("AWS/RDS", "DatabaseConnections", whole, "Maximum"),
+            ]),
+            _graph("Proxy availability %", [availability]),
+        )  # fmt: skip
+        return [
+            # Reported only once the proxy is used: silence is not an outage.
+            self._alarm(name, "ProxyAvailability", availability, below=True),
+            self._alarm(name, "ProxyTargetConnectFailures", to_cluster),
+            self._alarm(name, "ProxyClientAuthFailures", auth),
+        ]
 
     def _alarm(
         self,

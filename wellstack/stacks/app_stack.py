@@ -61,6 +61,8 @@ class AppStack(cdk.Stack):
         self.database_access: iam.ManagedPolicy | None = database.grant_secret_read(
             self.app_tier.role
         )
+        if database.proxy is not None:  # sign in to the proxy with an IAM token
+            database.grant_connect(self.app_tier.role)
         #: Alarms on every tier of the environment, to one encrypted topic, and a dashboard.
         self.monitoring: Monitoring = Monitoring(
             self,

@@ -67,6 +67,7 @@ class DataStack(cdk.Stack):
             instance_type=settings.db_instance_type,
             backup_retention_days=settings.db_backup_retention_days,
             security_group=network.security_groups.database,
+            proxy=settings.db_proxy,
             log_retention_days=settings.log_retention_days,
             global_cluster_identifier=names.global_cluster_identifier if names else None,
             backup_copy_to=names.vault_arn if names else None,
