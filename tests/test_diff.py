@@ -171,3 +171,40 @@ def test_stacks_pair_by_name_then_without_the_environment():
         "DevApp": "ProdApp",
     }
     assert stack_pairs(assembly("DevApp"), assembly("ProdApp", "QaApp")) == {}
+
+
+def _cluster_app(tmp_path: Path, version: str, **props: Any) -> Assembly:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Data", env=cdk.Environment(region="ap-northeast-2"))
+    from wellstack.constructs import AuroraCluster, Network
+
+    net = Network(stack, "Net", availability_zones=["ap-northeast-2a", "ap-northeast-2c"],
+                  flow_logs=False)  # fmt: skip
+    AuroraCluster(stack, "Db", vpc=net.vpc, engine="postgresql", engine_version=version,
+                  readers=0, **props)  # fmt: skip
+    app.synth()
+    return Assembly.load(tmp_path)
+
+
+def test_an_engine_upgrade_is_shown_with_what_it_costs(tmp_path):
+    """PostgreSQL 16 -> 17: nothing replaced (the data guard), but an in-place major upgrade is
+    downtime; the report says so and points at Blue/Green."""
+    before = _cluster_app(tmp_path / "16", "16.8")
+    after = _cluster_app(tmp_path / "17", "17.7")
+    report = diff(before, after)
+    assert report.data_at_risk == []
+    (change,) = report.engines
+    assert (change.before, change.after, change.major) == ("16.8", "17.7", True)
+    assert "Blue/Green" in change.note and "unavailable" in change.note
+    markdown = to_markdown(report)
+    assert "### Engine versions" in markdown and "| 16.8 → 17.7 | major |" in markdown
+    minor = diff(before, _cluster_app(tmp_path / "169", "16.9")).engines
+    assert [(c.major, "zero-downtime patching" in c.note) for c in minor] == [(False, True)]
+
+
+def test_a_global_member_s_major_upgrade_goes_through_the_global_cluster(tmp_path):
+    props = {"global_cluster_identifier": "orders", "instance_type": "r6g.large"}
+    report = diff(_cluster_app(tmp_path / "16", "16.8", **props),
+                  _cluster_app(tmp_path / "17", "17.7", **props))  # fmt: skip
+    notes = {c.logical_id[:6]: c.note for c in report.engines if c.major}
+    assert any("AWS::RDS::GlobalCluster" in n for n in notes.values()), notes

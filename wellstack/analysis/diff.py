@@ -17,6 +17,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from wellstack.analysis import reach
 from wellstack.analysis.audit import acknowledgments_in
+from wellstack.analysis.constraints.rds import global_primaries
 from wellstack.analysis.cost import (
     Assumptions,
     Difference,
@@ -177,6 +178,36 @@ class ReachabilityChanges:
 
 
 @dataclass(frozen=True)
+class EngineChange:
+    """A cluster (or global database) whose engine version changes."""
+
+    stack: str
+    logical_id: str
+    before: str
+    after: str
+    #: The major version changes (Aurora MySQL 3 -> 8.4, PostgreSQL 16 -> 17).
+    major: bool
+    #: What the change costs, and the way around it.
+    note: str
+
+
+#: Aurora User Guide: an in-place major upgrade shuts the cluster down while it runs (no
+#: figure published); a Blue/Green switchover is "typically under one minute"; a global
+#: database is upgraded as a whole (ModifyGlobalCluster), which resets its parameter groups.
+MAJOR_UPGRADE_NOTE = (
+    "an in-place major upgrade: CloudFormation upgrades the cluster, which is unavailable while "
+    "it runs (AWS publishes no duration; minutes to tens of minutes). For downtime under a "
+    "minute, upgrade with an RDS Blue/Green deployment first, then deploy the new version "
+    '(docs/operations.md, "Engine upgrades")'
+)
+GLOBAL_UPGRADE_NOTE = (
+    "a global database's members cannot be upgraded one by one: change the engine version of "
+    "the AWS::RDS::GlobalCluster (all regions at once; its custom parameter groups are reset to "
+    "the new version's defaults), or use a Blue/Green deployment of the global database"
+)
+
+
+@dataclass(frozen=True)
 class DiffReport:
     """The change-impact report; :meth:`to_dict` is what ``--json`` prints (with the flags)."""
 
@@ -188,6 +219,7 @@ class DiffReport:
     data_at_risk: list[GuardFinding]
     rules: RuleChanges
     reachability: ReachabilityChanges
+    engines: list[EngineChange]
 
     def gates(self) -> dict[Gate, bool]:
         """Which ``--fail-on`` categories the report hits."""
@@ -212,6 +244,7 @@ class DiffReport:
             "data_at_risk": [f.as_dict() for f in self.data_at_risk],
             "rules": asdict(self.rules),
             "reachability": asdict(self.reachability),
+            "engines": [asdict(e) for e in self.engines],
         }
 
 
@@ -235,7 +268,46 @@ def diff(before: Assembly, after: Assembly, region: str | None = None) -> DiffRe
         data_at_risk=guard_assemblies(renamed, after),
         rules=_rules(before, after, rename),
         reachability=_reachability(before, after, rename),
+        engines=_engines(renamed, after),
     )
+
+
+def _major(engine: str, version: str) -> str:
+    """``3`` of Aurora MySQL ``8.0.mysql_aurora.3.10.4``, ``8.4`` of ``8.4.7``, ``17`` of
+    PostgreSQL ``17.7``."""
+    if "mysql_aurora." in version:
+        return version.split("mysql_aurora.", 1)[1].split(".", 1)[0]
+    parts = version.split(".")
+    return ".".join(parts[:2]) if "mysql" in engine else parts[0]
+
+
+def _engines(before: Assembly, after: Assembly) -> list[EngineChange]:
+    """Engine versions that change, cluster by cluster (BEFORE under AFTER's stack names)."""
+    found = []
+    primaries = global_primaries(after)
+    for cluster in after.resources("AWS::RDS::DBCluster", "AWS::RDS::GlobalCluster"):
+        old_template = before.templates.get(cluster.stack, {}).get("Resources", {})
+        old = old_template.get(cluster.logical_id)
+        if not isinstance(old, dict) or old.get("Type") != cluster.type:
+            continue
+        was = (old.get("Properties") or {}).get("EngineVersion")
+        now = cluster.prop("EngineVersion")
+        if not isinstance(was, str) or not isinstance(now, str) or was == now:
+            continue
+        engine = str(cluster.prop("Engine", ""))
+        major = _major(engine, was) != _major(engine, now)
+        member = cluster.type == "AWS::RDS::DBCluster" and (
+            cluster.prop("GlobalClusterIdentifier") is not None
+            or (cluster.stack, cluster.logical_id) in primaries
+        )
+        note = (
+            GLOBAL_UPGRADE_NOTE if member and major
+            else MAJOR_UPGRADE_NOTE if major
+            else "a minor upgrade, applied in the maintenance window or at once; Aurora MySQL "
+            "tries zero-downtime patching (a pause of seconds, not for global databases)"
+        )  # fmt: skip
+        found.append(EngineChange(cluster.stack, cluster.logical_id, was, now, major, note))
+    return found
 
 
 K = TypeVar("K")
@@ -428,8 +500,8 @@ def to_markdown(report: DiffReport, before: str = "BEFORE", after: str = "AFTER"
     lines = _summary(report, before, after)
     sections = [
         section(report)
-        for section in (_data_at_risk, _cost_lines, _rule_lines, _reachability_lines,
-                        _check_lines, _compliance_lines, _stack_lines)
+        for section in (_data_at_risk, _engine_lines, _cost_lines, _rule_lines,
+                        _reachability_lines, _check_lines, _compliance_lines, _stack_lines)
     ]  # fmt: skip
     lines += [line for section in sections for line in section]
     if not any(sections):
@@ -467,6 +539,18 @@ def _data_at_risk(report: DiffReport) -> list[str]:
         ["| stack | resource | type | action | why | what happens |",
          "|---|---|---|---|---|---|", *rows],
     )]  # fmt: skip
+
+
+def _engine_lines(report: DiffReport) -> list[str]:
+    if not report.engines:
+        return []
+    rows = [
+        f"| {e.stack} | `{e.logical_id}` | {e.before} → {e.after} | "
+        f"{'major' if e.major else 'minor'} | {_cell(e.note)} |"
+        for e in report.engines
+    ]
+    return ["### Engine versions", "", "| stack | resource | version | kind | what it costs |",
+            "|---|---|---|---|---|", *rows, ""]  # fmt: skip
 
 
 def _cost_lines(report: DiffReport) -> list[str]:
