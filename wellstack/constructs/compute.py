@@ -25,8 +25,9 @@ from wellstack.catalog import ec2_architecture, ec2_problem
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs.checks import Problems, is_token, l1, vpc_has_ipv6
-from wellstack.constructs.logs import encrypted_log_group, log_bucket, logs_key
+from wellstack.constructs.logs import log_bucket
 from wellstack.constructs.security import TierSecurityGroups
+from wellstack.constructs.waf import DEFAULT_WAF_RULE_GROUPS, web_acl
 from wellstack.errors import WellstackError
 from wellstack.limits import (
     ALB_IDLE_TIMEOUT_SECONDS,
@@ -45,13 +46,6 @@ from wellstack.types import Architecture, IpAddressType, UpdateStrategy, choices
 
 ARCHITECTURES = choices(Architecture)
 _HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
-#: AWS's managed rule groups on the web ACL by default: common exploits (OWASP top 10 style),
-#: known bad inputs (e.g. Log4j), and Amazon's IP reputation list.
-DEFAULT_WAF_RULE_GROUPS = (
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesAmazonIpReputationList",
-)
 _WAF_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _PUBLIC_SUBNETS = (ec2.SubnetType.PUBLIC,)
 
@@ -920,98 +914,17 @@ class AppTier(Construct):
         extra_rules: list[Any],
         overrides: dict[str, Any],
     ) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
-        metric = cdk.Names.unique_id(self)
-
-        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-            return wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True,
-                metric_name=name[:128],
-                sampled_requests_enabled=True,
-            )
-
-        managed = [
-            wafv2.CfnWebACL.RuleProperty(
-                name=group,
-                priority=priority,
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=group
-                    )
-                ),
-                visibility_config=visibility(f"{metric}{group}"),
-            )
-            for priority, group in enumerate(rule_groups)
-        ]
-        extra = [*extra_rules, *overrides.pop("rules", [])]
-        defaults: dict[str, Any] = {
-            "scope": "REGIONAL",
-            "default_action": wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            "visibility_config": visibility(metric),
-            "rules": managed + extra,
-        }
-        acl = _props.build(
-            self._path,
-            "web_acl_props / waf_rules",
-            bool(overrides or extra),
-            lambda: wafv2.CfnWebACL(self, "WebAcl", **_props.merge(defaults, overrides)),
-        )
+        acl, group = web_acl(
+            self, self._path, scope="REGIONAL", retention_days=retention_days, key=key,
+            rule_groups=rule_groups, extra_rules=extra_rules, overrides=overrides,
+        )  # fmt: skip
         wafv2.CfnWebACLAssociation(
             self,
             "WebAclAssociation",
             resource_arn=self.load_balancer.load_balancer_arn,
             web_acl_arn=acl.attr_arn,
         )
-        # WAF logs only to log groups whose name starts with "aws-waf-logs-".
-        name = f"aws-waf-logs-{metric}"
-        group = encrypted_log_group(
-            self,
-            "WafLogs",
-            retention_days=retention_days,
-            key=key or logs_key(self, "WafLogKey", "Encrypts the WAF log group"),
-            log_group_name=name,
-        )
-        logging = wafv2.CfnLoggingConfiguration(
-            self,
-            "WafLogging",
-            resource_arn=acl.attr_arn,
-            log_destination_configs=[
-                cdk.Stack.of(self).format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=name,
-                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
-        )
-        logging.node.add_dependency(group)
-        logging.node.add_dependency(self._waf_log_policy(group))
         return acl, group
-
-    def _waf_log_policy(self, group: logs.LogGroup) -> logs.ResourcePolicy:
-        """WAF's log delivery may write to this log group only: its own resource policy, so WAF
-        need not extend the account-wide AWSWAF-LOGS policy (5,120 characters, shared by every
-        web ACL of the account). A region holds at most 10 such policies per account: one per
-        environment here ("Logging web ACL traffic: CloudWatch Logs permissions")."""
-        stack = cdk.Stack.of(self)
-        return logs.ResourcePolicy(
-            self,
-            "WafLogPolicy",
-            policy_statements=[
-                iam.PolicyStatement(
-                    sid="WafLogDelivery",
-                    principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[f"{group.log_group_arn}"],
-                    conditions={
-                        "ArnLike": {
-                            "aws:SourceArn": stack.format_arn(service="logs", resource="*")
-                        },
-                        "StringEquals": {"aws:SourceAccount": stack.account},
-                    },
-                )
-            ],
-        )
 
     def _acknowledge(self, tls: bool, deletion_protection: bool, waf: bool) -> None:
         if not tls:
