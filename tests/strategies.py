@@ -208,6 +208,11 @@ APP_TIER = _options(
     tls_port=PORT,
     ip_address_type=st.sampled_from(["ipv4", "dualstack", "ipv6"]),
     update=st.sampled_from(["instance_refresh", "rolling", "blue_green"]),
+    edge=st.sampled_from(["alb", "cloudfront", "cdn"]),
+    edge_web_acl_arn=st.sampled_from(
+        ["arn:aws:wafv2:us-east-1:111122223333:global/webacl/e/0f5e6a0b", "acl-1"]
+    ),
+    origin_domain_name=st.sampled_from(["origin.example.com", "Not A Name"]),
     ssl_policy=st.sampled_from([None, "TLS13_12_RES_PQ"]).map(
         lambda name: getattr(elbv2.SslPolicy, name) if name else None
     ),
@@ -327,6 +332,14 @@ MONITORING = _options(
     dashboard_name=st.one_of(
         st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True), st.sampled_from(["", "a b"])
     ),
+)
+
+EDGE_FIREWALL = _options(
+    rule_groups=st.lists(
+        st.sampled_from(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"]),
+        max_size=2,
+    ),
+    log_retention_days=RETENTION,
 )
 
 # --- settings and the command -----------------------------------------------------------------

@@ -33,6 +33,7 @@ from wellstack.constructs import (
     AppTier,
     AuroraCluster,
     AuroraSecondaryCluster,
+    EdgeFirewall,
     Monitoring,
     Network,
     TieredBucket,
@@ -59,8 +60,8 @@ class World:
         )
         self.count = itertools.count()
 
-    def stack(self) -> cdk.Stack:
-        return cdk.Stack(self.app, f"Example{next(self.count)}", env=ENV)
+    def stack(self, region: str = S.REGION) -> cdk.Stack:
+        return cdk.Stack(self.app, f"Example{next(self.count)}", env=cdk.Environment(region=region))
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +90,15 @@ BUILDERS: dict[str, tuple[Builder, Any]] = {
     ),
     "TieredBucket": (lambda s, w, p: TieredBucket(s, "Bucket", **p), S.BUCKET),
     "Monitoring": (lambda s, w, p: Monitoring(s, "Monitoring", **p), S.MONITORING),
+    "EdgeFirewall": (lambda s, w, p: EdgeFirewall(s, "Firewall", **p), S.EDGE_FIREWALL),
 }
+#: Where an entry point's stack must be (AWS WAF keeps CLOUDFRONT web ACLs in us-east-1).
+REGIONS = {"EdgeFirewall": "us-east-1"}
 
 
 def build(world: World, construct: str, props: dict[str, Any]) -> cdk.Stack:
     make, _ = BUILDERS[construct]
-    stack = world.stack()
+    stack = world.stack(REGIONS.get(construct, S.REGION))
     make(stack, world, S.resolve(props, stack))
     return stack
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The template Metadata key that marks the custom resource looking up CloudFront's VPC-origin
+#: security group (set by the constructs, read by ``reach``).
+VPC_ORIGIN_LOOKUP = "wellstack:cloudfront-vpc-origin-group"
+
 #: CloudFormation and the AWS APIs take day counts and sizes as 32-bit signed integers.
 INT32_MAX = 2**31 - 1
 

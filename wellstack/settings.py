@@ -30,7 +30,7 @@ from wellstack.limits import (
     Range,
 )
 from wellstack.subnets import plan_subnets
-from wellstack.types import EndpointTier, Engine, InterfaceEndpoint, NatStrategy, choices
+from wellstack.types import Edge, EndpointTier, Engine, InterfaceEndpoint, NatStrategy, choices
 from wellstack.validation import REGION, Problems
 
 ENVIRONMENTS_KEY = "wellstack:environments"
@@ -101,6 +101,10 @@ class EnvironmentSettings:
     app_max_capacity: int = 4
     #: Auto Scaling desired capacity (``null``: start at the minimum).
     app_desired_capacity: int | None = None
+    #: What faces the internet: ``alb`` (the load balancer) or ``cloudfront`` (a distribution
+    #: in front of an internal load balancer, with its web ACL in a ``{Env}Edge`` stack in
+    #: us-east-1).
+    edge: Edge = "alb"
     #: Retention of every log group and log bucket the stacks create (CloudWatch's periods).
     log_retention_days: int = 30
     #: Production: stack termination protection and load balancer deletion protection.
@@ -297,6 +301,7 @@ KEY_CHECKS: dict[str, KeyCheck] = {
     "app_min_capacity": _int(MIN_CAPACITY),
     "app_max_capacity": _int(MAX_CAPACITY),
     "app_desired_capacity": _desired,
+    "edge": _choice(choices(Edge)),
     "log_retention_days": _retention,
     "production": _flag,
     "alarm_email": _email,

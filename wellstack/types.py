@@ -24,6 +24,9 @@ IpAddressType = Literal["ipv4", "dualstack"]
 #: changes — an instance refresh (launch before terminate, alarms, bake time) or a rolling update
 #: (one at a time, each new instance's signal awaited).
 UpdateStrategy = Literal["instance_refresh", "rolling"]
+#: ``AppTier(edge=...)``: what faces the internet — the load balancer, or CloudFront in front
+#: of an internal one.
+Edge = Literal["alb", "cloudfront"]
 #: ``Network(interface_endpoints=[...])``: AWS services reachable through an interface endpoint.
 InterfaceEndpoint = Literal[
     "ssm",

@@ -25,13 +25,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from wellstack.analysis.template import Assembly, Resource
+from wellstack.limits import VPC_ORIGIN_LOOKUP
 
 Ports = tuple[tuple[int, int], ...]
 ALL: Ports = ((0, 65535),)
 NONE: Ports = ()
 EPHEMERAL: Ports = ((1024, 65535),)
 INTERNET = "internet"
-Role = Literal["web", "app", "proxy", "database"]
+Role = Literal["edge", "web", "app", "proxy", "database"]
 _PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                                              "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
                                              "fc00::/7", "fe80::/10")]  # fmt: skip
@@ -357,6 +358,7 @@ def _components(assembly: Assembly, subnets: dict[str, Subnet]) -> list[Componen
             _groups(assembly, cluster, cluster.prop("VpcSecurityGroupIds")),
             members, ((port, port),), public=cluster.prop("PubliclyAccessible") is True,
         ))  # fmt: skip
+    found += _edges(assembly, subnets)
     for proxy in assembly.resources("AWS::RDS::DBProxy"):
         # A proxy listens on the engine family's standard port (Aurora User Guide, RDS Proxy
         # limitations), whatever the cluster's.
@@ -365,6 +367,43 @@ def _components(assembly: Assembly, subnets: dict[str, Subnet]) -> list[Componen
             "proxy", _key(proxy) or "",
             _groups(assembly, proxy, proxy.prop("VpcSecurityGroupIds")),
             _subnet_list(assembly, proxy, proxy.prop("VpcSubnetIds"), subnets), ((port, port),),
+        ))  # fmt: skip
+    return found
+
+
+def _edges(assembly: Assembly, subnets: dict[str, Subnet]) -> list[Component]:
+    """A CloudFront distribution with a VPC origin: it answers viewers on 80 and 443 (an HTTP
+    request is redirected) and reaches the origin from CloudFront's VPC-origin group, in the
+    load balancer's subnets; that group is what the custom resource marked
+    :data:`VPC_ORIGIN_LOOKUP` returns."""
+    found = []
+    lookups = [r for r in assembly.resources() if r.metadata.get(VPC_ORIGIN_LOOKUP) is True]
+    for distribution in assembly.resources("AWS::CloudFront::Distribution"):
+        origins = distribution.at("DistributionConfig", "Origins", kind=list) or []
+        balancers = []
+        for origin in origins:
+            config = origin.get("VpcOriginConfig") if isinstance(origin, dict) else None
+            vpc_origin = (
+                assembly.target(distribution.stack, config.get("VpcOriginId"))
+                if isinstance(config, dict)
+                else None
+            )
+            if vpc_origin is None:
+                continue
+            balancer = assembly.target(
+                vpc_origin.stack, vpc_origin.at("VpcOriginEndpointConfig", "Arn", reference=True)
+            )
+            if balancer is not None:
+                balancers.append(balancer)
+        if not balancers:
+            continue
+        members = [
+            s for lb in balancers for s in _subnet_list(assembly, lb, lb.prop("Subnets"), subnets)
+        ]
+        groups = [k for k in (_key(r) for r in lookups if r.stack == distribution.stack) if k]
+        found.append(Component(
+            "edge", _key(distribution) or "", groups, members, ((80, 80), (443, 443)),
+            public=True,
         ))  # fmt: skip
     return found
 
@@ -385,11 +424,15 @@ def model(assembly: Assembly) -> Model:
     subnets = _subnets(assembly)
     rules, default_egress = _rules(assembly)
     components = _components(assembly, subnets)
-    tiers: dict[str, set[str]] = {role: set() for role in ("web", "app", "proxy", "database")}
+    tiers: dict[str, set[str]] = {
+        role: set() for role in ("edge", "web", "app", "proxy", "database")
+    }
     for component in components:
         tiers[component.role] |= set(component.groups)
     for role, groups in _tier_security_groups(assembly).items():
         tiers[role] |= groups
+    # CloudFront's VPC-origin group is AWS's: its egress is not ours to read.
+    default_egress |= tiers["edge"]
     return Model(components, rules, subnets, default_egress, tiers, _rotation_groups(assembly),
                  _fronts(assembly))  # fmt: skip
 
@@ -568,6 +611,9 @@ def reach(model_: Model, src: Component | None, dst: Component | None) -> Reach:
     outbound = [r for r in model_.rules if src is not None and r.group in src.groups
                 and r.direction == "egress" and _matches(r, dst)]  # fmt: skip
     sg_in = ALL if dst is None else union(*(r.ports for r in inbound))
+    if src is None and dst is not None and dst.role == "edge":
+        # A distribution answers viewers everywhere on its ports: no VPC path to walk.
+        return Reach(INTERNET, dst.name, dst.ports, ("CloudFront viewers",), ())
     if src is None or any(g in model_.default_egress for g in src.groups):
         sg_out = ALL
     else:
@@ -599,7 +645,11 @@ class Violation:
 
 
 INTENTS = {
-    "internet-only-web": "the internet reaches only the web tier, only on its listener ports",
+    "internet-only-web": "the internet reaches only the web tier (or CloudFront in front of it), "
+    "only on its listener ports",
+    "edge-only-web": "CloudFront's VPC origin reaches only the web tier (the internal load "
+    "balancer), only on its listener ports",
+    "edge-reaches-web": "CloudFront's VPC origin can open the web tier's listener port",
     "web-only-app": "the web tier reaches only the app tier, only on the web port",
     "app-admits-only-web": "the app tier admits only the web tier, only on the web port",
     "only-app-database": "only the app tier (through the RDS Proxy when there is one; and the "
@@ -620,7 +670,9 @@ def _rule_for(src: Component | None, dst: Component | None) -> tuple[str, Ports]
     if src is None:
         if dst is None:
             raise ValueError("an intent speaks about a pair with one end inside the VPC")
-        return "internet-only-web", dst.ports if dst.role == "web" else NONE
+        return "internet-only-web", dst.ports if dst.role in ("web", "edge") else NONE
+    if src.role == "edge":
+        return "edge-only-web", dst.ports if dst is not None and dst.role == "web" else NONE
     if dst is not None and dst.role == "database":
         return "only-app-database", dst.ports if src.role in ("app", "proxy") else NONE
     if dst is not None and dst.role == "proxy":
@@ -646,6 +698,10 @@ def check(model_: Model) -> tuple[list[Reach], list[Violation]]:
         for dst in destinations:
             if dst is src or (src and dst and src.role == dst.role):
                 continue
+            if (src is not None and src.role == "edge" and dst is None) or (
+                dst is not None and dst.role == "edge" and src is not None
+            ):
+                continue  # CloudFront faces the internet; only its way in to the VPC matters
             found = reach(model_, src, dst)
             pairs.append(found)
             rule = _rule_for(src, dst)
@@ -665,7 +721,11 @@ def check(model_: Model) -> tuple[list[Reach], list[Violation]]:
 
 
 #: Paths the design needs open: (intent, source tier, destination tier).
-REQUIRED = (("web-reaches-app", "web", "app"), ("app-reaches-database", "app", "database"))
+REQUIRED = (
+    ("edge-reaches-web", "edge", "web"),
+    ("web-reaches-app", "web", "app"),
+    ("app-reaches-database", "app", "database"),
+)
 
 
 def _required_paths(model_: Model, pairs: list[Reach]) -> Iterator[Violation]:
@@ -751,10 +811,12 @@ def _route_intents(model_: Model) -> Iterator[Violation]:
 
 
 #: The intent that speaks about who a tier admits, by the tier.
-ADMITS = {"web": "internet-only-web", "app": "app-admits-only-web",
+ADMITS = {"edge": "internet-only-web", "web": "internet-only-web", "app": "app-admits-only-web",
           "database": "only-app-database", "proxy": "only-app-database"}  # fmt: skip
 #: The tier each tier admits (None: the web tier admits anyone on its listener ports).
-FRONT: dict[str, str | None] = {"web": None, "app": "web", "database": "app", "proxy": "app"}
+FRONT: dict[str, str | None] = {
+    "edge": None, "web": None, "app": "web", "database": "app", "proxy": "app",
+}  # fmt: skip
 
 
 def _rule_intents(model_: Model) -> Iterator[Violation]:

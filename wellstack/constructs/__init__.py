@@ -2,6 +2,7 @@
 
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster, SecretReplica
+from wellstack.constructs.edge import EdgeFirewall
 from wellstack.constructs.global_database import AuroraSecondaryCluster
 from wellstack.constructs.monitoring import Monitoring
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
@@ -11,11 +12,13 @@ from wellstack.constructs.storage import TieredBucket, validate_transitions
 from wellstack.errors import WellstackError
 from wellstack.types import (
     Architecture,
+    Edge,
     Engine,
     IpAddressType,
     MasterPassword,
     NatStrategy,
     ObjectLockMode,
+    UpdateStrategy,
 )
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "Architecture",
     "AuroraCluster",
     "AuroraSecondaryCluster",
+    "Edge",
+    "EdgeFirewall",
     "Engine",
     "IpAddressType",
     "MasterPassword",
@@ -35,6 +40,7 @@ __all__ = [
     "SubnetPlanRow",
     "TierSecurityGroups",
     "TieredBucket",
+    "UpdateStrategy",
     "WellstackError",
     "plan_subnets",
     "validate_transitions",

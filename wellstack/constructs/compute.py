@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -25,6 +26,7 @@ from wellstack.catalog import ec2_architecture, ec2_problem
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
 from wellstack.constructs import _props
 from wellstack.constructs.checks import Problems, is_token, l1, vpc_has_ipv6
+from wellstack.constructs.edge import EDGE_REGION, EdgeOptions, cloudfront_edge
 from wellstack.constructs.logs import log_bucket
 from wellstack.constructs.security import TierSecurityGroups
 from wellstack.constructs.waf import DEFAULT_WAF_RULE_GROUPS, web_acl
@@ -42,7 +44,7 @@ from wellstack.limits import (
     SIGNAL_TIMEOUT_MINUTES,
     UNHEALTHY_THRESHOLD,
 )
-from wellstack.types import Architecture, IpAddressType, UpdateStrategy, choices
+from wellstack.types import Architecture, Edge, IpAddressType, UpdateStrategy, choices
 
 ARCHITECTURES = choices(Architecture)
 _HEALTH_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
@@ -415,6 +417,25 @@ class AppTier(Construct):
         on IPv4 and IPv6. Needs a VPC with IPv6 (``Network(ipv6=True)``); the default security
         groups then admit ``::/0`` on the listener ports too, and groups you pass must have a
         ``web_ingress_ipv6_cidr``. The targets stay IPv4 (the load balancer translates).
+    :param edge: what faces the internet. ``"alb"`` (default): the load balancer, in the public
+        subnets, with a REGIONAL web ACL. ``"cloudfront"``: a CloudFront distribution
+        (:attr:`distribution`) whose origin is the load balancer, now internal in the private
+        subnets, through a CloudFront VPC origin; its group admits only CloudFront's VPC-origin
+        group (no internet peer: ``security_groups`` must have none,
+        ``TierSecurityGroups(web_ingress_cidr=None)``); WAF at the edge (scope CLOUDFRONT); no
+        caching of dynamic pages (``CachingDisabled``); access logs of both. IPv4 to the
+        origin (CloudFront serves IPv6 viewers itself).
+    :param edge_web_acl_arn: with ``edge="cloudfront"`` and ``waf``: the ARN of a CLOUDFRONT web
+        ACL (:class:`~wellstack.constructs.EdgeFirewall`), which AWS WAF keeps in us-east-1.
+        Default: in a us-east-1 stack, the tier creates one; elsewhere it is required.
+    :param edge_certificate: the viewers' certificate (ACM, us-east-1) for
+        ``edge_domain_names``: TLS 1.2+ to viewers. Default: ``*.cloudfront.net``'s.
+    :param edge_domain_names: the names the distribution answers to (with
+        ``edge_certificate``).
+    :param origin_domain_name: with ``edge="cloudfront"`` and ``certificate``: HTTPS from
+        CloudFront to the load balancer under this name, which ``certificate`` must cover and
+        which must resolve to the load balancer. Default: HTTP on ``web_port`` over the VPC
+        origin's private path.
     :param load_balancer_props: ``elbv2.ApplicationLoadBalancer`` keyword arguments merged over
         wellstack's (e.g. ``{"idle_timeout": cdk.Duration.seconds(120)}``).
     :param auto_scaling_group_props: ``autoscaling.AutoScalingGroup`` keyword arguments.
@@ -455,6 +476,11 @@ class AppTier(Construct):
         tls_port: int | None = None,
         ssl_policy: elbv2.SslPolicy | None = None,
         ip_address_type: IpAddressType = "ipv4",
+        edge: Edge = "alb",
+        edge_web_acl_arn: str | None = None,
+        edge_certificate: acm.ICertificate | None = None,
+        edge_domain_names: Sequence[str] | None = None,
+        origin_domain_name: str | None = None,
         load_balancer_props: Mapping[str, Any] | None = None,
         auto_scaling_group_props: Mapping[str, Any] | None = None,
         launch_template_props: Mapping[str, Any] | None = None,
@@ -487,6 +513,12 @@ class AppTier(Construct):
             ssl_policy=ssl_policy,
         )
         _validate_ip_address_type(problems, ip_address_type, vpc, security_groups)
+        edge_options = _validate_edge_choice(
+            problems, scope, edge=edge, waf=waf, web_acl_arn=edge_web_acl_arn,
+            viewer_certificate=edge_certificate, domain_names=edge_domain_names,
+            origin_domain_name=origin_domain_name, certificate=certificate,
+            security_groups=security_groups, ip_address_type=ip_address_type,
+        )  # fmt: skip
         _validate_edge(
             problems,
             health_check_path=health_check_path,
@@ -526,6 +558,7 @@ class AppTier(Construct):
             "SecurityGroups",
             vpc=vpc,
             web_port=port,
+            web_ingress_cidr=None if edge == "cloudfront" else "0.0.0.0/0",
             web_ingress_ipv6_cidr="::/0" if ip_address_type == "dualstack" else None,
         )
         #: ``"ipv4"`` or ``"dualstack"``.
@@ -550,7 +583,7 @@ class AppTier(Construct):
         self._signal_when_healthy(health_check_path)
         #: The internet-facing Application Load Balancer in the public subnets.
         self.load_balancer: elbv2.ApplicationLoadBalancer = self._load_balancer(
-            vpc, deletion_protection, ip_address_type, overrides.load_balancer
+            vpc, deletion_protection, ip_address_type, edge, overrides.load_balancer
         )
         #: Where the load balancer's access logs go.
         self.access_logs_bucket: s3.IBucket = access_logs_bucket or log_bucket(
@@ -581,22 +614,40 @@ class AppTier(Construct):
         #: The WAF web ACL and its log group (both ``None`` with ``waf=False``).
         self.web_acl: wafv2.CfnWebACL | None = None
         self.waf_log_group: logs.LogGroup | None = None
-        if waf:
+        #: What faces the internet: ``"alb"`` or ``"cloudfront"``.
+        self.edge: Edge = edge
+        if waf and (edge == "alb" or edge_options is None or edge_options.web_acl_arn is None):
             self.web_acl, self.waf_log_group = self._web_acl(
                 log_retention_days or 30,
                 log_encryption_key,
                 waf_managed_rule_groups or DEFAULT_WAF_RULE_GROUPS,
                 list(waf_rules or []),
                 overrides.web_acl,
+                edge,
             )
         self._acknowledge(certificate is not None, deletion_protection, waf)
-        #: The load balancer's URL: ``http://`` (or ``https://`` with a certificate) + its DNS
-        #: name, and the port when it is not the scheme's default.
+        #: The CloudFront distribution in front (``None`` with ``edge="alb"``).
+        self.distribution: cloudfront.Distribution | None = None
+        if edge_options is not None:
+            self.distribution = cloudfront_edge(
+                self, self.load_balancer, self.security_groups.web, vpc,
+                replace(edge_options, web_acl_arn=edge_options.web_acl_arn or (
+                    self.web_acl.attr_arn if self.web_acl is not None else None
+                ), web_port=port, tls_port=tls_port or 443),
+                log_retention_days=access_log_retention_days or 365,
+            )  # fmt: skip
+            self._acknowledge_internal()
         scheme, url_port, default = (
             ("http", port, 80) if certificate is None else ("https", tls_port or 443, 443)
         )
-        self.url: str = f"{scheme}://{self.load_balancer.load_balancer_dns_name}" + (
-            "" if url_port == default else f":{url_port}"
+        #: Where users go: the distribution's ``https://`` name with ``edge="cloudfront"``; else
+        #: the load balancer's ``http://`` (or ``https://`` with a certificate) DNS name, and
+        #: the port when it is not the scheme's default.
+        self.url: str = (
+            f"https://{(edge_domain_names or [self.distribution.domain_name])[0]}"
+            if self.distribution is not None
+            else f"{scheme}://{self.load_balancer.load_balancer_dns_name}"
+            + ("" if url_port == default else f":{url_port}")
         )
 
     @property
@@ -767,13 +818,19 @@ class AppTier(Construct):
         vpc: ec2.IVpc,
         deletion_protection: bool,
         ip_address_type: IpAddressType,
+        edge: Edge,
         overrides: dict[str, Any],
     ) -> elbv2.ApplicationLoadBalancer:
+        internal = edge == "cloudfront"  # CloudFront's VPC origin reaches it privately
         defaults: dict[str, Any] = {
             "vpc": vpc,
-            "internet_facing": True,
+            "internet_facing": not internal,
             "security_group": self.security_groups.web,
-            "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            "vpc_subnets": ec2.SubnetSelection(
+                subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
+                if internal
+                else ec2.SubnetType.PUBLIC
+            ),
             "drop_invalid_header_fields": True,
             "deletion_protection": deletion_protection,
         }
@@ -913,11 +970,15 @@ class AppTier(Construct):
         rule_groups: Sequence[str],
         extra_rules: list[Any],
         overrides: dict[str, Any],
+        edge: Edge,
     ) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
         acl, group = web_acl(
-            self, self._path, scope="REGIONAL", retention_days=retention_days, key=key,
-            rule_groups=rule_groups, extra_rules=extra_rules, overrides=overrides,
+            self, self._path, scope="CLOUDFRONT" if edge == "cloudfront" else "REGIONAL",
+            retention_days=retention_days, key=key, rule_groups=rule_groups,
+            extra_rules=extra_rules, overrides=overrides,
         )  # fmt: skip
+        if edge == "cloudfront":
+            return acl, group  # the distribution names it (WebACLId)
         wafv2.CfnWebACLAssociation(
             self,
             "WebAclAssociation",
@@ -925,6 +986,25 @@ class AppTier(Construct):
             web_acl_arn=acl.attr_arn,
         )
         return acl, group
+
+    def _acknowledge_internal(self) -> None:
+        """Behind CloudFront: the load balancer's findings that the edge answers."""
+        behind = (
+            "Internal, behind CloudFront (edge='cloudfront'): only CloudFront's VPC origin "
+            "reaches it, and the web ACL screens traffic at the edge (scope CLOUDFRONT)"
+        )
+        acknowledge(self.load_balancer, {"NIST.800.53.R5-ALBWAFEnabled": behind})
+        if self.https_listener is None:
+            private = (
+                f"HTTP on port {self.web_port} only from CloudFront's VPC origin, over its private "
+                "path inside AWS; viewers get HTTPS from CloudFront (pass certificate= and "
+                "origin_domain_name= for TLS to the origin too)"
+            )
+            acknowledge(self.listener, {
+                "NIST.800.53.R5-ALBHttpToHttpsRedirection": private,
+                "NIST.800.53.R5-ELBv2ACMCertificateRequired": private,
+                CONTROL_TOWER + "alb_http_to_https_redirection_check": private,
+            })  # fmt: skip
 
     def _acknowledge(self, tls: bool, deletion_protection: bool, waf: bool) -> None:
         if not tls:
@@ -1028,6 +1108,118 @@ def _validate_instances(
                 f"failed boot, which custom user data cannot take, got {user_data!r}"
             )
     return derived
+
+
+EDGES = choices(Edge)
+_WAF_ARN = re.compile(r"arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[\w-]+/[\w-]+")
+_HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def _validate_edge_choice(
+    problems: Problems,
+    scope: Construct,
+    *,
+    edge: Any,
+    waf: Any,
+    web_acl_arn: Any,
+    viewer_certificate: Any,
+    domain_names: Any,
+    origin_domain_name: Any,
+    certificate: Any,
+    security_groups: Any,
+    ip_address_type: Any,
+) -> EdgeOptions | None:
+    """``edge`` and the props that go with ``"cloudfront"``; the edge's options, or ``None``
+    for ``"alb"``."""
+    given = {
+        "edge_web_acl_arn": web_acl_arn, "edge_certificate": viewer_certificate,
+        "edge_domain_names": domain_names, "origin_domain_name": origin_domain_name,
+    }  # fmt: skip
+    if not problems.choice("edge", edge, EDGES):
+        return None
+    if edge == "alb":
+        for prop, value in given.items():
+            if value is not None:
+                problems.add(f"{prop} applies only with edge='cloudfront'", "conflict",
+                             also=("edge",))  # fmt: skip
+        return None
+    region = _region_of(scope)
+    if web_acl_arn is not None:
+        if not (is_token(web_acl_arn) or (isinstance(web_acl_arn, str)
+                                           and _WAF_ARN.fullmatch(web_acl_arn))):  # fmt: skip
+            problems.add(
+                f"edge_web_acl_arn must be the ARN of a web ACL of scope CLOUDFRONT, which AWS "
+                f"WAF keeps in us-east-1 (arn:aws:wafv2:us-east-1:<account>:global/webacl/"
+                f"<name>/<id>), got {web_acl_arn!r}", "format",
+            )  # fmt: skip
+        elif waf is False:
+            problems.add("edge_web_acl_arn applies only with waf=True", "conflict", also=("waf",))
+    elif waf is not False and region != EDGE_REGION:
+        problems.add(
+            f"edge='cloudfront' with waf=True needs edge_web_acl_arn: AWS WAF creates CLOUDFRONT "
+            f"web ACLs only in us-east-1, and this stack is in {region!r}; create one there "
+            f"(wellstack.constructs.EdgeFirewall) and pass its ARN, or waf=False",
+            "required", "edge_web_acl_arn", ("edge", "waf"),
+        )  # fmt: skip
+    if (viewer_certificate is None) != (domain_names is None):
+        problems.add("edge_certificate and edge_domain_names go together (the names the "
+                     "certificate covers)", "conflict", "edge_certificate",
+                     ("edge_domain_names",))  # fmt: skip
+    if viewer_certificate is not None:
+        problems.implements("edge_certificate", viewer_certificate, acm.ICertificate,
+                            "an ACM certificate in us-east-1 (acm.ICertificate)")  # fmt: skip
+        arn = getattr(viewer_certificate, "certificate_arn", None)
+        if isinstance(arn, str) and not is_token(arn) and ":us-east-1:" not in arn:
+            problems.add(f"edge_certificate must be an ACM certificate in us-east-1 (CloudFront "
+                         f"takes viewer certificates from there only), got {arn!r}",
+                         "conflict")  # fmt: skip
+    if domain_names is not None and (
+        isinstance(domain_names, str)
+        or not isinstance(domain_names, Sequence)
+        or not domain_names
+        or not all(isinstance(d, str) and _HOSTNAME.fullmatch(d) for d in domain_names)
+    ):
+        problems.add(f"edge_domain_names must be a list of lower-case DNS names, got "
+                     f"{domain_names!r}", "format")  # fmt: skip
+    if origin_domain_name is not None:
+        if certificate is None:
+            problems.add("origin_domain_name applies only with certificate= (HTTPS to the "
+                         "origin)", "conflict", also=("certificate",))  # fmt: skip
+        problems.text("origin_domain_name", origin_domain_name, _HOSTNAME,
+                      "a lower-case DNS name the load balancer's certificate covers")  # fmt: skip
+    elif certificate is not None:
+        problems.add(
+            "edge='cloudfront' with certificate= needs origin_domain_name: CloudFront connects "
+            "to the load balancer over HTTPS under a name its certificate covers (not the load "
+            "balancer's *.elb.amazonaws.com name)", "required", "origin_domain_name",
+            ("certificate",),
+        )  # fmt: skip
+    if ip_address_type == "dualstack":
+        problems.add("ip_address_type='dualstack' does not apply with edge='cloudfront': the load "
+                     "balancer is internal; CloudFront answers IPv6 viewers itself",
+                     "conflict", also=("edge",))  # fmt: skip
+    if isinstance(security_groups, TierSecurityGroups) and security_groups.web_peers:
+        problems.add(
+            f"edge='cloudfront' keeps the load balancer internal, but security_groups admit "
+            f"{security_groups.web_ingress_cidr or security_groups.web_ingress_ipv6_cidr}: build "
+            f"them with web_ingress_cidr=None (the tier admits CloudFront's VPC origin itself)",
+            "conflict", "security_groups", ("edge",),
+        )  # fmt: skip
+    return EdgeOptions(
+        web_acl_arn=web_acl_arn if isinstance(web_acl_arn, str) else None,
+        certificate=viewer_certificate,
+        domain_names=list(domain_names or []),
+        origin_domain_name=origin_domain_name,
+        web_port=80,
+        tls_port=443,
+    )
+
+
+def _region_of(scope: Construct) -> str:
+    try:
+        return cdk.Stack.of(scope).region
+    except RuntimeError:
+        return ""
 
 
 def _validate_ip_address_type(

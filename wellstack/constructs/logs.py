@@ -97,19 +97,28 @@ def encrypted_log_group(
 
 
 def log_bucket(
-    scope: Construct, construct_id: str, *, retention_days: int, delivered_by: str
+    scope: Construct,
+    construct_id: str,
+    *,
+    retention_days: int,
+    delivered_by: str,
+    acls: bool = False,
 ) -> s3.Bucket:
     """A private, versioned, TLS-only bucket for logs that ``delivered_by`` (an AWS service)
     writes, kept ``retention_days`` (Standard-IA after 30 days when kept longer than 60), and
     RETAINed. SSE-S3: S3 server access logging and Elastic Load Balancing deliver only to
     SSE-S3 buckets, not SSE-KMS. The findings that follow from being the end of the log chain
-    are acknowledged on the bucket."""
+    are acknowledged on the bucket. ``acls``: object ACLs on (Object Ownership ObjectWriter),
+    which CloudFront's standard logging needs (CloudFront Developer Guide, "Configure standard
+    logging (legacy)": the bucket must have ACLs enabled)."""
     bucket = s3.Bucket(
         scope,
         construct_id,
         encryption=s3.BucketEncryption.S3_MANAGED,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        object_ownership=s3.ObjectOwnership.OBJECT_WRITER
+        if acls
+        else s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         enforce_ssl=True,
         versioned=True,
         lifecycle_rules=[

@@ -26,7 +26,9 @@ class TierSecurityGroups(Construct):
     :param vpc: the VPC the groups live in.
     :param web_port: the port the load balancer and the instances serve. Default 80.
     :param db_port: the database port. Default 3306 (MySQL; 5432 for PostgreSQL).
-    :param web_ingress_cidr: who may reach the load balancer. Default ``0.0.0.0/0``.
+    :param web_ingress_cidr: who may reach the load balancer. Default ``0.0.0.0/0``. ``None``:
+        nobody from outside the VPC — for a load balancer behind CloudFront
+        (``AppTier(edge="cloudfront")`` admits CloudFront's VPC origin itself).
     :param web_ingress_ipv6_cidr: who may reach it over IPv6, e.g. ``"::/0"`` for a dual-stack
         load balancer (``AppTier(ip_address_type="dualstack")``); needs a VPC with IPv6
         (``Network(ipv6=True)``). Default none: IPv4 only. The app and database groups stay
@@ -41,7 +43,7 @@ class TierSecurityGroups(Construct):
         vpc: ec2.IVpc,
         web_port: int = 80,
         db_port: int = 3306,
-        web_ingress_cidr: str = "0.0.0.0/0",
+        web_ingress_cidr: str | None = "0.0.0.0/0",
         web_ingress_ipv6_cidr: str | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "TierSecurityGroups")
@@ -52,18 +54,22 @@ class TierSecurityGroups(Construct):
                 f"web_port and db_port must differ (the app group would otherwise accept "
                 f"database traffic from the load balancer), got {web_port} for both"
             )
-        ingress = problems.cidr("web_ingress_cidr", web_ingress_cidr)
+        ingress = (
+            problems.cidr("web_ingress_cidr", web_ingress_cidr)
+            if web_ingress_cidr is not None
+            else None
+        )
         ingress6 = _validate_ipv6_ingress(problems, vpc, web_ingress_ipv6_cidr)
         problems.done()
-        ingress = problems.require(ingress)
         vpc_ipv6 = vpc_has_ipv6(vpc) is True
         super().__init__(scope, construct_id)
         #: The port the load balancer and the instances serve.
         self.web_port: int = web_port
         #: The database port.
         self.db_port: int = db_port
-        #: Who may reach the load balancer (also used for an HTTPS listener's port).
-        self.web_ingress_cidr: str = web_ingress_cidr
+        #: Who may reach the load balancer (also used for an HTTPS listener's port); ``None``:
+        #: nobody from outside the VPC.
+        self.web_ingress_cidr: str | None = web_ingress_cidr
         #: Who may reach it over IPv6 (``None``: nobody).
         self.web_ingress_ipv6_cidr: str | None = web_ingress_ipv6_cidr
 
@@ -73,7 +79,8 @@ class TierSecurityGroups(Construct):
             self,
             "Web",
             vpc=vpc,
-            description=f"Load balancer: TCP {web_port} from {web_ingress_cidr}",
+            description=f"Load balancer: TCP {web_port} from "
+            f"{web_ingress_cidr or 'its edge (no internet peer)'}",
             allow_all_outbound=False,
         )
         #: The instances' group: ``web_port`` from ``web`` only.
@@ -93,15 +100,21 @@ class TierSecurityGroups(Construct):
             allow_all_outbound=False,
         )
 
-        self.web_peer: ec2.IPeer = (
-            ec2.Peer.ipv4(web_ingress_cidr)
+        #: The peer ``web_ingress_cidr`` names (``None`` without one).
+        self.web_peer: ec2.IPeer | None = (
+            None
+            if ingress is None or web_ingress_cidr is None
+            else ec2.Peer.ipv4(web_ingress_cidr)
             if ingress.version == 4
             else ec2.Peer.ipv6(web_ingress_cidr)
         )
+        self._ipv6_peer = (
+            ec2.Peer.ipv6(web_ingress_ipv6_cidr) if web_ingress_ipv6_cidr is not None else None
+        )
         #: Every peer the web group admits on the listener ports (IPv4, then IPv6).
-        self.web_peers: list[ec2.IPeer] = [self.web_peer]
-        if web_ingress_ipv6_cidr is not None:
-            self.web_peers.append(ec2.Peer.ipv6(web_ingress_ipv6_cidr))
+        self.web_peers: list[ec2.IPeer] = [
+            p for p in (self.web_peer, self._ipv6_peer) if p is not None
+        ]
         for peer in self.web_peers:
             self.web.add_ingress_rule(peer, ec2.Port.tcp(web_port), f"HTTP from {peer.unique_id}")
         self.web.add_egress_rule(self.app, ec2.Port.tcp(web_port), "To the app instances")
@@ -118,7 +131,9 @@ class TierSecurityGroups(Construct):
         self.database.add_ingress_rule(self.app, ec2.Port.tcp(db_port), "From the app instances")
         record_tier_port(self.database, db_port, self.node.path)
 
-        if ingress.prefixlen == 0 or (ingress6 is not None and ingress6.prefixlen == 0):
+        if (ingress is not None and ingress.prefixlen == 0) or (
+            ingress6 is not None and ingress6.prefixlen == 0
+        ):
             sources = " and ".join(p for p in (web_ingress_cidr, web_ingress_ipv6_cidr) if p)
             reason = (
                 f"The web group fronts a public load balancer: TCP {web_port} from "
@@ -130,7 +145,7 @@ class TierSecurityGroups(Construct):
     @property
     def ipv6_peer(self) -> ec2.IPeer | None:
         """The IPv6 peer of ``web_ingress_ipv6_cidr`` (``None`` without it)."""
-        return self.web_peers[1] if len(self.web_peers) > 1 else None
+        return self._ipv6_peer
 
     @property
     def groups(self) -> dict[str, ec2.SecurityGroup]:

@@ -21,14 +21,16 @@ _RESTRICT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 
 def emulator_settings(settings: EnvironmentSettings) -> EnvironmentSettings:
     """The environment as the emulator build deploys it: IPv4 only (moto models no IPv6 block),
-    zonal NAT for regional (moto puts every NAT gateway in a subnet)."""
+    zonal NAT for regional (moto puts every NAT gateway in a subnet), the load balancer facing
+    the internet itself (moto has no CloudFront in CloudFormation)."""
 
     def zonal(nat: NatStrategy) -> NatStrategy:
         return "single" if nat == "regional" else nat
 
     return replace(
-        settings, ipv6=False, dns64=False, nat=zonal(settings.nat), dr_nat=zonal(settings.dr_nat)
-    )
+        settings, ipv6=False, dns64=False, nat=zonal(settings.nat), dr_nat=zonal(settings.dr_nat),
+        edge="alb",
+    )  # fmt: skip
 
 
 def adapt(built: Mapping[str, ThreeTierStacks]) -> None:

@@ -20,6 +20,9 @@ EMULATOR_DIFFERENCES = (
     "A regional NAT gateway (`nat: regional`) deploys as one zonal NAT gateway (`single`): "
     "moto 5.2.5 creates every NAT gateway in a subnet (KeyError 'SubnetId' on one with "
     "AvailabilityMode regional).",
+    "The load balancer faces the internet itself (`edge: cloudfront` is deployed as `alb`): "
+    "moto 5.2.5's CloudFormation skips AWS::CloudFront::Distribution and VpcOrigin, and the "
+    "custom resource that finds CloudFront's VPC-origin group needs Lambda.",
     "Cross-stack references are CloudFormation exports (Fn::ImportValue) instead of "
     "Fn::GetStackOutput, which moto does not resolve "
     "(-c @aws-cdk/core:defaultCrossStackReferences=strong).",

@@ -4,6 +4,7 @@ from wellstack.stacks._options import StackOptions, StageOptions
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.dr_stacks import DrDataStack, DrNetworkStack
+from wellstack.stacks.edge_stack import EdgeStack
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
 from wellstack.stacks.three_tier import ThreeTierStacks, ThreeTierStage, add_three_tier
@@ -15,6 +16,7 @@ __all__ = [
     "DrDataStack",
     "DrNames",
     "DrNetworkStack",
+    "EdgeStack",
     "NetworkStack",
     "StackOptions",
     "StageOptions",

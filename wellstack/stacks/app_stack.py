@@ -23,6 +23,8 @@ class AppStack(cdk.Stack):
     :param settings: the environment.
     :param network: the environment's :class:`NetworkStack`.
     :param data: the environment's :class:`DataStack`.
+    :param edge_web_acl_arn: with ``"edge": "cloudfront"``, the CLOUDFRONT web ACL's ARN (from
+        the environment's ``EdgeStack``).
     :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
     """
 
@@ -34,6 +36,7 @@ class AppStack(cdk.Stack):
         settings: EnvironmentSettings,
         network: NetworkStack,
         data: DataStack,
+        edge_web_acl_arn: str | None = None,
         **kwargs: Unpack[StackOptions],
     ) -> None:
         check_settings(scope, construct_id, settings)
@@ -51,7 +54,9 @@ class AppStack(cdk.Stack):
             desired_capacity=settings.app_desired_capacity,
             deletion_protection=settings.production,
             log_retention_days=settings.log_retention_days,
-            ip_address_type="dualstack" if settings.ipv6 else "ipv4",
+            ip_address_type="dualstack" if settings.ipv6 and settings.edge == "alb" else "ipv4",
+            edge=settings.edge,
+            edge_web_acl_arn=edge_web_acl_arn,
         )
         database = data.database
         # Already true through the tier groups (app -> database); stated here so the wiring

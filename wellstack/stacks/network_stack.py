@@ -60,5 +60,7 @@ class NetworkStack(cdk.Stack):
             vpc=self.network.vpc,
             web_port=80,
             db_port=db_port,
+            # Behind CloudFront the load balancer is internal: no internet peer.
+            web_ingress_cidr=None if settings.edge == "cloudfront" else "0.0.0.0/0",
             web_ingress_ipv6_cidr="::/0" if settings.ipv6 else None,
         )

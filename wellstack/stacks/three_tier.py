@@ -8,12 +8,14 @@ from typing import Any, Unpack
 import aws_cdk as cdk
 from constructs import Construct
 
+from wellstack.constructs.edge import EDGE_REGION
 from wellstack.errors import WellstackError
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StageOptions, check_options, check_settings
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.dr_stacks import DrDataStack, DrNetworkStack
+from wellstack.stacks.edge_stack import EdgeStack
 from wellstack.stacks.network_stack import NetworkStack
 
 
@@ -28,11 +30,14 @@ class ThreeTierStacks:
     #: The DR stacks (``None`` without ``dr_region``).
     dr_network: DrNetworkStack | None = None
     dr_data: DrDataStack | None = None
+    #: The CLOUDFRONT web ACL's stack in us-east-1 (``None`` unless ``"edge": "cloudfront"``
+    #: in another region).
+    edge: EdgeStack | None = None
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        dr = [s for s in (self.dr_network, self.dr_data) if s is not None]
-        return [self.network, self.data, self.app, *dr]
+        extra = [s for s in (self.dr_network, self.dr_data, self.edge) if s is not None]
+        return [self.network, self.data, self.app, *extra]
 
 
 def add_three_tier(
@@ -93,12 +98,23 @@ def add_three_tier(
         network=network,
         **options("Data", "static-assets bucket, Aurora cluster", settings.region),
     )
+    edge = (
+        EdgeStack(
+            scope,
+            f"{prefix}Edge",
+            settings=settings,
+            **options("Edge", f"CloudFront web ACL ({EDGE_REGION})", EDGE_REGION),
+        )
+        if settings.edge == "cloudfront" and settings.region != EDGE_REGION
+        else None
+    )
     app = AppStack(
         scope,
         f"{prefix}App",
         settings=settings,
         network=network,
         data=data,
+        edge_web_acl_arn=edge.firewall.web_acl_arn if edge else None,
         **options("App", "load balancer and Auto Scaling group", settings.region),
     )
     dr_data = None
@@ -114,7 +130,7 @@ def add_three_tier(
         dr_data.add_stack_dependency(data, "the global database exists first")
     built = ThreeTierStacks(
         settings=settings, network=network, data=data, app=app, dr_network=dr_network,
-        dr_data=dr_data,
+        dr_data=dr_data, edge=edge,
     )  # fmt: skip
     for stack in built.stacks:
         # Resource-level tags in the template (the stack-level ``tags`` above reach resources

@@ -9,6 +9,11 @@ from wellstack.analysis.pillars import COST, OPERATIONS, RELIABILITY, SECURITY
 #: fires in the default app (dev or prod) is missing here.
 RULE_PILLARS: dict[str, str] = {
     "AwsSolutions-AS3": OPERATIONS,
+    "AwsSolutions-CFR1": SECURITY,
+    "AwsSolutions-CFR4": SECURITY,
+    "NIST.800.53.R5-LambdaConcurrency": RELIABILITY,
+    "NIST.800.53.R5-LambdaDLQ": RELIABILITY,
+    "NIST.800.53.R5-LambdaInsideVPC": SECURITY,
     "AwsSolutions-RDS10": RELIABILITY,
     "NIST.800.53.R5-RDSEnhancedMonitoringEnabled": OPERATIONS,
     "NIST.800.53.R5-CloudWatchAlarmAction": OPERATIONS,

@@ -102,6 +102,22 @@ def waf(assembly: Assembly) -> Iterator[Check]:
         )  # fmt: skip
 
 
+@check
+def edge_waf(assembly: Assembly) -> Iterator[Check]:
+    """Per CloudFront distribution: a web ACL (scope CLOUDFRONT) named by ``WebACLId``."""
+    for distribution in assembly.resources("AWS::CloudFront::Distribution"):
+        acl = distribution.at("DistributionConfig", "WebACLId", reference=True)
+        yield Check(
+            SECURITY,
+            "waf",
+            f"{distribution.stack}/{distribution.logical_id}: a WAF web ACL screens internet "
+            "traffic",
+            judged(acl is not None),
+            "a web ACL of scope CLOUDFRONT (WebACLId)" if acl is not None
+            else "no web ACL on this distribution",
+        )  # fmt: skip
+
+
 def _opens_ssh(rule: dict[str, Any]) -> bool:
     protocol = str(rule.get("IpProtocol", ""))
     if protocol in ("-1", "all"):
