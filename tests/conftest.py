@@ -77,6 +77,15 @@ def project_context(**overrides: Any) -> dict[str, Any]:
     return context
 
 
+def new_shapes_context() -> dict[str, Any]:
+    """dev with this round's shapes together — CloudFront in front, an RDS Proxy, a regional
+    NAT gateway — under every pack as errors (AwsSolutions, NIST 800-53, Control Tower): one
+    synthesis that the edge, proxy, checkov and cfn-lint tests share."""
+    environments = json.loads(json.dumps(CDK_JSON["context"]["wellstack:environments"]))
+    environments["dev"].update(edge="cloudfront", db_proxy=True, nat="regional")
+    return {"packs": "NIST80053R5,ControlTower", "wellstack:environments": environments}
+
+
 SYNTH_CACHE = ROOT / ".make" / "synth-cache"
 #: What a synthesis reads besides the context: these libraries, and every file of the package.
 _SYNTH_LIBRARIES = (

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, new_shapes_context
 from tests.test_pipeline import PIPELINE
 from tests.test_pipeline import environments as pipeline_environments
 from tests.test_private_connectivity import environments as private_environments
@@ -34,6 +34,7 @@ def configurations() -> dict[str, tuple[dict[str, Any], Callable[[Path], bool], 
             lambda path: True,
             100,
         ),
+        "edge, proxy, regional NAT": (new_shapes_context(), lambda path: True, 150),
         "pipeline": (
             {"packs": STRICT, ENVIRONMENTS_KEY: pipeline_environments(), PIPELINE_KEY: PIPELINE},
             lambda path: not path.name.startswith(("Dev", "Prod")),

@@ -4,20 +4,21 @@ balancer's group; reach shows internet -> CloudFront -> web and never internet -
 
 from __future__ import annotations
 
-import copy
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
 
-from tests.conftest import CDK_JSON
+from tests.conftest import new_shapes_context
 from wellstack.analysis.reach import analyse
 from wellstack.analysis.template import Assembly, resources
 from wellstack.constructs import AppTier, EdgeFirewall, Network, TierSecurityGroups
 from wellstack.errors import WellstackError
-from wellstack.settings import ENVIRONMENTS_KEY
 
 AZS = {"us-east-1": ["us-east-1a", "us-east-1b"], "ap-northeast-2": ["ap-northeast-2a",
                                                                    "ap-northeast-2c"]}  # fmt: skip
@@ -148,13 +149,17 @@ def test_edge_firewall_lives_in_us_east_1():
 
 
 def test_the_default_app_behind_cloudfront(built_app):
-    """cdk.json "edge": "cloudfront" (dev, in ap-northeast-2): DevEdge in us-east-1 holds the
-    CLOUDFRONT web ACL; DevApp's distribution names it across regions; no rule of the load
-    balancer's group is open to the internet; reach proves the path."""
-    environments = copy.deepcopy(CDK_JSON["context"][ENVIRONMENTS_KEY])
-    environments["dev"]["edge"] = "cloudfront"
-    built = built_app(**{ENVIRONMENTS_KEY: environments})
+    """cdk.json "edge": "cloudfront" (dev, in ap-northeast-2; with a proxy and a regional NAT
+    too, under every pack as errors): DevEdge in us-east-1 holds the CLOUDFRONT web ACL;
+    DevApp's distribution names it across regions; no rule of any group is open to the
+    internet; cfn-lint finds no error; reach proves the path."""
+    built = built_app(**new_shapes_context())
     assembly = Assembly.load(built.outdir)
+    linted = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable",
+         *map(str, built.template_files)], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert not [line for line in linted.stdout.splitlines() if ":E" in line], linted.stdout
     assert assembly.regions["DevEdge"] == "us-east-1"
     (acl,) = resources(assembly.templates["DevEdge"], "AWS::WAFv2::WebACL").values()
     assert acl["Properties"]["Scope"] == "CLOUDFRONT"

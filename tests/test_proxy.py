@@ -4,7 +4,6 @@ database and never app -> database."""
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -12,7 +11,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 
-from tests.conftest import CDK_JSON
+from tests.conftest import new_shapes_context
 from wellstack.analysis.reach import analyse
 from wellstack.analysis.template import Assembly, flat, resources
 from wellstack.constructs import (
@@ -23,7 +22,6 @@ from wellstack.constructs import (
     TierSecurityGroups,
 )
 from wellstack.errors import WellstackError
-from wellstack.settings import ENVIRONMENTS_KEY
 
 AZS = ["ap-northeast-2a", "ap-northeast-2c"]
 ENV = cdk.Environment(region="ap-northeast-2")
@@ -172,9 +170,8 @@ def test_refused(props, code, prop):
 
 
 def test_reach_through_the_proxy(built_app):
-    environments = copy.deepcopy(CDK_JSON["context"][ENVIRONMENTS_KEY])
-    environments["dev"]["db_proxy"] = True
-    result = analyse(Assembly.load(built_app(**{ENVIRONMENTS_KEY: environments}).outdir))
+    """The default app with db_proxy (and CloudFront and a regional NAT: one synthesis)."""
+    result = analyse(Assembly.load(built_app(**new_shapes_context()).outdir))
     assert result.violations == []
     roles = {c.name: c.role for c in result.components}
     cells = {(roles.get(m.source, m.source), roles.get(m.destination, m.destination)): m.tcp

@@ -259,10 +259,23 @@ def _acknowledge(distribution: cloudfront.Distribution, options: EdgeOptions) ->
         "AwsSolutions-CFR1": "The app serves every country; where a business rule limits them, "
         "add a geo restriction to AppTier.distribution",
     }
+    reasons[CONTROL_TOWER + "cloudfront_default_root_object_configured_check"] = (
+        "The origin is an application that answers / itself; a default root object rewrites / "
+        "to a file name, which is for bucket origins"
+    )
+    reasons[CONTROL_TOWER + "cloudfront_origin_failover_enabled_check"] = (
+        "One origin: the load balancer, spread over every AZ of the private tier; an origin "
+        "group's second origin would be another region's app tier, which this app does not run"
+    )
     if options.certificate is None:
-        reasons["AwsSolutions-CFR4"] = (
+        reasons |= same_reason(
             "No custom domain yet: CloudFront's *.cloudfront.net certificate fixes the viewer "
             "policy at TLSv1 (CloudFront API, ViewerCertificate); pass edge_certificate (ACM, "
-            "us-east-1) and edge_domain_names for TLSv1.2_2021"
+            "us-east-1) and edge_domain_names for TLSv1.2_2021 with SNI",
+            "AwsSolutions-CFR4",
+            CONTROL_TOWER + "cloudfront_custom_ssl_certificate_check",
+            CONTROL_TOWER + "cloudfront_security_policy_check",
+            CONTROL_TOWER + "cloudfront_sni_enabled_check",
+            CHECKOV + "CKV_AWS_174",
         )
     acknowledge(distribution, reasons)
