@@ -146,7 +146,7 @@ def test_several_environments_in_one_app(dev_prod):
     names = sorted(stack.stack_name for stack in dev_prod.assembly.stacks)
     assert names == [
         "DevApp", "DevData", "DevNetwork",
-        "ProdApp", "ProdData", "ProdDrData", "ProdDrNetwork", "ProdNetwork",
+        "ProdApp", "ProdData", "ProdDrApp", "ProdDrData", "ProdDrNetwork", "ProdNetwork",
     ]  # fmt: skip
     for stack in dev_prod.assembly.stacks:
         dr = stack.stack_name.startswith("ProdDr")
@@ -248,6 +248,8 @@ def test_stage_synthesizes_on_its_own():
     apply_packs(app, ["NIST80053R5"])
     assembly = stage.synth()
     names = sorted(stack.stack_name for stack in assembly.stacks)
-    assert names == ["Prod-App", "Prod-Data", "Prod-DrData", "Prod-DrNetwork", "Prod-Network"]
+    assert names == [
+        "Prod-App", "Prod-Data", "Prod-DrApp", "Prod-DrData", "Prod-DrNetwork", "Prod-Network",
+    ]  # fmt: skip
     network = Template.from_stack(stage.three_tier.network)
     network.resource_count_is("AWS::EC2::NatGateway", 3)

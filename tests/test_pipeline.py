@@ -187,6 +187,7 @@ def test_stage_stacks_keep_the_environment_names(with_pipeline):
         "ProdApp": f"aws://{PROD_ACCOUNT}/ap-northeast-2",
         "ProdDrNetwork": f"aws://{PROD_ACCOUNT}/ap-northeast-1",
         "ProdDrData": f"aws://{PROD_ACCOUNT}/ap-northeast-1",
+        "ProdDrApp": f"aws://{PROD_ACCOUNT}/ap-northeast-1",
     }
 
 

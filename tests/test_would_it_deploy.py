@@ -259,7 +259,7 @@ app.synth()
 @pytest.mark.cli
 def test_real_cdk_synth_with_accounts_and_no_credentials(tmp_path):
     """The real CLI, no credentials anywhere: a consumer's plain stack with an account and
-    explicit AZs, and the default app's prod (five stacks, two regions) with its account set."""
+    explicit AZs, and the default app's prod (six stacks, two regions) with its account set."""
     from tests.test_app import run_cdk
 
     context = copy.deepcopy(CDK_JSON["context"])
@@ -283,7 +283,7 @@ def test_real_cdk_synth_with_accounts_and_no_credentials(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = Assembly.load(tmp_path / "out")
     assert {"Consumer", "ProdNetwork", "ProdDrNetwork", "ProdData", "ProdDrData",
-            "ProdApp"} <= set(out.templates)  # fmt: skip
+            "ProdApp", "ProdDrApp"} <= set(out.templates)  # fmt: skip
     assert not out.missing
 
 
@@ -524,6 +524,7 @@ def test_review_judges_alarms_per_stack_and_their_topics(prod):
         "ProdNetwork": "pass",
         "ProdDrData": "finding",
         "ProdDrNetwork": "finding",
+        "ProdDrApp": "pass",
     }  # its NAT, too
 
     templates, regions, accounts = templates_of(prod)

@@ -155,3 +155,21 @@ ENDPOINTS_ONLY_DEFAULT = (
 #: An email address, as SNS email subscriptions take it.
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 EMAIL_MAX_LENGTH = 254
+#: A DNS name of two or more labels, each 1-63 letters, digits or hyphens, not starting or ending
+#: with a hyphen (Route 53 Developer Guide, "DNS domain name format": labels up to 63 characters,
+#: the whole name up to 255).
+DOMAIN_NAME = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+\.?"
+DOMAIN_MAX_LENGTH = 255
+#: A Route 53 hosted zone id as the console and ``ListHostedZones`` show it, without
+#: ``/hostedzone/`` (Route 53 API Reference, "HostedZone": Id, at most 32 characters; AWS's
+#: start with ``Z``, which the API does not promise, and the emulator's do not).
+HOSTED_ZONE_ID = r"[A-Z0-9]{1,32}"
+#: The primary's Route 53 health check: every 30 s (the standard interval; 10 s is the fast
+#: one, billed extra), unhealthy after 3 failures in a row (Route 53 API Reference,
+#: "HealthCheckConfig": RequestInterval 10 or 30, FailureThreshold 1-10, default 3). Detection
+#: takes about interval x threshold = 90 s.
+FAILOVER_REQUEST_INTERVAL_SECONDS = 30
+FAILOVER_FAILURE_THRESHOLD = 3
+#: An alias record to an ALB answers with the load balancer's TTL, 60 s (Route 53 Developer
+#: Guide, "Choosing between alias and non-alias records").
+ALIAS_ALB_TTL_SECONDS = 60

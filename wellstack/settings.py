@@ -22,15 +22,25 @@ from wellstack.limits import (
     AURORA_READERS,
     BACKUP_RETENTION_DAYS,
     DEFAULT_RESERVED_AZS,
+    DOMAIN_MAX_LENGTH,
+    DOMAIN_NAME,
     EMAIL,
     EMAIL_MAX_LENGTH,
+    HOSTED_ZONE_ID,
     MAX_CAPACITY,
     MIN_CAPACITY,
     SUBNET_MASK,
     Range,
 )
 from wellstack.subnets import plan_subnets
-from wellstack.types import Edge, EndpointTier, Engine, InterfaceEndpoint, NatStrategy, choices
+from wellstack.types import (
+    Edge,
+    EndpointTier,
+    Engine,
+    InterfaceEndpoint,
+    NatStrategy,
+    choices,
+)
 from wellstack.validation import REGION, Problems
 
 ENVIRONMENTS_KEY = "wellstack:environments"
@@ -127,6 +137,17 @@ class EnvironmentSettings:
     dr_nat: NatStrategy = "single"
     #: Readers of the secondary cluster in the DR region, 0-15 (0: headless, storage only).
     dr_db_readers: int = 1
+    #: Instances the DR region's app tier (``{Env}DrApp``) keeps running: ``0`` is a pilot
+    #: light (the group at 0, the load balancer ready; ``wellstack failover`` scales it to
+    #: ``app_min_capacity``), more is a warm standby. At most ``app_max_capacity``.
+    dr_app_capacity: int = 0
+    #: The name users reach the app by (e.g. ``app.example.com``), answered by failover
+    #: records in ``dr_hosted_zone_id``. Default: none (no traffic switch; ``wellstack
+    #: failover`` then prints the DR load balancer to point your DNS at).
+    dr_domain_name: str | None = None
+    #: The Route 53 public hosted zone that holds ``dr_domain_name`` (its id, e.g.
+    #: ``Z0123456789ABCDEFGHIJ``, without ``/hostedzone/``; required with it).
+    dr_hosted_zone_id: str | None = None
 
     def dr_settings(self) -> EnvironmentSettings:
         """The environment as the DR region sees it: ``dr_region``, ``dr_availability_zones``,
@@ -277,6 +298,17 @@ def _dr_cidr(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
     return v is None or p.vpc_cidr(k, v) is not None
 
 
+def _domain(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return v is None or p.text(
+        k, v, DOMAIN_NAME, "a DNS name such as 'app.example.com'", max_length=DOMAIN_MAX_LENGTH
+    )
+
+
+def _zone(p: Problems, k: str, v: Any, _: Mapping[str, Any]) -> bool:
+    return v is None or p.text(k, v, HOSTED_ZONE_ID, "a Route 53 hosted zone id such as "
+                               "'Z0123456789ABCDEFGHIJ'")  # fmt: skip
+
+
 #: Every key's check, under its cdk.json name (the same rules as the construct prop it feeds).
 KEY_CHECKS: dict[str, KeyCheck] = {
     "region": _region,
@@ -311,6 +343,9 @@ KEY_CHECKS: dict[str, KeyCheck] = {
     "dr_cidr": _dr_cidr,
     "dr_nat": _choice(choices(NatStrategy)),
     "dr_db_readers": _int(AURORA_READERS),
+    "dr_app_capacity": _int(MIN_CAPACITY),
+    "dr_domain_name": _domain,
+    "dr_hosted_zone_id": _zone,
 }
 if set(KEY_CHECKS) != set(_KEYS):  # a key without a check (or a check without a key) is a bug
     raise RuntimeError(f"settings checks out of step with the keys: {set(KEY_CHECKS) ^ set(_KEYS)}")
@@ -455,7 +490,9 @@ def _check_dr(
     for a database class a global database runs on."""
     if not ok("dr_region"):
         return
-    given = [k for k in ("dr_availability_zones", "dr_cidr") if values.get(k)]
+    given = [k for k in ("dr_availability_zones", "dr_cidr", "dr_domain_name",
+                         "dr_hosted_zone_id") if values.get(k)]  # fmt: skip
+    given += [k for k in ("dr_app_capacity",) if values.get(k) != _DEFAULTS[k]]
     if values.get("dr_region") is None:
         for key in given:
             problems.add(f"{label(key)} needs dr_region (the region it belongs to)")
@@ -482,10 +519,48 @@ def _check_dr(
                     "dr_cidr",
                     ("public_mask", "private_mask", "isolated_mask"),
                 )
+    _check_switch(problems, values, label, ok)
     if ok("db_instance_type", "db_engine"):
         problem = global_database_class_problem(values["db_instance_type"])
         if problem:
             problems.add(f"{label('db_instance_type')} {problem} (dr_region asks for one)")
+
+
+def _check_switch(
+    problems: Problems,
+    values: Mapping[str, Any],
+    label: Callable[[str], str],
+    ok: Callable[..., bool],
+) -> None:
+    """The DR app tier fits the group's bounds; the traffic switch has its name and zone, and
+    an ALB edge to fail over (failover records alias the two regions' load balancers)."""
+    if ok("dr_app_capacity", "app_max_capacity") and (
+        values["dr_app_capacity"] > values["app_max_capacity"]
+    ):
+        problems.add(
+            f"{label('dr_app_capacity')} {values['dr_app_capacity']} must not exceed "
+            f"app_max_capacity ({values['app_max_capacity']}): the DR group has the same bounds",
+            "conflict",
+            "dr_app_capacity",
+            ("app_max_capacity",),
+        )
+    name, zone = values.get("dr_domain_name"), values.get("dr_hosted_zone_id")
+    if ok("dr_domain_name", "dr_hosted_zone_id") and (name is None) != (zone is None):
+        missing = "dr_hosted_zone_id" if zone is None else "dr_domain_name"
+        given = "dr_domain_name" if zone is None else "dr_hosted_zone_id"
+        problems.add(
+            f"{label(missing)} is required with {given} (the failover records need the name "
+            f"and the hosted zone that holds it)"
+        )
+    if ok("edge", "dr_domain_name") and name is not None and values["edge"] == "cloudfront":
+        problems.add(
+            f"{label('dr_domain_name')} is not supported with edge 'cloudfront': the failover "
+            f"records alias the two regions' load balancers, and CloudFront's origin is internal "
+            f"(fail over with a CloudFront origin group instead)",
+            "conflict",
+            "dr_domain_name",
+            ("edge",),
+        )
 
 
 def parse_environments(raw: Any) -> dict[str, EnvironmentSettings]:

@@ -214,7 +214,11 @@ def _region(assembly: Assembly, region: str | None, table: dict[str, Any]) -> st
                 counts[stack_region] = counts.get(stack_region, 0) + 1
         if not counts:
             raise AssemblyError("the stacks are in no concrete region; pass --region")
-        region = max(sorted(counts), key=lambda r: counts[r])
+        # The primary region: the global database's home, else the one with most stacks (a DR
+        # region holds as many stacks as the primary).
+        homes = {assembly.regions.get(g.stack) for g in assembly.resources(
+            "AWS::RDS::GlobalCluster")}  # fmt: skip
+        region = max(sorted(counts), key=lambda r: (r in homes, counts[r]))
     if region not in table["regions"]:
         raise AssemblyError(
             f"no prices for region {region!r}; the price table has {', '.join(table['regions'])}"

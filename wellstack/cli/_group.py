@@ -15,6 +15,7 @@ from wellstack.cli import (
     deploy,
     destroy,
     diff,
+    failover,
     guard,
     plan,
     reach,
@@ -61,6 +62,7 @@ for _command in (
     check.command,
     bootstrap.command,
     guard.command, deploy.command, destroy.command, sandbox.command,
+    failover.failover, failover.failback,
 ):  # fmt: skip
     main.add_command(_command)
 

@@ -3,6 +3,7 @@
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster, SecretReplica
 from wellstack.constructs.edge import EdgeFirewall
+from wellstack.constructs.failover import FailoverRecords, FailoverRole, HealthCheckProtocol
 from wellstack.constructs.global_database import AuroraSecondaryCluster
 from wellstack.constructs.monitoring import Monitoring
 from wellstack.constructs.network import Network, SubnetPlanRow, plan_subnets
@@ -29,6 +30,9 @@ __all__ = [
     "Edge",
     "EdgeFirewall",
     "Engine",
+    "FailoverRecords",
+    "FailoverRole",
+    "HealthCheckProtocol",
     "IpAddressType",
     "MasterPassword",
     "Monitoring",

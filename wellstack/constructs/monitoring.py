@@ -326,6 +326,17 @@ class Monitoring(Construct):
         in_service = _metric("AWS/AutoScaling", "GroupInServiceInstances", group, "Minimum")
         cpu = _metric("AWS/EC2", "CPUUtilization", group, "Average", FIVE_MINUTES)
         minimum = tier.min_capacity
+        serving: cw.IMetric = healthy
+        if minimum == 0:
+            # A group allowed to stand at zero (a pilot light) has no host by design: count the
+            # healthy hosts only while it wants some, else read 1 (nothing missing).
+            desired = _metric("AWS/AutoScaling", "GroupDesiredCapacity", group, "Maximum")
+            serving = cw.MathExpression(
+                expression="IF(FILL(desired, 0) > 0, FILL(healthy, 0), 1)",
+                using_metrics={"desired": desired, "healthy": healthy},
+                label="healthy hosts while the group wants some",
+                period=healthy.period,
+            )
         name = tier.node.id
         alarms = [
             self._alarm(name, "LoadBalancer5xx", _rate(elb_5xx, requests, "ELB 5xx %")),
@@ -333,7 +344,7 @@ class Monitoring(Construct):
             self._alarm(name, "TargetLatencyP99", latency),
             self._alarm(name, "UnhealthyHosts", unhealthy),
             self._alarm(
-                name, "NoHealthyHosts", healthy, below=True, missing=cw.TreatMissingData.BREACHING
+                name, "NoHealthyHosts", serving, below=True, missing=cw.TreatMissingData.BREACHING
             ),
             self._alarm(
                 name,

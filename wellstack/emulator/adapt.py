@@ -19,10 +19,13 @@ _RESTRICT_SG = "RestrictDefaultSecurityGroupCustomResource"
 _RESTRICT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 
 
-def emulator_settings(settings: EnvironmentSettings) -> EnvironmentSettings:
+def emulator_settings(
+    settings: EnvironmentSettings, hosted_zone_id: str | None = None
+) -> EnvironmentSettings:
     """The environment as the emulator build deploys it: IPv4 only (moto models no IPv6 block),
     zonal NAT for regional (moto puts every NAT gateway in a subnet), the load balancer facing
-    the internet itself (moto has no CloudFront in CloudFormation)."""
+    the internet itself (moto has no CloudFront in CloudFormation), the failover records in the
+    sandbox's hosted zone (``hosted_zone_id``, see :func:`wellstack.emulator.sandbox.up`)."""
 
     def zonal(nat: NatStrategy) -> NatStrategy:
         return "single" if nat == "regional" else nat
@@ -30,6 +33,7 @@ def emulator_settings(settings: EnvironmentSettings) -> EnvironmentSettings:
     return replace(
         settings, ipv6=False, dns64=False, nat=zonal(settings.nat), dr_nat=zonal(settings.dr_nat),
         edge="alb",
+        dr_hosted_zone_id=hosted_zone_id or settings.dr_hosted_zone_id,
     )  # fmt: skip
 
 
@@ -41,6 +45,9 @@ def adapt(built: Mapping[str, ThreeTierStacks]) -> None:
         _pin_instance_versions(stacks)
         if stacks.app.database_access is not None:
             stacks.app.node.try_remove_child(stacks.app.database_access.node.id)
+        if stacks.dr_app is not None:  # attributes of a cluster moto does not model
+            for output in ("DatabaseEndpoint", "ReaderEndpoint"):
+                stacks.dr_app.node.try_remove_child(output)
 
 
 def _keep_default_security_group(stacks: ThreeTierStacks) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from wellstack.app import build, new_app
 from wellstack.emulator.adapt import adapt, emulator_settings
+from wellstack.emulator.differences import SANDBOX_ZONE_KEY
 
 
 def main() -> None:
     app = new_app()
-    adapt(build(app, adjust=emulator_settings))
+    zone = app.node.try_get_context(SANDBOX_ZONE_KEY)
+    adapt(build(app, adjust=lambda s: emulator_settings(s, hosted_zone_id=zone)))
     app.synth()
 
 

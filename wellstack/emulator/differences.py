@@ -11,8 +11,9 @@ EMULATOR_DIFFERENCES = (
     "(KeyError 'TagKey').",
     "Aurora instances state the cluster's EngineVersion: moto 5.2.5 has no default version "
     "for Aurora engines (KeyError 'aurora-mysql'); real Aurora takes it from the cluster.",
-    "The app role gets no policy for the database secret: moto does not model Aurora "
-    "clusters, so the secret's ARN (an attribute of the cluster) cannot be exported.",
+    "The app role gets no policy for the database secret, and the DR app stack no "
+    "DatabaseEndpoint/ReaderEndpoint outputs: moto does not model Aurora clusters, so their "
+    "attributes cannot be exported.",
     "The network is IPv4 only (`ipv6` and `dns64` are ignored): moto 5.2.5's CloudFormation "
     "models neither AWS::EC2::VPCCidrBlock nor AWS::EC2::EgressOnlyInternetGateway, and its "
     "subnets ignore Ipv6CidrBlock. Interface endpoints and `nat: endpoints_only` deploy as "
@@ -31,8 +32,13 @@ EMULATOR_DIFFERENCES = (
     "(KeyError 'BootstrapVersion') when the CLI reuses a previous parameter value. The direct "
     "method cannot pass `--import-existing-resources`, which a real deploy uses to adopt the "
     "log groups an earlier destroy kept; a moto fix adopts them instead.",
+    "The failover records (`dr_domain_name`) go into a hosted zone the sandbox creates for the "
+    "name's parent domain: moto chooses a hosted zone's id itself, so cdk.json's "
+    "`dr_hosted_zone_id` does not exist there (NoSuchHostedZone).",
 )
+#: The context key that carries the sandbox's hosted zone id to the emulator build.
+SANDBOX_ZONE_KEY = "wellstack:sandbox-hosted-zone"
 #: Context the emulator build adds on the CDK CLI's command line.
 EMULATOR_CONTEXT = ("-c", "@aws-cdk/core:defaultCrossStackReferences=strong")
 
-__all__ = ["EMULATOR_CONTEXT", "EMULATOR_DIFFERENCES"]
+__all__ = ["EMULATOR_CONTEXT", "EMULATOR_DIFFERENCES", "SANDBOX_ZONE_KEY"]

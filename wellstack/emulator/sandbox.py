@@ -4,6 +4,7 @@ stacks) and ``stop`` (end the server), with the real CDK CLI and the emulator bu
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from wellstack.analysis.guard import explain_retained
@@ -17,7 +18,7 @@ from wellstack.deploy.flow import (
 )
 from wellstack.deploy.runner import run_cdk
 from wellstack.deploy.target import SANDBOX_ACCOUNT, Target
-from wellstack.emulator.differences import EMULATOR_CONTEXT
+from wellstack.emulator.differences import EMULATOR_CONTEXT, SANDBOX_ZONE_KEY
 from wellstack.emulator.server import Emulator, EmulatorError
 from wellstack.emulator.summary import BOOTSTRAP_STACK, leftovers
 from wellstack.errors import WellstackError
@@ -63,6 +64,20 @@ def bootstrap(emulator: Emulator, region: str) -> None:
         raise EmulatorError(f"cdk bootstrap failed:\n{result.stdout}\n{result.stderr}")
 
 
+def hosted_zone(emulator: Emulator, settings: EnvironmentSettings) -> str | None:
+    """The emulator's public hosted zone for ``dr_domain_name``'s parent (created once): moto
+    chooses a zone's id itself, so cdk.json's ``dr_hosted_zone_id`` cannot exist there."""
+    if not settings.dr_domain_name:
+        return None
+    name = settings.dr_domain_name.rstrip(".").split(".", 1)[1] + "."
+    route53 = emulator.target(settings.region).client("route53", settings.region)
+    for zone in route53.list_hosted_zones()["HostedZones"]:
+        if zone["Name"] == name:
+            return str(zone["Id"]).rsplit("/", 1)[-1]
+    created = route53.create_hosted_zone(Name=name, CallerReference=f"wellstack-{name}")
+    return str(created["HostedZone"]["Id"]).rsplit("/", 1)[-1]
+
+
 def up(
     emulator: Emulator,
     settings: EnvironmentSettings,
@@ -82,10 +97,14 @@ def up(
         regions.append(settings.dr_region)
     for region in regions:
         bootstrap(emulator, region)
+    build = build or emulator_build(settings)
+    zone = hosted_zone(emulator, settings)
+    if zone is not None:
+        build = replace(build, synth_args=(*build.synth_args, "-c", f"{SANDBOX_ZONE_KEY}={zone}"))
     code = run_deploy(
         emulator.target(settings.region),
         settings,
-        build or emulator_build(settings),
+        build,
         out,
         allow_data_loss=allow_data_loss,
         approval="never",

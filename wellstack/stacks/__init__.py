@@ -3,7 +3,7 @@
 from wellstack.stacks._options import StackOptions, StageOptions
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
-from wellstack.stacks.dr_stacks import DrDataStack, DrNetworkStack
+from wellstack.stacks.dr_stacks import DrAppStack, DrDataStack, DrNetworkStack
 from wellstack.stacks.edge_stack import EdgeStack
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
@@ -13,6 +13,7 @@ __all__ = [
     "ASSET_TRANSITIONS",
     "AppStack",
     "DataStack",
+    "DrAppStack",
     "DrDataStack",
     "DrNames",
     "DrNetworkStack",

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from wellstack.constructs import AppTier, Monitoring
+from wellstack.constructs.failover import FailoverRecords
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.data_stack import DataStack
@@ -79,6 +80,21 @@ class AppStack(cdk.Stack):
         self.monitoring.watch_app_tier(self.app_tier)
         self.monitoring.watch_database(database)
         self.monitoring.watch_bucket(data.assets)
+        #: The ``PRIMARY`` failover records and their health check (with ``dr_domain_name``).
+        self.failover: FailoverRecords | None = None
+        if settings.dr_region and settings.dr_domain_name and settings.dr_hosted_zone_id:
+            https = self.app_tier.https_listener is not None
+            self.failover = FailoverRecords(
+                self,
+                "Failover",
+                load_balancer=self.app_tier.load_balancer,
+                domain_name=settings.dr_domain_name,
+                hosted_zone_id=settings.dr_hosted_zone_id,
+                role="primary",
+                health_check_protocol="HTTPS" if https else "HTTP",
+                health_check_port=None if https else self.app_tier.web_port,
+                ipv6=settings.ipv6,
+            )
         self.url_output: cdk.CfnOutput = cdk.CfnOutput(
             self,
             "LoadBalancerUrl",

@@ -4,8 +4,10 @@
 security groups) and what the primary region writes into — the assets replica bucket and the
 backup vault that recovery points are copied to — because S3 and AWS Backup need those to exist
 before the primary's ``{Env}Data`` stack names them. ``{Env}DrData`` holds the secondary Aurora
-cluster, which needs the global database that ``{Env}Data`` creates. Deploy order: Network and
-DrNetwork, then Data, then DrData and App (the stacks' dependencies say so).
+cluster, which needs the global database that ``{Env}Data`` creates; ``{Env}DrApp`` the DR
+region's app tier (scaled to ``dr_app_capacity``) and its failover records. Deploy order:
+Network and DrNetwork, then Data, then DrData and App, then DrApp (the stacks' dependencies say
+so).
 
 Nothing crosses regions by reference: the global cluster's name, the replica bucket's name, its
 key alias and the vault's name are derived here from the environment, the same way on both
@@ -18,10 +20,13 @@ from typing import Unpack
 
 import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from wellstack.constructs import AuroraSecondaryCluster, Monitoring, TieredBucket
+from wellstack.compliance import acknowledge
+from wellstack.constructs import AppTier, AuroraSecondaryCluster, Monitoring, TieredBucket
+from wellstack.constructs.failover import FailoverRecords
 from wellstack.constructs.keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
@@ -139,3 +144,136 @@ class DrDataStack(cdk.Stack):
         self.monitoring.watch_database(self.database)
         self.monitoring.watch_network(network.network)
         self.monitoring.watch_bucket(network.assets_replica)
+
+
+class DrAppStack(cdk.Stack):
+    """The DR region's app tier: ``app_tier`` (:class:`~wellstack.constructs.AppTier`, the
+    primary's shape) in the DR network, its group at ``dr_app_capacity`` instances (0: a pilot
+    light, the load balancer ready) up to ``app_max_capacity``; allowed to the secondary
+    cluster's port, to read the replica of the database's master secret in this region
+    (``database_access``) and to decrypt it; ``monitoring``: the tier's alarms (the same as the
+    primary's) to a topic in this region; ``failover``: the ``SECONDARY`` failover records with
+    ``dr_domain_name``. Outputs: ``LoadBalancerUrl``, ``DatabaseEndpoint``, ``ReaderEndpoint``,
+    ``DatabaseSecretName``.
+
+    Nothing crosses regions by reference: the secret's name is the primary's (a secret replica
+    keeps its name, Secrets Manager User Guide, "Replicate an AWS Secrets Manager secret to other
+    AWS Regions"), passed as text.
+
+    :param settings: the environment (with ``dr_region``).
+    :param network: the environment's :class:`DrNetworkStack`.
+    :param data: the environment's :class:`DrDataStack`.
+    :param secret_name: the name of the primary's generated master secret (replicated here).
+    :param kwargs: ``cdk.Stack``'s own keyword arguments (:class:`StackOptions`).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        network: DrNetworkStack,
+        data: DrDataStack,
+        secret_name: str,
+        **kwargs: Unpack[StackOptions],
+    ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options("DrAppStack", scope, construct_id, kwargs, StackOptions)
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings: EnvironmentSettings = settings
+        self.app_tier: AppTier = AppTier(
+            self,
+            "Web",
+            vpc=network.network.vpc,
+            security_groups=network.security_groups,
+            instance_type=settings.app_instance_type,
+            min_capacity=settings.dr_app_capacity,
+            max_capacity=settings.app_max_capacity,
+            deletion_protection=settings.production,
+            log_retention_days=settings.log_retention_days,
+            ip_address_type="dualstack" if settings.ipv6 else "ipv4",
+        )
+        database = data.database
+        database.connections.allow_default_port_from(self.app_tier, "From the DR app instances")
+        #: Read access to the master secret's replica in this region, and its key.
+        self.database_access: iam.ManagedPolicy = _replica_secret_access(
+            self, self.app_tier.role, secret_name, network.secret_replica_key
+        )
+        self.monitoring: Monitoring = Monitoring(
+            self,
+            "Monitoring",
+            alarm_email=settings.alarm_email,
+            dashboard_name=f"wellstack-{settings.name}-dr-app",
+        )
+        self.monitoring.watch_app_tier(self.app_tier)
+        #: The ``SECONDARY`` failover records (``None`` without ``dr_domain_name``).
+        self.failover: FailoverRecords | None = None
+        if settings.dr_domain_name and settings.dr_hosted_zone_id:
+            self.failover = FailoverRecords(
+                self,
+                "Failover",
+                load_balancer=self.app_tier.load_balancer,
+                domain_name=settings.dr_domain_name,
+                hosted_zone_id=settings.dr_hosted_zone_id,
+                role="secondary",
+                ipv6=settings.ipv6,
+            )
+        outputs = {
+            "LoadBalancerUrl": (self.app_tier.url, "The DR region's URL (HTTP on the web port)"),
+            "DatabaseEndpoint": (
+                database.cluster.attr_endpoint_address,
+                "The secondary cluster's endpoint (the writer after a failover)",
+            ),
+            "ReaderEndpoint": (
+                database.cluster.attr_read_endpoint_address,
+                "The secondary cluster's reader endpoint",
+            ),
+            "DatabaseSecretName": (secret_name, "The master secret (its replica in this region)"),
+        }
+        for output_id, (value, description) in outputs.items():
+            cdk.CfnOutput(self, output_id, value=value, description=description)
+
+
+def _replica_secret_access(
+    stack: cdk.Stack, role: iam.IRole | iam.Role, secret_name: str, key: kms.IKey | kms.Key
+) -> iam.ManagedPolicy:
+    """GetSecretValue on the secret's replica in this region (its ARN ends in the primary's six
+    random characters, known here only as a wildcard) and Decrypt with the replica's key through
+    Secrets Manager."""
+    arn = stack.format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=f"{secret_name}-??????",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+    policy = iam.ManagedPolicy(
+        stack,
+        "DatabaseSecretAccess",
+        description="Read the database master secret's replica in the DR region",
+        statements=[
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=[arn],
+            ),
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"
+                    }
+                },
+            ),
+        ],
+        roles=[role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+    )
+    acknowledge(
+        policy,
+        {
+            "AwsSolutions-IAM5": "The replica's ARN ends in six random characters Secrets Manager "
+            "chose in the primary region (the same for every replica); only the wildcard names "
+            "it from this region without a cross-region reference.",
+        },
+    )
+    return policy

@@ -14,7 +14,7 @@ from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StageOptions, check_options, check_settings
 from wellstack.stacks.app_stack import AppStack
 from wellstack.stacks.data_stack import DataStack
-from wellstack.stacks.dr_stacks import DrDataStack, DrNetworkStack
+from wellstack.stacks.dr_stacks import DrAppStack, DrDataStack, DrNetworkStack
 from wellstack.stacks.edge_stack import EdgeStack
 from wellstack.stacks.network_stack import NetworkStack
 
@@ -30,13 +30,16 @@ class ThreeTierStacks:
     #: The DR stacks (``None`` without ``dr_region``).
     dr_network: DrNetworkStack | None = None
     dr_data: DrDataStack | None = None
+    dr_app: DrAppStack | None = None
     #: The CLOUDFRONT web ACL's stack in us-east-1 (``None`` unless ``"edge": "cloudfront"``
     #: in another region).
     edge: EdgeStack | None = None
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        extra = [s for s in (self.dr_network, self.dr_data, self.edge) if s is not None]
+        extra = [
+            s for s in (self.dr_network, self.dr_data, self.dr_app, self.edge) if s is not None
+        ]
         return [self.network, self.data, self.app, *extra]
 
 
@@ -49,8 +52,9 @@ def add_three_tier(
 ) -> ThreeTierStacks:
     """Add an environment's stacks to ``scope`` (an App or a Stage). Stack ids are
     ``{prefix}Network``, ``{prefix}Data``, ``{prefix}App``, and with a ``dr_region``
-    ``{prefix}DrNetwork`` and ``{prefix}DrData`` in that region; the other stacks take what
-    they need from ``NetworkStack`` as cross-stack references (none crosses regions). With
+    ``{prefix}DrNetwork``, ``{prefix}DrData`` and ``{prefix}DrApp`` in that region; the
+    other stacks take what they need from ``NetworkStack`` as cross-stack references (none
+    crosses regions). With
     ``environment_stack_names``, the CloudFormation stack names are the default app's
     (``DevNetwork`` ...) wherever ``scope`` is, so a stage in a pipeline updates the stacks a
     laptop deployed and the data guard compares the right ones."""
@@ -117,7 +121,7 @@ def add_three_tier(
         edge_web_acl_arn=edge.firewall.web_acl_arn if edge else None,
         **options("App", "load balancer and Auto Scaling group", settings.region),
     )
-    dr_data = None
+    dr_data = dr_app = None
     if dr_network is not None:
         data.add_stack_dependency(dr_network, "the replica bucket and the DR vault exist first")
         dr_data = DrDataStack(
@@ -128,9 +132,22 @@ def add_three_tier(
             **options("DrData", f"DR region secondary Aurora cluster {dr}", settings.dr_region),
         )
         dr_data.add_stack_dependency(data, "the global database exists first")
+        dr_app = DrAppStack(
+            scope,
+            f"{prefix}DrApp",
+            settings=settings,
+            network=dr_network,
+            data=dr_data,
+            secret_name=str(data.database.secret_name),
+            **options("DrApp", f"DR region load balancer and Auto Scaling group {dr}",
+                      settings.dr_region),
+        )  # fmt: skip
+        # The secret's replica (written by Data) and the primary's failover record first.
+        dr_app.add_stack_dependency(data, "the database secret's replica exists first")
+        dr_app.add_stack_dependency(app, "the primary failover record and health check first")
     built = ThreeTierStacks(
         settings=settings, network=network, data=data, app=app, dr_network=dr_network,
-        dr_data=dr_data, edge=edge,
+        dr_data=dr_data, dr_app=dr_app, edge=edge,
     )  # fmt: skip
     for stack in built.stacks:
         # Resource-level tags in the template (the stack-level ``tags`` above reach resources

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from wellstack.analysis.constraints import (  # each rule module registers its rules
     alarms,
     autoscaling,
+    dns,
     edge,
     events,
     logs,
@@ -59,7 +60,9 @@ __all__ = [
     "violation",
 ]
 #: The modules that define rules (imported above for their registrations).
-RULE_MODULES = (alarms, autoscaling, edge, events, logs, rds, storage, synthesis, topics, vpc)
+RULE_MODULES = (
+    alarms, autoscaling, dns, edge, events, logs, rds, storage, synthesis, topics, vpc,
+)  # fmt: skip
 
 
 def all_rules() -> dict[str, Rule]:

@@ -194,13 +194,61 @@ def disaster_recovery(assembly: Assembly) -> Iterator[Check]:
         f"in {', '.join(regions) or 'another region'}: database by Aurora global database "
         f"(RPO typically under a second; RTO minutes, by a managed failover), assets by S3 "
         f"replication ({len(replicated)} of {len(tiered)} tiered bucket(s)), backups copied by "
-        f"AWS Backup ({len(copied)} plan(s)); not replicated: the app tier (redeployed from code "
-        f"in the DR region), logs and metrics"
+        f"AWS Backup ({len(copied)} plan(s)); not replicated: logs and metrics"
     )
     yield Check(
         RELIABILITY, "region-dr", title, judged(not missing),
         detail + (f"; missing: {', '.join(missing)}" if missing else ""),
     )  # fmt: skip
+
+
+@check
+def dr_posture(assembly: Assembly) -> Iterator[Check]:
+    """The DR posture ("Disaster Recovery of Workloads on AWS"): backup and restore (the data in
+    the DR region, no app tier there), pilot light (an app tier at 0 instances and its load
+    balancer), warm standby (an app tier serving); and whether traffic can move (failover
+    records of both regions)."""
+    primaries = {assembly.regions.get(g.stack, "") for g in assembly.resources(
+        "AWS::RDS::GlobalCluster")}  # fmt: skip
+    dr_regions = sorted({
+        assembly.regions.get(c.stack, "") for c in assembly.resources("AWS::RDS::DBCluster")
+        if c.prop("GlobalClusterIdentifier") is not None
+    } - primaries - {""})  # fmt: skip
+    if not dr_regions:
+        return
+    groups = [g for g in assembly.resources("AWS::AutoScaling::AutoScalingGroup")
+              if assembly.regions.get(g.stack) in dr_regions]  # fmt: skip
+    minimum = min((_size(g.prop("MinSize")) for g in groups), default=None)
+    if minimum is None:
+        posture = ("backup-restore", "the data is in the DR region but no app tier is: it must "
+                   "be deployed there before anything serves (hours)")  # fmt: skip
+    elif minimum == 0:
+        posture = (
+            "pilot light",
+            "the DR app tier and its load balancer are deployed, the group at 0 instances: "
+            "`wellstack failover` scales it (tens of minutes)",
+        )
+    else:
+        posture = ("warm standby", f"the DR app tier serves with {minimum} instance(s): "
+                   f"`wellstack failover` scales it (minutes)")  # fmt: skip
+    roles = {flat(r.prop("Failover")) for r in assembly.resources("AWS::Route53::RecordSet")}
+    switch = {"PRIMARY", "SECONDARY"} <= roles
+    detail = (
+        f"{posture[0]} in {', '.join(dr_regions)}: {posture[1]}; traffic: "
+        + ("Route 53 failover records (PRIMARY with a health check, SECONDARY in the DR region)"
+           if switch else "no failover records (cdk.json dr_domain_name): DNS moves by hand")
+    )  # fmt: skip
+    yield Check(
+        RELIABILITY, "dr-posture", "The DR region can serve (pilot light or warm standby)",
+        "pass" if posture[0] != "backup-restore" and switch else "advice", detail,
+    )  # fmt: skip
+
+
+def _size(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 @check
