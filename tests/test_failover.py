@@ -319,3 +319,26 @@ def test_any_failover_input_is_built_or_refused_by_prop(domain, zone):
     except WellstackError as err:
         props = {p for d in err.details for p in d.props}
         assert props and props <= {"domain_name", "hosted_zone_id"}, str(err)
+
+
+def test_aws_constraints_catch_a_failover_that_cannot_fail_over(prod):
+    """R53-1: a PRIMARY record with neither a health check nor EvaluateTargetHealth; R53-2: a
+    health check on an internal load balancer (Route 53's checkers cannot reach it)."""
+    from wellstack.analysis.constraints import evaluate
+
+    assembly = Assembly.load(prod.outdir)
+    templates = copy.deepcopy(assembly.templates)
+
+    def found() -> set[str]:
+        mutated = Assembly.from_templates(templates, assembly.regions)
+        return {v.rule for v in evaluate(mutated, ["R53-1", "R53-2"])}
+
+    assert found() == set()
+    (record,) = resources(templates["ProdApp"], "AWS::Route53::RecordSet").values()
+    del record["Properties"]["HealthCheckId"]
+    assert found() == set()  # EvaluateTargetHealth still fails it over
+    record["Properties"]["AliasTarget"]["EvaluateTargetHealth"] = False
+    assert found() == {"R53-1"}
+    (lb,) = resources(templates["ProdApp"], "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    lb["Properties"]["Scheme"] = "internal"
+    assert found() == {"R53-1", "R53-2"}
