@@ -342,3 +342,14 @@ def test_aws_constraints_catch_a_failover_that_cannot_fail_over(prod):
     (lb,) = resources(templates["ProdApp"], "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
     lb["Properties"]["Scheme"] = "internal"
     assert found() == {"R53-1", "R53-2"}
+
+
+def test_the_sandbox_refuses_an_assembly_whose_records_name_another_zone(prod):
+    """moto picks its own zone ids: an assembly synthesized before (``sandbox up --assembly``)
+    with cdk.json's zone would fail halfway through the deploy (NoSuchHostedZone)."""
+    from wellstack.emulator.sandbox import _require_zone
+    from wellstack.emulator.server import EmulatorError
+
+    with pytest.raises(EmulatorError, match="without --assembly"):
+        _require_zone(prod.outdir, "SANDBOXZONE1")
+    _require_zone(prod.outdir, PROD["dr_hosted_zone_id"])  # the zone it names: deployable

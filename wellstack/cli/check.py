@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from wellstack.cli._common import console, emit_json, one_line_errors
+
+if TYPE_CHECKING:
+    from wellstack.analysis.constraints import CheckReport
 
 
 @click.command("check")
@@ -29,12 +33,9 @@ def command(cdk_out: Path, as_json: bool) -> None:
         sys.exit(1)
 
 
-def _print(report: object) -> None:
+def _print(report: CheckReport) -> None:
     from rich.table import Table
 
-    from wellstack.analysis.constraints import CheckReport
-
-    assert isinstance(report, CheckReport)
     out = console()
     data = report.as_dict()
     if not report.violations and not report.acknowledged:

@@ -1273,6 +1273,10 @@ class AuroraCluster(Construct):
         proxy_group, cluster_group = self.proxy_security_group, self.cluster_security_group
         if proxy_group is None or cluster_group is None:
             raise WellstackError(self.node.path, ["the proxy's security groups are missing"])
+        # Both sides (RDS User Guide, "Setting up end-to-end IAM authentication for RDS
+        # Proxy"): the role trusts rds.amazonaws.com and may rds-db:connect as the database user
+        # (dbuser:<cluster resource id>/<user>); the user must exist in the database with IAM
+        # authentication (docs/operations.md), which no template can state.
         role = iam.Role(
             self,
             "ProxyRole",

@@ -17,6 +17,10 @@ Rules followed (Route 53 Developer Guide):
   from Route 53's public address ranges, so the load balancer must be internet-facing and admit
   them (the web group admits 0.0.0.0/0 on the web port). A primary with a health check on its
   ``/health`` and an evaluated target: either failing fails the region over.
+* The load balancer's WAF lets the checkers in: they send a ``User-Agent`` ("Amazon-Route53-
+  Health-Check-Service"), which AWSManagedRulesCommonRuleSet's NoUserAgent_HEADER requires, and
+  call from Route 53's published ranges (``ROUTE53_HEALTHCHECKS`` in ip-ranges.json), not from
+  the Amazon IP reputation list's.
 * A planned switch (``wellstack failover --switchover``) sets the health check's ``Inverted``
   (Route 53 API ``UpdateHealthCheck``): the primary reads unhealthy and Route 53 answers the
   secondary; ``failback`` clears it. Route 53 is a global service: its API answers while the

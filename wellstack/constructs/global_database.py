@@ -241,6 +241,8 @@ class AuroraSecondaryCluster(Construct):
     def _readers(self, plan: Any, interval: int) -> list[rds.CfnDBInstance]:
         role = None
         if interval:
+            # Aurora User Guide, "Setting up and enabling Enhanced Monitoring": a role trusted
+            # by monitoring.rds.amazonaws.com with AmazonRDSEnhancedMonitoringRole.
             role = iam.Role(
                 self,
                 "MonitoringRole",

@@ -519,7 +519,9 @@ class Network(Construct):
 
     def _flow_log_role(self, group: logs.LogGroup) -> iam.IRole:
         """A role with a managed (not inline) policy scoped to the flow-log group. CDK's own
-        grants on it are switched off, so they add no inline policy."""
+        grants on it are switched off, so they add no inline policy. Both sides (VPC User
+        Guide, "IAM role for publishing flow logs to CloudWatch Logs"): trusted by
+        vpc-flow-logs.amazonaws.com; the group's key admits logs.<region> (``logs_key``)."""
         role = iam.Role(
             self,
             "FlowLogRole",

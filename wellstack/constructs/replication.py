@@ -96,6 +96,11 @@ def configure_replication(
     here, write replicas there) and the bucket's ``ReplicationConfiguration``."""
     stack = cdk.Stack.of(owner)
     destination = f"arn:{stack.partition}:s3:::{replication.bucket_name}"
+    # Both sides (S3 User Guide, "Setting up permissions for live replication" and "Replicating
+    # objects created with server-side encryption (SSE-KMS)"): the role trusts s3.amazonaws.com,
+    # reads versions here and writes replicas there; in one account the destination bucket
+    # needs no policy for it. The keys' policies delegate to the account (customer_key), so the
+    # role's kms:Decrypt here and kms:Encrypt there (through S3 only) are enough.
     role = iam.Role(
         owner,
         "ReplicationRole",

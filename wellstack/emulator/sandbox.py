@@ -78,6 +78,24 @@ def hosted_zone(emulator: Emulator, settings: EnvironmentSettings) -> str | None
     return str(created["HostedZone"]["Id"]).rsplit("/", 1)[-1]
 
 
+def _require_zone(out: Path, zone: str) -> None:
+    """An assembly synthesized beforehand must put its failover records in the sandbox's hosted
+    zone (synthesized with ``-c wellstack:sandbox-hosted-zone=<zone>``), else moto refuses them
+    (NoSuchHostedZone) halfway through the deploy."""
+    assembly = Assembly.load(out)
+    others = sorted({
+        str(record.prop("HostedZoneId"))
+        for record in assembly.resources("AWS::Route53::RecordSet")
+        if record.prop("HostedZoneId") != zone
+    })  # fmt: skip
+    if others:
+        raise EmulatorError(
+            f"{out} puts failover records in hosted zone(s) {', '.join(others)}, which the sandbox "
+            f"does not have (its zone is {zone}): run `wellstack sandbox up` without --assembly, "
+            f"or synthesize with -c {SANDBOX_ZONE_KEY}={zone}"
+        )
+
+
 def up(
     emulator: Emulator,
     settings: EnvironmentSettings,
@@ -101,6 +119,8 @@ def up(
     zone = hosted_zone(emulator, settings)
     if zone is not None:
         build = replace(build, synth_args=(*build.synth_args, "-c", f"{SANDBOX_ZONE_KEY}={zone}"))
+        if synthesized:
+            _require_zone(out, zone)
     code = run_deploy(
         emulator.target(settings.region),
         settings,

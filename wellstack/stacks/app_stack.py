@@ -14,6 +14,7 @@ from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
+from wellstack.stacks.shared import app_tier, failover_records, monitoring, url_output
 
 
 class AppStack(cdk.Stack):
@@ -44,21 +45,11 @@ class AppStack(cdk.Stack):
         check_options("AppStack", scope, construct_id, kwargs, StackOptions)
         super().__init__(scope, construct_id, **kwargs)
         self.settings: EnvironmentSettings = settings
-        self.app_tier: AppTier = AppTier(
-            self,
-            "Web",
-            vpc=network.network.vpc,
-            security_groups=network.security_groups,
-            instance_type=settings.app_instance_type,
-            min_capacity=settings.app_min_capacity,
-            max_capacity=settings.app_max_capacity,
-            desired_capacity=settings.app_desired_capacity,
-            deletion_protection=settings.production,
-            log_retention_days=settings.log_retention_days,
-            ip_address_type="dualstack" if settings.ipv6 and settings.edge == "alb" else "ipv4",
-            edge=settings.edge,
-            edge_web_acl_arn=edge_web_acl_arn,
-        )
+        self.app_tier: AppTier = app_tier(
+            self, settings, network.network, network.security_groups,
+            min_capacity=settings.app_min_capacity, desired_capacity=settings.app_desired_capacity,
+            edge=settings.edge, edge_web_acl_arn=edge_web_acl_arn,
+        )  # fmt: skip
         database = data.database
         # Already true through the tier groups (app -> database); stated here so the wiring
         # holds even if the database gets a group of its own.
@@ -70,34 +61,15 @@ class AppStack(cdk.Stack):
         if database.proxy is not None:  # sign in to the proxy with an IAM token
             database.grant_connect(self.app_tier.role)
         #: Alarms on every tier of the environment, to one encrypted topic, and a dashboard.
-        self.monitoring: Monitoring = Monitoring(
-            self,
-            "Monitoring",
-            alarm_email=settings.alarm_email,
-            dashboard_name=f"wellstack-{settings.name}",
-        )
+        self.monitoring: Monitoring = monitoring(self, settings, f"wellstack-{settings.name}")
         self.monitoring.watch_network(network.network)
         self.monitoring.watch_app_tier(self.app_tier)
         self.monitoring.watch_database(database)
         self.monitoring.watch_bucket(data.assets)
         #: The ``PRIMARY`` failover records and their health check (with ``dr_domain_name``).
-        self.failover: FailoverRecords | None = None
-        if settings.dr_region and settings.dr_domain_name and settings.dr_hosted_zone_id:
-            https = self.app_tier.https_listener is not None
-            self.failover = FailoverRecords(
-                self,
-                "Failover",
-                load_balancer=self.app_tier.load_balancer,
-                domain_name=settings.dr_domain_name,
-                hosted_zone_id=settings.dr_hosted_zone_id,
-                role="primary",
-                health_check_protocol="HTTPS" if https else "HTTP",
-                health_check_port=None if https else self.app_tier.web_port,
-                ipv6=settings.ipv6,
-            )
-        self.url_output: cdk.CfnOutput = cdk.CfnOutput(
-            self,
-            "LoadBalancerUrl",
-            value=self.app_tier.url,
-            description="The application's URL (HTTP on the web port)",
+        self.failover: FailoverRecords | None = failover_records(
+            self, settings, self.app_tier, "primary"
+        )
+        self.url_output: cdk.CfnOutput = url_output(
+            self, self.app_tier, "The application's URL (HTTP on the web port)"
         )

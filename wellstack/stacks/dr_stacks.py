@@ -31,7 +31,14 @@ from wellstack.constructs.keys import customer_key
 from wellstack.settings import EnvironmentSettings
 from wellstack.stacks._options import StackOptions, check_options, check_settings
 from wellstack.stacks.network_stack import NetworkStack
-from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
+from wellstack.stacks.shared import (
+    ASSET_TRANSITIONS,
+    DrNames,
+    app_tier,
+    failover_records,
+    monitoring,
+    url_output,
+)
 
 
 class DrNetworkStack(NetworkStack):
@@ -135,12 +142,7 @@ class DrDataStack(cdk.Stack):
         #: Alarms on the DR region's tiers, to a topic in this region: the global database's
         #: replication and RPO lag (the alarm the failover runbook reads), its readers, the DR
         #: network's NAT gateways and the assets replica bucket.
-        self.monitoring: Monitoring = Monitoring(
-            self,
-            "Monitoring",
-            alarm_email=settings.alarm_email,
-            dashboard_name=f"wellstack-{settings.name}-dr",
-        )
+        self.monitoring: Monitoring = monitoring(self, settings, f"wellstack-{settings.name}-dr")
         self.monitoring.watch_database(self.database)
         self.monitoring.watch_network(network.network)
         self.monitoring.watch_bucket(network.assets_replica)
@@ -182,45 +184,26 @@ class DrAppStack(cdk.Stack):
         check_options("DrAppStack", scope, construct_id, kwargs, StackOptions)
         super().__init__(scope, construct_id, **kwargs)
         self.settings: EnvironmentSettings = settings
-        self.app_tier: AppTier = AppTier(
-            self,
-            "Web",
-            vpc=network.network.vpc,
-            security_groups=network.security_groups,
-            instance_type=settings.app_instance_type,
+        self.app_tier: AppTier = app_tier(
+            self, settings, network.network, network.security_groups,
             min_capacity=settings.dr_app_capacity,
-            max_capacity=settings.app_max_capacity,
-            deletion_protection=settings.production,
-            log_retention_days=settings.log_retention_days,
-            ip_address_type="dualstack" if settings.ipv6 else "ipv4",
-        )
+        )  # fmt: skip
         database = data.database
         database.connections.allow_default_port_from(self.app_tier, "From the DR app instances")
         #: Read access to the master secret's replica in this region, and its key.
         self.database_access: iam.ManagedPolicy = _replica_secret_access(
             self, self.app_tier.role, secret_name, network.secret_replica_key
         )
-        self.monitoring: Monitoring = Monitoring(
-            self,
-            "Monitoring",
-            alarm_email=settings.alarm_email,
-            dashboard_name=f"wellstack-{settings.name}-dr-app",
+        self.monitoring: Monitoring = monitoring(
+            self, settings, f"wellstack-{settings.name}-dr-app"
         )
         self.monitoring.watch_app_tier(self.app_tier)
         #: The ``SECONDARY`` failover records (``None`` without ``dr_domain_name``).
-        self.failover: FailoverRecords | None = None
-        if settings.dr_domain_name and settings.dr_hosted_zone_id:
-            self.failover = FailoverRecords(
-                self,
-                "Failover",
-                load_balancer=self.app_tier.load_balancer,
-                domain_name=settings.dr_domain_name,
-                hosted_zone_id=settings.dr_hosted_zone_id,
-                role="secondary",
-                ipv6=settings.ipv6,
-            )
+        self.failover: FailoverRecords | None = failover_records(
+            self, settings, self.app_tier, "secondary"
+        )
+        url_output(self, self.app_tier, "The DR region's URL (HTTP on the web port)")
         outputs = {
-            "LoadBalancerUrl": (self.app_tier.url, "The DR region's URL (HTTP on the web port)"),
             "DatabaseEndpoint": (
                 database.cluster.attr_endpoint_address,
                 "The secondary cluster's endpoint (the writer after a failover)",
