@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
@@ -369,3 +370,46 @@ def test_malformed_templates_are_one_line(tmp_path_factory, command):
             json.loads(result.stdout)
 
     check()
+
+
+def _tokens() -> st.SearchStrategy[Any]:
+    """Real CDK tokens of every encoding (string, number, list element), alone or inside text."""
+    string = st.sampled_from(["a", "b"]).map(lambda v: cdk.Lazy.string(_Fixed(v)))
+    number = st.integers(0, 5).map(lambda v: cdk.Lazy.number(_Fixed(v)))
+    listed = st.just(0).map(lambda _: cdk.Lazy.list(_Fixed(["x"]))[0])
+    embedded = st.tuples(st.text(max_size=5), string | number.map(str), st.text(max_size=5))
+    return string | number | listed | embedded.map("".join)
+
+
+@jsii.implements(cdk.IStableAnyProducer, cdk.IStableStringProducer, cdk.IStableNumberProducer,
+                 cdk.IStableListProducer)  # fmt: skip
+class _Fixed:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def produce(self) -> Any:
+        return self.value
+
+
+NEAR_TOKENS = st.sampled_from([
+    "${Token[X.1]}", "${Token[]}", "${Token[a b]}", "$Token[1]}", "Token[", "#{Token[TOKEN.9]}",
+    "-1.8881545897087626e+289", "x -1.888154589708e+289 Token[", "${Token[é]}", "${Token[٣]}",
+    "${Token[TOKEN.1]}${Token[TOKEN.2]}", "{Token[1]}",
+])  # fmt: skip
+SCALARS = (
+    st.text(max_size=30) | NEAR_TOKENS | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(-1.9e289, -1.8e289) | st.booleans()
+)  # fmt: skip
+
+
+@examples(150)
+@given(value=SCALARS | _tokens())
+def test_is_token_answers_as_cdk_does(value):
+    """wellstack decides in Python what ``cdk.Token.is_unresolved`` would (no round trip to the
+    kernel per value checked): the same answer on text, numbers, CDK's token encodings and
+    near-misses."""
+    from wellstack.constructs.checks import is_token
+
+    expected = False if isinstance(value, bool) else cdk.Token.is_unresolved(value)
+    assert is_token(value) is expected, value

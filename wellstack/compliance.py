@@ -135,12 +135,14 @@ def acknowledge(construct: IConstruct, reasons: dict[str, str]) -> None:
     or a checkov check (``CHECKOV + "CKV_AWS_18"``), written into the construct's resource
     Metadata where checkov reads it.
     """
-    validations = {}
+    validations, checkov = {}, {}
     for rule, reason in reasons.items():
         if rule.startswith(CHECKOV):
-            _skip_checkov(construct, rule.removeprefix(CHECKOV), reason)
+            checkov[rule.removeprefix(CHECKOV)] = reason
         else:
             validations[rule] = reason
+    if checkov:
+        _skip_checkov(construct, checkov)
     if validations:
         cdk.Validations.of(construct).acknowledge(
             *(cdk.Acknowledgment(id=rule, reason=reason) for rule, reason in validations.items())
@@ -153,14 +155,16 @@ def same_reason(reason: str, *rules: str) -> dict[str, str]:
     return dict.fromkeys(rules, reason)
 
 
-def _skip_checkov(construct: IConstruct, check: str, reason: str) -> None:
+def _skip_checkov(construct: IConstruct, checks: dict[str, str]) -> None:
+    """Write ``checks`` (id → reason) into the resource's ``Metadata.checkov.skip``, keeping
+    what is there (one read and one write per call: each is a round trip to the kernel)."""
     resource = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
     if not isinstance(resource, cdk.CfnResource):
         raise WellstackError(
-            construct.node.path, [f"checkov skips go on a CloudFormation resource ({check})"]
+            construct.node.path,
+            [f"checkov skips go on a CloudFormation resource ({', '.join(checks)})"],
         )
     existing = resource.get_metadata("checkov") or {}
-    skips = [s for s in existing.get("skip", []) if s.get("id") != check]
-    resource.add_metadata(
-        "checkov", {**existing, "skip": [*skips, {"id": check, "comment": reason}]}
-    )
+    skips = [s for s in existing.get("skip", []) if s.get("id") not in checks]
+    added = [{"id": check, "comment": reason} for check, reason in checks.items()]
+    resource.add_metadata("checkov", {**existing, "skip": [*skips, *added]})

@@ -4,14 +4,16 @@ to be CDK objects of the right kind before jsii sees them, and errors carry the 
 from __future__ import annotations
 
 import math
+import re
+import struct
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from wellstack.constructs import _cache as cached
 from wellstack.errors import WellstackError
 from wellstack.limits import INT32_MAX, LOG_RETENTION_DAYS
 from wellstack.validation import Problems as _Problems
@@ -43,15 +45,31 @@ def l1(construct: Any, kind: type[_L1]) -> _L1:
     return resource
 
 
+#: CDK's string-token pattern (aws-cdk-lib ``core/lib/private/encoding.ts``: ``${Token[KEY]}``
+#: with KEY of ``[a-zA-Z0-9:._-]``, or a number token written into a string).
+_STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.[0-9]{10,16}e\+289")
+#: The high 16 bits of a number token's IEEE-754 double (``DOUBLE_TOKEN_MARKER_BITS``).
+_DOUBLE_TOKEN_MARKER = 0xFBFF0000
+
+
 def is_token(value: Any) -> bool:
-    """An unresolved CDK token (its value is only known at deploy time)."""
+    """An unresolved CDK token (its value is only known at deploy time).
+
+    The same answer as ``cdk.Token.is_unresolved`` for strings and numbers, computed here from
+    CDK's token encoding (``encoding.ts``: ``unresolved()``) rather than asked of the jsii
+    kernel: a round trip per value checked was a tenth of a construct's cost
+    (docs/performance.md). ``tests/test_properties.py`` compares the two on generated values.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
+    if isinstance(value, str):
+        return "Token[" in value and _STRING_TOKEN.search(value) is not None
     if isinstance(value, float) and not math.isfinite(value):
         return False  # NaN and infinity are no tokens, and jsii cannot carry them (invalid JSON)
     if isinstance(value, int) and abs(value) > 2**53:
         return False  # beyond JavaScript's exact integers: no token, and not a value we take
-    return cdk.Token.is_unresolved(value)
+    (high,) = struct.unpack("<2I", struct.pack("<d", float(value)))[1:]
+    return high & 0xFFFF0000 == _DOUBLE_TOKEN_MARKER
 
 
 def _mro_interfaces(cls: type) -> list[type]:
@@ -81,7 +99,10 @@ def implements(value: Any, iface: type) -> bool:
 
 def construct_path(scope: Any, construct_id: Any) -> str:
     """The path a construct *will* have, known before it is created."""
-    parent = getattr(getattr(scope, "node", None), "path", "")
+    if isinstance(scope, Construct):
+        parent = cached.path(scope)
+    else:
+        parent = getattr(getattr(scope, "node", None), "path", "")
     return f"{parent}/{construct_id}" if parent else str(construct_id)
 
 
@@ -117,9 +138,9 @@ class Problems(_Problems):
 
     def implements(self, prop: str, value: Any, iface: type, what: str) -> bool:
         """A CDK object implementing ``iface`` (``ec2.IVpc`` ...), checked before jsii sees it."""
-        return self.check(
-            implements(value, iface), f"{prop} must be {what}, got {describe(value)}", "type"
-        )
+        if implements(value, iface):
+            return True  # the message (describe: a round trip for a CDK object) only on failure
+        return self.add(f"{prop} must be {what}, got {describe(value)}", "type")
 
 
 def log_retention(days: int) -> Any:

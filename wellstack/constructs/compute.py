@@ -24,6 +24,7 @@ from constructs import Construct
 
 from wellstack.catalog import ec2_architecture, ec2_problem
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs import _props
 from wellstack.constructs.checks import Problems, is_token, l1, vpc_has_ipv6
 from wellstack.constructs.edge import EDGE_REGION, EdgeOptions, cloudfront_edge
@@ -275,8 +276,8 @@ UPDATE_STRATEGIES = choices(UpdateStrategy)
 #: instance (BakeTime and CheckpointDelay: at most 172800 s).
 REFRESH_MIN_HEALTHY, REFRESH_MAX_HEALTHY = 100, 200
 REFRESH_CHECKPOINTS = (50, 100)
-REFRESH_CHECKPOINT_DELAY = cdk.Duration.minutes(5)
-REFRESH_BAKE_TIME = cdk.Duration.minutes(10)
+REFRESH_CHECKPOINT_DELAY = cached.minutes(5)
+REFRESH_BAKE_TIME = cached.minutes(10)
 
 
 def _update_policy(
@@ -304,7 +305,7 @@ def _update_policy(
         strategy=autoscaling.InstanceRefreshStrategy.ROLLING,
         min_healthy_percentage=REFRESH_MIN_HEALTHY,
         max_healthy_percentage=REFRESH_MAX_HEALTHY,
-        instance_warmup=cdk.Duration.minutes(HEALTH_CHECK_GRACE_MINUTES),
+        instance_warmup=cached.minutes(HEALTH_CHECK_GRACE_MINUTES),
         checkpoint_percentages=list(REFRESH_CHECKPOINTS),
         checkpoint_delay=REFRESH_CHECKPOINT_DELAY,
         bake_time=REFRESH_BAKE_TIME,
@@ -734,7 +735,7 @@ class AppTier(Construct):
         overrides: dict[str, Any],
     ) -> autoscaling.AutoScalingGroup:
         min_capacity, max_capacity = capacity.minimum, capacity.maximum
-        timeout = cdk.Duration.minutes(signal_timeout_minutes)
+        timeout = cached.minutes(signal_timeout_minutes)
         defaults: dict[str, Any] = {
             "vpc": vpc,
             "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
@@ -744,7 +745,7 @@ class AppTier(Construct):
             "desired_capacity": capacity.desired,
             "health_checks": autoscaling.HealthChecks.with_additional_checks(
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
-                grace_period=cdk.Duration.minutes(HEALTH_CHECK_GRACE_MINUTES),
+                grace_period=cached.minutes(HEALTH_CHECK_GRACE_MINUTES),
             ),
             # Creation waits for min_capacity healthy instances (none to wait for at 0).
             "signals": autoscaling.Signals.wait_for_min_capacity(timeout=timeout)
@@ -790,11 +791,11 @@ class AppTier(Construct):
 
     def _signal_when_healthy(self, health_check_path: str) -> None:
         """Append the health signal to the boot script; let the role signal this stack only."""
-        stack = cdk.Stack.of(self)
+        stack = cached.stack_of(self)
         group = self.auto_scaling_group.node.default_child
         if not isinstance(group, cdk.CfnResource):
             raise WellstackError(self._path, ["the Auto Scaling group has no CfnResource"])
-        where = (stack.stack_name, stack.get_logical_id(group), stack.region)
+        where = (stack.stack_name, stack.get_logical_id(group), cached.region(stack))
         self.user_data.add_commands(*signal_commands(self.web_port, health_check_path, *where))
         self.user_data.add_on_exit_commands(*signal_on_exit_commands(*where))
         policy = iam.ManagedPolicy(
@@ -854,9 +855,7 @@ class AppTier(Construct):
             )
             return http, None
         for peer in groups.web_peers:
-            groups.web.add_ingress_rule(
-                peer, ec2.Port.tcp(tls_port), f"HTTPS from {peer.unique_id}"
-            )
+            groups.web.add_ingress_rule(peer, cached.tcp(tls_port), f"HTTPS from {peer.unique_id}")
         http = self.load_balancer.add_listener(
             "Http",
             port=self.web_port,
@@ -894,7 +893,7 @@ class AppTier(Construct):
         errors = cloudwatch.Alarm(
             self, "RefreshGateErrors",
             metric=metrics.http_code_target(
-                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=cdk.Duration.minutes(1),
+                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=cached.minutes(1),
                 statistic="Sum",
             ),
             threshold=5, evaluation_periods=2,
@@ -906,7 +905,7 @@ class AppTier(Construct):
         unhealthy = cloudwatch.Alarm(
             self, "RefreshGateUnhealthy",
             metric=metrics.unhealthy_host_count(
-                period=cdk.Duration.minutes(1), statistic="Maximum"
+                period=cached.minutes(1), statistic="Maximum"
             ),
             threshold=1, evaluation_periods=3,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -944,7 +943,7 @@ class AppTier(Construct):
         health: dict[str, Any] = {
             "path": health_check_path,
             "healthy_http_codes": "200",
-            "interval": cdk.Duration.seconds(HEALTH_CHECK_INTERVAL_SECONDS),
+            "interval": cached.seconds(HEALTH_CHECK_INTERVAL_SECONDS),
             "healthy_threshold_count": HEALTHY_THRESHOLD,
             "unhealthy_threshold_count": UNHEALTHY_THRESHOLD,
         }
@@ -960,7 +959,7 @@ class AppTier(Construct):
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[self.auto_scaling_group],
             health_check=health_check,
-            deregistration_delay=cdk.Duration.seconds(30),
+            deregistration_delay=cached.seconds(30),
         )
 
     def _web_acl(
@@ -1217,7 +1216,7 @@ def _validate_edge_choice(
 
 def _region_of(scope: Construct) -> str:
     try:
-        return cdk.Stack.of(scope).region
+        return cached.region(scope)
     except RuntimeError:
         return ""
 
@@ -1274,8 +1273,8 @@ def _validate_network(
         if not vpc.public_subnets:
             problems.add("vpc has no public subnets for the internet-facing load balancer")
     try:
-        stack = cdk.Stack.of(scope)
-        if is_token(stack.region):
+        stack = cached.stack_of(scope)
+        if is_token(cached.region(stack)):
             problems.add(
                 f"AppTier needs a stack with a concrete region (the load balancer's access logs "
                 f"go to the region's log-delivery principal), got an environment-agnostic stack "

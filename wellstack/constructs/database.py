@@ -27,6 +27,7 @@ from wellstack.catalog import (
     supports_performance_insights,
 )
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs import _props
 from wellstack.constructs._registry import (
     ClusterFacts,
@@ -295,7 +296,7 @@ class SecretReplica:
 
 def _stack_region(scope: Any) -> str | None:
     try:
-        region = cdk.Stack.of(scope).region
+        region = cached.region(scope)
     except RuntimeError:  # not in a stack: Problems.of reports the scope
         return None
     return None if is_token(region) else region
@@ -450,8 +451,7 @@ def check_wiring(
             "mismatch",
         )
     facts = vpc_facts(vpc)
-    isolated = all(s.subnet_id in {i.subnet_id for i in vpc.isolated_subnets} for s in plan.subnets)
-    if facts is not None and facts.acl_port not in (None, plan.port) and isolated:
+    if facts is not None and facts.acl_port not in (None, plan.port) and _in_isolated(vpc, plan):
         problems.add(
             f"vpc's isolated tier admits only port {facts.acl_port} (Network(strict_acls=True, "
             f"db_port={facts.acl_port}) at {facts.path}) but the cluster listens on port "
@@ -460,11 +460,14 @@ def check_wiring(
         )
 
 
+def _in_isolated(vpc: Any, plan: _Plan) -> bool:
+    isolated = {subnet.subnet_id for subnet in vpc.isolated_subnets}
+    return all(subnet.subnet_id in isolated for subnet in plan.subnets)
+
+
 def cluster_facts(path: str, plan: _Plan, vpc: Any, region: str | None) -> ClusterFacts:
-    version = plan.cluster_engine.engine_version
-    return ClusterFacts(
-        path, plan.engine, str(version.full_version) if version else None, plan.port, vpc, region
-    )
+    version = cached.engine_full_version(plan.cluster_engine)
+    return ClusterFacts(path, plan.engine, version, plan.port, vpc, region)
 
 
 def check_global_members(
@@ -586,7 +589,7 @@ def instance_type_of(
     """``"r6g.large"``, ``"db.r6g.large"`` or an ``ec2.InstanceType`` of a class Aurora offers
     for ``engine``; None (problem recorded) otherwise."""
     if isinstance(value, ec2.InstanceType):
-        value = value.to_string()
+        value = cached.instance_type_name(value)
     if value in ("serverless", "db.serverless"):
         problems.add(f"{prop} {value!r}: use serverless_v2=True for Aurora Serverless v2")
         return None
@@ -594,7 +597,7 @@ def instance_type_of(
     if problem:
         problems.add(f"{prop} {problem}, got {value!r}")
         return None
-    return ec2.InstanceType(str(value).removeprefix("db."))
+    return cached.instance_type(str(value).removeprefix("db."))
 
 
 def _backup_interval(window: str) -> tuple[int, int]:
@@ -944,7 +947,9 @@ class AuroraCluster(Construct):
         self.readers: int = plan.readers
         #: The writer's class without ``db.`` (``"r6g.large"``), or ``"serverless"``.
         self.instance_class: str = (
-            "serverless" if plan.writer_type is None else str(plan.writer_type.to_string())
+            "serverless"
+            if plan.writer_type is None
+            else cached.instance_type_name(plan.writer_type)
         )
         #: Serverless v2 maximum ACUs (``None`` for provisioned instances).
         self.max_acu: float | None = (max_capacity or 4) if plan.serverless else None
@@ -1060,7 +1065,7 @@ class AuroraCluster(Construct):
             if self.proxy_security_group is not None
             else self.cluster.connections.security_groups
         )
-        return ec2.Connections(security_groups=groups, default_port=ec2.Port.tcp(self.port))
+        return ec2.Connections(security_groups=groups, default_port=cached.tcp(self.port))
 
     def grant_connect(
         self, grantee: iam.IGrantable, db_user: str | None = None
@@ -1090,7 +1095,7 @@ class AuroraCluster(Construct):
         )
         statement = iam.PolicyStatement(
             actions=["rds-db:connect"],
-            resources=[cdk.Stack.of(self).format_arn(
+            resources=[cached.stack_of(self).format_arn(
                 service="rds-db", resource="dbuser", resource_name=f"{resource_id}/{user}",
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             )],
@@ -1127,8 +1132,7 @@ class AuroraCluster(Construct):
                     resources=[self.encryption_key.key_arn],
                     conditions={
                         "StringEquals": {
-                            "kms:ViaService": f"secretsmanager.{cdk.Stack.of(self).region}"
-                            ".amazonaws.com"
+                            "kms:ViaService": f"secretsmanager.{cached.region(self)}.amazonaws.com"
                         }
                     },
                 ),
@@ -1160,7 +1164,7 @@ class AuroraCluster(Construct):
         def insights(type_: ec2.InstanceType | None) -> bool:
             if performance_insights is not None:
                 return performance_insights
-            return type_ is None or supports_performance_insights(str(type_.to_string()))
+            return type_ is None or supports_performance_insights(cached.instance_type_name(type_))
 
         def instance(name: str, type_: ec2.InstanceType | None, **props: Any) -> Any:
             common = {
@@ -1209,16 +1213,16 @@ class AuroraCluster(Construct):
             "deletion_protection": deletion_protection,
             "removal_policy": cdk.RemovalPolicy.SNAPSHOT,
             "backup": rds.BackupProps(
-                retention=cdk.Duration.days(retention_days), preferred_window=backup_window
+                retention=cached.days(retention_days), preferred_window=backup_window
             ),
             "preferred_maintenance_window": maintenance_window,
             "copy_tags_to_snapshot": True,
             "cluster_identifier": self.cluster_identifier,
             "cloudwatch_logs_exports": exports,
-            "monitoring_interval": cdk.Duration.seconds(monitoring_interval_seconds)
+            "monitoring_interval": cached.seconds(monitoring_interval_seconds)
             if monitoring_interval_seconds
             else None,
-            "backtrack_window": cdk.Duration.hours(plan.backtrack_hours)
+            "backtrack_window": cached.hours(plan.backtrack_hours)
             if plan.backtrack_hours
             else None,
         }
@@ -1240,7 +1244,7 @@ class AuroraCluster(Construct):
                 username,
                 encryption_key=self.encryption_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             )
-        stack = cdk.Stack.of(self)
+        stack = cached.stack_of(self)
         return rds.Credentials.from_generated_secret(
             username,
             encryption_key=self.encryption_key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
@@ -1269,7 +1273,7 @@ class AuroraCluster(Construct):
         attribute and gives its role no ``rds-db:connect``): IAM on both legs, TLS required,
         one target group on the cluster, a read-only endpoint with readers, and the groups
         chained app -> proxy -> cluster on the port."""
-        stack = cdk.Stack.of(self)
+        stack = cached.stack_of(self)
         proxy_group, cluster_group = self.proxy_security_group, self.cluster_security_group
         if proxy_group is None or cluster_group is None:
             raise WellstackError(self.node.path, ["the proxy's security groups are missing"])
@@ -1367,11 +1371,11 @@ class AuroraCluster(Construct):
         )
         group.add_egress_rule(
             ec2.Peer.any_ipv4(),
-            ec2.Port.tcp(443),
+            cached.tcp(443),
             "Secrets Manager API (through NAT or an endpoint)",
         )
         for index, database in enumerate(self.cluster.connections.security_groups):
-            group.add_egress_rule(database, ec2.Port.tcp(self.port), "The cluster")
+            group.add_egress_rule(database, cached.tcp(self.port), "The cluster")
             # In this construct's stack, next to the rotation's group: a rule on a tier group
             # that lives in the network's stack would make that stack depend on this one.
             ec2.CfnSecurityGroupIngress(
@@ -1397,7 +1401,7 @@ class AuroraCluster(Construct):
         )
         self.rotation_security_group = group
         return self.secret.add_rotation_schedule(
-            "Rotation", hosted_rotation=hosted, automatically_after=cdk.Duration.days(days)
+            "Rotation", hosted_rotation=hosted, automatically_after=cached.days(days)
         )
 
     def _log_groups(self, exports: list[str], retention_days: int) -> dict[str, logs.LogGroup]:
@@ -1434,15 +1438,15 @@ class AuroraCluster(Construct):
             "ReaderCpu",
             target_value=cpu,
             predefined_metric=appscaling.PredefinedMetric.RDS_READER_AVERAGE_CPU_UTILIZATION,
-            scale_in_cooldown=cdk.Duration.minutes(5),
-            scale_out_cooldown=cdk.Duration.minutes(5),
+            scale_in_cooldown=cached.minutes(5),
+            scale_out_cooldown=cached.minutes(5),
         )
         return target
 
     def _global_cluster(self, identifier: str, deletion_protection: bool) -> rds.CfnGlobalCluster:
         """The global database, made from this cluster (its engine, version and encryption come
         from the cluster: CloudFormation refuses them next to SourceDBClusterIdentifier)."""
-        arn = cdk.Stack.of(self).format_arn(
+        arn = cached.stack_of(self).format_arn(
             service="rds",
             resource="cluster",
             resource_name=self.cluster_identifier,
@@ -1478,15 +1482,15 @@ class AuroraCluster(Construct):
                 backup.BackupPlanRule(
                     rule_name="Daily35Days",
                     schedule_expression=events.Schedule.cron(hour="19", minute="0"),
-                    start_window=cdk.Duration.hours(1),
-                    completion_window=cdk.Duration.hours(8),
-                    delete_after=cdk.Duration.days(35),
+                    start_window=cached.hours(1),
+                    completion_window=cached.hours(8),
+                    delete_after=cached.days(35),
                     copy_actions=[
                         backup.BackupPlanCopyActionProps(
                             destination_backup_vault=backup.BackupVault.from_backup_vault_arn(
                                 self, "CopyVault", copy_to
                             ),
-                            delete_after=cdk.Duration.days(35),
+                            delete_after=cached.days(35),
                         )
                     ]
                     if copy_to
@@ -1552,7 +1556,7 @@ class AuroraCluster(Construct):
             # Control Tower reports this control against the stack, not the cluster: it is the
             # only place that can hold the acknowledgment.
             acknowledge(
-                cdk.Stack.of(self),
+                cached.stack_of(self),
                 {
                     CONTROL_TOWER
                     + "rds_cluster_logging_enabled_check": f"{self.node.path}: {chosen}"
@@ -1962,8 +1966,7 @@ def _auto_minor(chosen: bool | None, plan: _Plan, global_database: bool = False)
         return chosen
     if global_database:
         return False
-    version = plan.cluster_engine.engine_version
-    full = version.full_version if version else ""
+    full = cached.engine_full_version(plan.cluster_engine) or ""
     lts = plan.engine == "mysql" and any(
         str(full).removeprefix("8.0.mysql_aurora.").startswith(m) for m in MYSQL_LTS_MINORS
     )
@@ -1995,4 +1998,4 @@ def _identifier(cluster: Construct, overrides: Mapping[str, Any]) -> str:
 
 
 def _cloudwatch_logs_statement(key: kms.Key) -> iam.PolicyStatement:
-    return cloudwatch_logs_statement(cdk.Stack.of(key))
+    return cloudwatch_logs_statement(cached.stack_of(key))

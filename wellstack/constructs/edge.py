@@ -34,6 +34,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs.checks import Problems, is_token
 from wellstack.constructs.logs import encrypted_log_group, log_bucket, logs_key
 from wellstack.constructs.waf import DEFAULT_WAF_RULE_GROUPS, web_acl
@@ -68,7 +69,7 @@ class EdgeFirewall(Construct):
         log_encryption_key: kms.IKey | kms.Key | None = None,
     ) -> None:
         problems = Problems.of(scope, construct_id, "EdgeFirewall")
-        region = cdk.Stack.of(scope).region
+        region = cached.region(scope)
         problems.check(
             not is_token(region) and region == EDGE_REGION,
             f"EdgeFirewall needs a stack in {EDGE_REGION}: AWS WAF creates web ACLs of scope "
@@ -216,7 +217,7 @@ def _admit_vpc_origin(
             "NIST.800.53.R5-IAMNoInlinePolicy": "aws-cdk-lib's AwsCustomResource writes its "
             "one read-only statement as the function's inline policy",
         })  # fmt: skip
-    stack = cdk.Stack.of(owner)
+    stack = cached.stack_of(owner)
     provider = stack.node.try_find_child("AWS679f53fac002430cb0da5b7982bd2287")
     if provider is not None:
         reason = (

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
+from wellstack.constructs import _cache as cached
 from wellstack.constructs.checks import Problems
 from wellstack.limits import (
     DOMAIN_MAX_LENGTH,
@@ -121,7 +121,7 @@ class FailoverRecords(Construct):
                 fqdn=load_balancer.load_balancer_dns_name,
                 port=health_check_port or (443 if https else 80),
                 resource_path=health_check_path,
-                request_interval=cdk.Duration.seconds(FAILOVER_REQUEST_INTERVAL_SECONDS),
+                request_interval=cached.seconds(FAILOVER_REQUEST_INTERVAL_SECONDS),
                 failure_threshold=FAILOVER_FAILURE_THRESHOLD,
             )
         target = route53.RecordTarget.from_alias(
@@ -137,7 +137,7 @@ class FailoverRecords(Construct):
             "failover": route53.Failover.PRIMARY
             if role == "primary"
             else route53.Failover.SECONDARY,
-            "set_identifier": f"{role}-{cdk.Stack.of(self).region}",
+            "set_identifier": f"{role}-{cached.region(self)}",
             "health_check": self.health_check,
         }
         #: The records (``A``, then ``AAAA`` with ``ipv6``).

@@ -27,6 +27,7 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from wellstack.compliance import CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs import database as _db
 from wellstack.constructs._registry import record_cluster
 from wellstack.constructs.checks import Problems, implements
@@ -188,7 +189,7 @@ class AuroraSecondaryCluster(Construct):
     @property
     def connections(self) -> ec2.Connections:
         return ec2.Connections(
-            security_groups=[self.security_group], default_port=ec2.Port.tcp(self.port)
+            security_groups=[self.security_group], default_port=cached.tcp(self.port)
         )
 
     # --- steps ---------------------------------------------------------------------------------

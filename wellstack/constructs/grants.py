@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from wellstack.compliance import acknowledge
+from wellstack.constructs import _cache as cached
 from wellstack.constructs.checks import implements
 from wellstack.errors import WellstackError
 
@@ -45,7 +46,7 @@ def grant(
         for statement in statements:
             principal.add_to_principal_policy(statement)
         return None
-    stack = cdk.Stack.of(principal)
+    stack = cached.stack_of(principal)
     policy_id = f"{cdk.Names.unique_id(owner)}{purpose}"
     existing = stack.node.try_find_child(policy_id)
     if isinstance(existing, iam.ManagedPolicy):
@@ -95,7 +96,7 @@ class _LateAcknowledgment:
         self._reason = reason
 
     def validate(self) -> list[str]:
-        resolved = cdk.Stack.of(self._policy).resolve(self._token)
+        resolved = cached.stack_of(self._policy).resolve(self._token)
         finding = self._template.format(nag_text(resolved))
         acknowledge(self._policy, {finding: self._reason})
         # cdk-nag copied the other acknowledgments into the template's Metadata before this ran

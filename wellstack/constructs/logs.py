@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs.checks import l1, log_retention
 from wellstack.constructs.keys import customer_key
 
@@ -36,13 +37,13 @@ def logs_key(scope: Construct, construct_id: str, description: str) -> kms.Key:
 def allow_cloudwatch_logs(key: kms.Key) -> None:
     """Let CloudWatch Logs use ``key`` for this account's log groups in the stack's region (the
     key-policy statement of "Encrypt log data in CloudWatch Logs using AWS KMS")."""
-    key.add_to_resource_policy(cloudwatch_logs_statement(cdk.Stack.of(key)))
+    key.add_to_resource_policy(cloudwatch_logs_statement(cached.stack_of(key)))
 
 
 def cloudwatch_logs_statement(stack: cdk.Stack) -> iam.PolicyStatement:
     return iam.PolicyStatement(
         sid="CloudWatchLogsUse",
-        principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        principals=[iam.ServicePrincipal(f"logs.{cached.region(stack)}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         actions=[
             "kms:Encrypt*",
             "kms:Decrypt*",
@@ -128,14 +129,14 @@ def log_bucket(
                 transitions=[
                     s3.Transition(
                         storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                        transition_after=cdk.Duration.days(30),
+                        transition_after=cached.days(30),
                     )
                 ]
                 if retention_days > 60
                 else None,
-                expiration=cdk.Duration.days(retention_days),
-                noncurrent_version_expiration=cdk.Duration.days(30),
-                abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                expiration=cached.days(retention_days),
+                noncurrent_version_expiration=cached.days(30),
+                abort_incomplete_multipart_upload_after=cached.days(7),
             )
         ],
         removal_policy=cdk.RemovalPolicy.RETAIN,
@@ -228,7 +229,7 @@ def deliver_access_logs(bucket: s3.IBucket, logs_bucket: s3.IBucket, log_prefix:
             resources=[logs_bucket.arn_for_objects(f"{log_prefix}*")],
             conditions={
                 "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
-                "StringEquals": {"aws:SourceAccount": cdk.Stack.of(logs_bucket).account},
+                "StringEquals": {"aws:SourceAccount": cached.account(logs_bucket)},
             },
         )
     ).statement_added

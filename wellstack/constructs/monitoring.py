@@ -25,6 +25,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from wellstack.catalog import aurora_max_connections, aurora_memory_gib
+from wellstack.constructs import _cache as cached
 from wellstack.constructs.checks import Problems
 from wellstack.constructs.compute import AppTier
 from wellstack.constructs.database import AuroraCluster
@@ -35,8 +36,8 @@ from wellstack.constructs.storage import TieredBucket
 from wellstack.errors import WellstackError
 from wellstack.limits import EMAIL, EMAIL_MAX_LENGTH
 
-MINUTE = cdk.Duration.minutes(1)
-FIVE_MINUTES = cdk.Duration.minutes(5)
+MINUTE = cached.minutes(1)
+FIVE_MINUTES = cached.minutes(5)
 
 
 @dataclass(frozen=True)
@@ -304,7 +305,7 @@ class Monitoring(Construct):
             "Dashboard",
             dashboard_name=dashboard_name
             or cdk.Names.unique_resource_name(self, max_length=255, separator="-"),
-            default_interval=cdk.Duration.hours(3),
+            default_interval=cached.hours(3),
         )
         self._action = cw_actions.SnsAction(self.topic)  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
 
@@ -416,7 +417,7 @@ class Monitoring(Construct):
         if db.proxy is not None:
             alarms += self._watch_proxy(name, db.proxy)
         if db.backup_vault_name is not None:
-            vault_arn = cdk.Stack.of(db).format_arn(
+            vault_arn = cached.stack_of(db).format_arn(
                 service="backup",
                 resource="backup-vault",
                 resource_name=db.backup_vault_name,
@@ -524,7 +525,7 @@ class Monitoring(Construct):
     def _watch_proxy(self, name: str, proxy: rds.CfnDBProxy) -> list[cw.Alarm]:
         target = {"ProxyName": proxy.ref, "TargetGroup": "default", "TargetRole": "READ_WRITE"}
         whole = {"ProxyName": proxy.ref}
-        five = cdk.Duration.minutes(5)
+        five = cached.minutes(5)
         availability = _metric("AWS/RDS", "AvailabilityPercentage", target, "Average")
         to_cluster = _metric("AWS/RDS", "DatabaseConnectionsSetupFailed", whole, "Sum", five)
         auth = _metric("AWS/RDS", "ClientConnectionsSetupFailedAuth", whole, "Sum", five)
@@ -609,7 +610,7 @@ class Monitoring(Construct):
         event sources from AWS services and encrypted topics*). EventBridge's Allow on the
         topic comes with each rule's target (CDK's ``SnsTopic``); AWS's EventBridge guide gives
         it without conditions."""
-        stack = cdk.Stack.of(self)
+        stack = cached.stack_of(self)
         alarms_arn = stack.format_arn(
             service="cloudwatch",
             resource="alarm",

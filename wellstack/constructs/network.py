@@ -24,6 +24,7 @@ from constructs import Construct
 
 from wellstack.catalog import az_context_key
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs import _props
 from wellstack.constructs._reachability import add_reachability_paths
 from wellstack.constructs._registry import VpcFacts, record_vpc
@@ -303,12 +304,7 @@ class Network(Construct):
         #: The isolated subnets (the database), one per AZ, no route out.
         self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
         #: The NAT gateways, in AZ order (none with ``nat="none"`` or ``"endpoints_only"``).
-        self.nat_gateways: list[ec2.CfnNatGateway] = [
-            gateway
-            for scope in (*self.public_subnets, self.vpc)
-            for name in ("NATGateway", "RegionalNatGateway")
-            if isinstance(gateway := scope.node.try_find_child(name), ec2.CfnNatGateway)
-        ]
+        self.nat_gateways: list[ec2.CfnNatGateway] = self._find_nat_gateways()
         #: The VPC's Amazon-provided IPv6 /56 (a token), ``None`` without ``ipv6``.
         self.ipv6_cidr_block: str | None = None
         #: The egress-only internet gateway of the private tier's ``::/0`` (``None`` without
@@ -395,6 +391,21 @@ class Network(Construct):
         return _props.build(
             path, "vpc_props", bool(overrides), lambda: ec2.Vpc(self, "Vpc", **props)
         )
+
+    def _find_nat_gateways(self) -> list[ec2.CfnNatGateway]:
+        """CDK's NAT gateways: the regional one under the VPC, or one per NAT subnet, in AZ
+        order. Stops at the count ``nat`` asks for (each subnet looked at is a round trip)."""
+        if self.nat == "regional":
+            gateway = self.vpc.node.try_find_child("RegionalNatGateway")
+            return [gateway] if isinstance(gateway, ec2.CfnNatGateway) else []
+        wanted = {"single": 1, "per_az": len(self.public_subnets)}.get(self.nat, 0)
+        found: list[ec2.CfnNatGateway] = []
+        for subnet in self.public_subnets:
+            if len(found) == wanted:
+                break
+            if isinstance(gateway := subnet.node.try_find_child("NATGateway"), ec2.CfnNatGateway):
+                found.append(gateway)
+        return found
 
     def _add_flow_logs(self, retention_days: int, key: kms.IKey | kms.Key | None) -> None:
         flow_log_key = key or logs_key(self, "FlowLogKey", "Encrypts the VPC flow-log group")
@@ -504,7 +515,7 @@ class Network(Construct):
         # The endpoints are IPv4 (their private DNS names resolve to A records only), so IPv4
         # clients are all there is; the CIDR is written out (not the VPC's attribute) so that
         # reviewers and cdk-nag can read it.
-        group.add_ingress_rule(ec2.Peer.ipv4(self.cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
+        group.add_ingress_rule(ec2.Peer.ipv4(self.cidr), cached.tcp(443), "HTTPS from the VPC")
         self.endpoint_security_group = group
         subnets = ec2.SubnetSelection(subnet_type=_SUBNET_TYPE[tier])
         for name in names:
@@ -584,7 +595,7 @@ class Network(Construct):
         return acl
 
     def _acknowledge(self, flow_logs: bool, restrict_default_security_group: bool) -> None:
-        provider = cdk.Stack.of(self).node.try_find_child(
+        provider = cached.stack_of(self).node.try_find_child(
             "Custom::VpcRestrictDefaultSGCustomResourceProvider"
         )
         handler = provider.node.try_find_child("Handler") if provider else None
@@ -637,8 +648,8 @@ class Network(Construct):
 
 
 def _account_region(scope: Construct) -> tuple[str, str]:
-    stack = cdk.Stack.of(scope)
-    return stack.account, stack.region
+    stack = cached.stack_of(scope)
+    return cached.account(stack), cached.region(stack)
 
 
 def keep_synthesis_offline(scope: Construct, azs: Sequence[str]) -> bool:
@@ -648,10 +659,10 @@ def keep_synthesis_offline(scope: Construct, azs: Sequence[str]) -> bool:
     needs credentials). When the stack holds no such context yet and has no child (context can
     only be set then), record the given AZs as the stack's context: the lookup then finds its
     answer, and the VPC's check passes. False when the lookup cannot be avoided."""
-    stack = cdk.Stack.of(scope)
-    if is_token(stack.account) or is_token(stack.region):
+    stack = cached.stack_of(scope)
+    if is_token(cached.account(stack)) or is_token(cached.region(stack)):
         return True  # an environment-agnostic stack never looks AZs up
-    key = az_context_key(stack.account, stack.region)
+    key = az_context_key(cached.account(stack), cached.region(stack))
     if stack.node.try_get_context(key) is not None:
         return True
     if stack.node.children:
@@ -670,7 +681,7 @@ def _validate_azs(
     """The AZs to use: explicit ones (checked against the stack's region), or the stack's first
     ``max_azs``; an empty list when there is a problem (recorded)."""
     try:
-        stack = cdk.Stack.of(scope)
+        stack = cached.stack_of(scope)
     except RuntimeError:
         problems.add("scope must be inside a cdk.Stack (a VPC belongs to a stack)")
         return []
@@ -684,7 +695,9 @@ def _validate_azs(
         )
         return []
     if availability_zones is not None:
-        azs = problems.availability_zones("availability_zones", availability_zones, stack.region)
+        azs = problems.availability_zones(
+            "availability_zones", availability_zones, cached.region(stack)
+        )
         if azs is not None and len(azs) > slots:
             problems.add(
                 f"availability_zones has {len(azs)} AZs but reserved_azs is {slots}; raise "

@@ -26,6 +26,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.compliance import acknowledge
+from wellstack.constructs import _cache as cached
 from wellstack.constructs.checks import Problems, l1
 from wellstack.limits import BUCKET_NAME
 from wellstack.validation import REGION
@@ -94,7 +95,7 @@ def configure_replication(
 ) -> iam.Role:
     """The replication role of ``source`` (under ``owner``; least privilege: read versions
     here, write replicas there) and the bucket's ``ReplicationConfiguration``."""
-    stack = cdk.Stack.of(owner)
+    stack = cached.stack_of(owner)
     destination = f"arn:{stack.partition}:s3:::{replication.bucket_name}"
     # Both sides (S3 User Guide, "Setting up permissions for live replication" and "Replicating
     # objects created with server-side encryption (SSE-KMS)"): the role trusts s3.amazonaws.com,

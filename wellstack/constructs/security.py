@@ -9,6 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs._registry import record_tier_port
 from wellstack.constructs.checks import Problems, is_token, vpc_has_ipv6
 
@@ -116,19 +117,19 @@ class TierSecurityGroups(Construct):
             p for p in (self.web_peer, self._ipv6_peer) if p is not None
         ]
         for peer in self.web_peers:
-            self.web.add_ingress_rule(peer, ec2.Port.tcp(web_port), f"HTTP from {peer.unique_id}")
-        self.web.add_egress_rule(self.app, ec2.Port.tcp(web_port), "To the app instances")
-        self.app.add_ingress_rule(self.web, ec2.Port.tcp(web_port), "From the load balancer")
-        self.app.add_egress_rule(self.database, ec2.Port.tcp(db_port), "To the database")
+            self.web.add_ingress_rule(peer, cached.tcp(web_port), f"HTTP from {peer.unique_id}")
+        self.web.add_egress_rule(self.app, cached.tcp(web_port), "To the app instances")
+        self.app.add_ingress_rule(self.web, cached.tcp(web_port), "From the load balancer")
+        self.app.add_egress_rule(self.database, cached.tcp(db_port), "To the database")
         self.app.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: package repositories, SSM, AWS APIs"
+            ec2.Peer.any_ipv4(), cached.tcp(443), "HTTPS: package repositories, SSM, AWS APIs"
         )
         if vpc_ipv6:
             # Without it, a client that tries IPv6 first (dnf does) waits for a timeout.
             self.app.add_egress_rule(
-                ec2.Peer.any_ipv6(), ec2.Port.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
+                ec2.Peer.any_ipv6(), cached.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
             )
-        self.database.add_ingress_rule(self.app, ec2.Port.tcp(db_port), "From the app instances")
+        self.database.add_ingress_rule(self.app, cached.tcp(db_port), "From the app instances")
         record_tier_port(self.database, db_port, self.node.path)
 
         if (ingress is not None and ingress.prefixlen == 0) or (

@@ -19,6 +19,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from wellstack.compliance import CHECKOV, CONTROL_TOWER, acknowledge, same_reason
+from wellstack.constructs import _cache as cached
 from wellstack.constructs import _props
 from wellstack.constructs.checks import INT32_MAX, Problems
 from wellstack.constructs.grants import grant
@@ -293,22 +294,22 @@ class _Lifecycle:
             id="Tiering",
             enabled=True,
             transitions=[
-                s3.Transition(storage_class=_CLASSES[name], transition_after=cdk.Duration.days(d))
+                s3.Transition(storage_class=_CLASSES[name], transition_after=cached.days(d))
                 for name, d in self.transitions
             ],
-            expiration=cdk.Duration.days(self.expiration_days) if self.expiration_days else None,
+            expiration=cached.days(self.expiration_days) if self.expiration_days else None,
             noncurrent_version_transitions=[
                 s3.NoncurrentVersionTransition(
-                    storage_class=_CLASSES[name], transition_after=cdk.Duration.days(d)
+                    storage_class=_CLASSES[name], transition_after=cached.days(d)
                 )
                 for name, d in self.noncurrent_transitions
             ]
             if self.versioned
             else None,
-            noncurrent_version_expiration=cdk.Duration.days(self.noncurrent_expiration_days)
+            noncurrent_version_expiration=cached.days(self.noncurrent_expiration_days)
             if self.versioned and self.noncurrent_expiration_days
             else None,
-            abort_incomplete_multipart_upload_after=cdk.Duration.days(self.abort_multipart_days),
+            abort_incomplete_multipart_upload_after=cached.days(self.abort_multipart_days),
         )
 
 
@@ -409,7 +410,7 @@ class TieredBucket(Construct):
             replicate_to,
             versioned=versioned,
             object_lock_days=object_lock_days,
-            region=cdk.Stack.of(scope).region,
+            region=cached.region(scope),
         )
         overrides = _props.check_overrides(problems, "bucket_props", bucket_props, BUCKET_OVERRIDES)
         problems.done()
@@ -505,10 +506,8 @@ class TieredBucket(Construct):
             tiering_config = [
                 s3.IntelligentTieringConfiguration(
                     name="ArchiveTiers",
-                    archive_access_tier_time=cdk.Duration.days(archive_days)
-                    if archive_days
-                    else None,
-                    deep_archive_access_tier_time=cdk.Duration.days(deep_archive_days)
+                    archive_access_tier_time=cached.days(archive_days) if archive_days else None,
+                    deep_archive_access_tier_time=cached.days(deep_archive_days)
                     if deep_archive_days
                     else None,
                 )
@@ -520,7 +519,7 @@ class TieredBucket(Construct):
                 if lock_mode == "compliance"
                 else s3.ObjectLockRetention.governance
             )
-            retention = mode(cdk.Duration.days(lock_days))
+            retention = mode(cached.days(lock_days))
         key = self.encryption_key
         defaults: dict[str, Any] = {
             "encryption": s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
@@ -613,7 +612,7 @@ class TieredBucket(Construct):
                     resources=[self.encryption_key.key_arn],
                     conditions={
                         "StringEquals": {
-                            "kms:ViaService": f"s3.{cdk.Stack.of(self).region}.amazonaws.com"
+                            "kms:ViaService": f"s3.{cached.region(self)}.amazonaws.com"
                         }
                     },
                 )

@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from wellstack.constructs import _cache as cached
 from wellstack.constructs import _props
 from wellstack.constructs.logs import encrypted_log_group, logs_key
 
@@ -92,7 +93,7 @@ def web_acl(
         "WafLogging",
         resource_arn=acl.attr_arn,
         log_destination_configs=[
-            cdk.Stack.of(owner).format_arn(
+            cached.stack_of(owner).format_arn(
                 service="logs",
                 resource="log-group",
                 resource_name=name,
@@ -110,7 +111,7 @@ def _waf_log_policy(owner: Construct, group: logs.LogGroup) -> logs.ResourcePoli
     need not extend the account-wide AWSWAF-LOGS policy (5,120 characters, shared by every
     web ACL of the account). A region holds at most 10 such policies per account: one per
     environment here ("Logging web ACL traffic: CloudWatch Logs permissions")."""
-    stack = cdk.Stack.of(owner)
+    stack = cached.stack_of(owner)
     return logs.ResourcePolicy(
         owner,
         "WafLogPolicy",

@@ -1,0 +1,137 @@
+"""Values of the construct tree that never change once made, asked of the jsii kernel once.
+
+Every read of a CDK object from Python is a round trip to the jsii kernel (Node), about a fifth
+of a millisecond each; a copy of the tiers made 543 of them, most of them reads of values
+already asked for (a stack's region, a construct's path) or new objects for the same immutable
+value (``Duration.days(30)``, ``Port.tcp(443)``). These helpers ask once per process and hand
+out the same answer: a stack's account and region and a construct's path are fixed when it is
+created, and CDK's value objects (``Duration``, ``Port``) are immutable, so sharing one
+instance changes nothing in any template. docs/performance.md has the measurements.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from constructs import IConstruct
+
+_stacks: dict[str, cdk.Stack] = {}
+_paths: dict[str, str] = {}
+_envs: dict[str, tuple[str, str]] = {}
+
+
+def _ref(construct: Any) -> str | None:
+    """The kernel's id of a jsii object (``None`` for one the kernel has not seen yet)."""
+    reference = getattr(construct, "__jsii_ref__", None)
+    return getattr(reference, "ref", None)
+
+
+def stack_of(scope: IConstruct) -> cdk.Stack:
+    """``cdk.Stack.of(scope)`` (raises as it does outside a stack)."""
+    key = _ref(scope)
+    stack = _stacks.get(key) if key else None
+    if stack is None:
+        stack = cdk.Stack.of(scope)
+        if key:
+            _stacks[key] = stack
+    return stack
+
+
+def _env(scope: IConstruct) -> tuple[str, str]:
+    stack = stack_of(scope)
+    key = _ref(stack)
+    env = _envs.get(key) if key else None
+    if env is None:
+        env = (stack.account, stack.region)
+        if key:
+            _envs[key] = env
+    return env
+
+
+def account(scope: IConstruct) -> str:
+    """The account of ``scope``'s stack (a token when the stack has none)."""
+    return _env(scope)[0]
+
+
+def region(scope: IConstruct) -> str:
+    """The region of ``scope``'s stack (a token when the stack has none)."""
+    return _env(scope)[1]
+
+
+def path(construct: IConstruct) -> str:
+    """``construct.node.path``."""
+    key = _ref(construct)
+    found = _paths.get(key) if key else None
+    if found is None:
+        found = construct.node.path
+        if key:
+            _paths[key] = found
+    return found
+
+
+@lru_cache(maxsize=256)
+def days(amount: int | float) -> cdk.Duration:
+    return cdk.Duration.days(amount)
+
+
+@lru_cache(maxsize=256)
+def hours(amount: int | float) -> cdk.Duration:
+    return cdk.Duration.hours(amount)
+
+
+@lru_cache(maxsize=256)
+def minutes(amount: int | float) -> cdk.Duration:
+    return cdk.Duration.minutes(amount)
+
+
+@lru_cache(maxsize=256)
+def seconds(amount: int | float) -> cdk.Duration:
+    return cdk.Duration.seconds(amount)
+
+
+@lru_cache(maxsize=256)
+def tcp(port: int | float) -> ec2.Port:
+    return ec2.Port.tcp(port)
+
+
+_type_names: dict[str, str] = {}
+
+
+@lru_cache(maxsize=256)
+def instance_type(name: str) -> ec2.InstanceType:
+    """``ec2.InstanceType(name)``, remembered with its name (see :func:`instance_type_name`)."""
+    made = ec2.InstanceType(name)
+    key = _ref(made)
+    if key:
+        _type_names[key] = name
+    return made
+
+
+def instance_type_name(value: ec2.InstanceType) -> str:
+    """``str(value.to_string())``, without asking the kernel for a type made here."""
+    key = _ref(value)
+    name = _type_names.get(key) if key else None
+    if name is None:
+        name = str(value.to_string())
+        if key:
+            _type_names[key] = name
+    return name
+
+
+_versions: dict[str, str | None] = {}
+
+
+def engine_full_version(engine: Any) -> str | None:
+    """``engine.engine_version.full_version`` of an ``rds.IClusterEngine`` (``None`` when the
+    engine has no version)."""
+    key = _ref(engine)
+    if key and key in _versions:
+        return _versions[key]
+    version = engine.engine_version
+    full = str(version.full_version) if version else None
+    if key:
+        _versions[key] = full
+    return full
