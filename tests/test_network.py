@@ -383,3 +383,69 @@ def test_security_group_validation(props, message):
     net = Network(stack, "Net", availability_zones=AZS3[:2], flow_logs=False)
     with pytest.raises(ValueError, match=message):
         TierSecurityGroups(stack, "Sgs", vpc=net.vpc, **props)
+
+
+#: Shapes whose subnets CDK's own allocator can lay out as the plan does (equal masks, spare
+#: slots a multiple of the AZ count), and shapes that go through PlannedIpAddresses instead.
+LAYOUTS = {
+    "2 AZs of 4 slots": {"availability_zones": AZS3[:2]},
+    "2 AZs of 8 slots, /26": {
+        "availability_zones": AZS3[:2], "reserved_azs": 8, "public_mask": 26,
+        "private_mask": 26, "isolated_mask": 26,
+    },
+    "no private tier": {"availability_zones": AZS3[:2], "nat": "none"},
+    "4 AZs of 4 slots": {
+        "availability_zones": [*AZS3, "ap-northeast-2d"], "cidr": "10.7.0.0/16", "nat": "per_az",
+    },
+    "3 AZs (the plan's callback)": {"availability_zones": AZS3, "reserved_azs": 4},
+    "unequal masks (the plan's callback)": {
+        "availability_zones": AZS3[:2], "public_mask": 26, "private_mask": 22,
+    },
+}  # fmt: skip
+
+
+def test_every_layout_puts_subnets_where_the_plan_says():
+    """Both ways of handing CDK the addresses give the plan's CIDRs, subnet by subnet."""
+    app = cdk.App(context=project_context())
+    built = {}
+    for index, (name, props) in enumerate(LAYOUTS.items()):
+        stack = cdk.Stack(app, f"Layout{index}", env=ENV)
+        built[name] = (stack, Network(stack, "Net", **props))
+    for name, (stack, net) in built.items():
+        template = Template.from_stack(stack).to_json()
+        found = {(s["tier"], s["az"]): s["cidr"] for s in subnets(template).values()}
+        planned = {(row.tier, row.az): row.cidr for row in net.subnet_plan}
+        assert found == planned, name
+
+
+def test_cdk_allocator_groups_cover_every_slot():
+    """The native layout's groups: each tier in use, then spare groups filling its slots; an
+    absent tier is all spares; shapes it cannot express fall back (None)."""
+    from wellstack.constructs.network import _native_layout
+
+    even = {"public": 24, "private": 24, "isolated": 24}
+    assert _native_layout("single", even, 4, 2) == [
+        ("public", ""), ("public", "Spare1"), ("private", ""), ("private", "Spare1"),
+        ("isolated", ""), ("isolated", "Spare1"),
+    ]  # fmt: skip
+    assert _native_layout("none", even, 4, 2) == [
+        ("public", ""), ("public", "Spare1"), ("private", "Spare1"), ("private", "Spare2"),
+        ("isolated", ""), ("isolated", "Spare1"),
+    ]  # fmt: skip
+    assert _native_layout("single", even, 4, 3) is None
+    assert _native_layout("single", {**even, "private": 22}, 4, 2) is None
+
+
+def test_a_layout_cdk_moved_is_refused(monkeypatch):
+    """Should CDK's allocator ever put a subnet elsewhere than the plan (here: the spare groups
+    left out), Network stops with an error instead of moving subnets."""
+    from wellstack.constructs import network
+    from wellstack.errors import WellstackError
+
+    monkeypatch.setattr(
+        network, "_native_layout", lambda nat, masks, reserved, azs: [
+            ("public", ""), ("private", ""), ("isolated", "")]
+    )  # fmt: skip
+    stack = cdk.Stack(cdk.App(), "Moved", env=ENV)
+    with pytest.raises(WellstackError, match="the plan says"):
+        Network(stack, "Net", availability_zones=AZS3[:2])

@@ -11,6 +11,7 @@ re-carves the whole range instead and forces subnet replacement (aws/aws-cdk#668
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -284,6 +285,7 @@ class Network(Construct):
         self.subnet_plan: list[SubnetPlanRow] = plan_subnets(
             cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers_for(nat), ipv6=ipv6
         )
+        self._reserved_azs = reserved_azs
         #: Whether the VPC is dual stack.
         self.ipv6: bool = ipv6
         #: The VPC's IPv4 block.
@@ -360,8 +362,11 @@ class Network(Construct):
                 service=ec2.GatewayVpcEndpointAwsService.DYNAMODB
             ),
         }
+        native = _native_layout(self.nat, masks, self._reserved_azs, len(self.availability_zones))
         defaults: dict[str, Any] = {
-            "ip_addresses": PlannedIpAddresses(cidr, self.subnet_plan),
+            "ip_addresses": ec2.IpAddresses.cidr(cidr)
+            if native is not None
+            else PlannedIpAddresses(cidr, self.subnet_plan),
             "availability_zones": self.availability_zones,
             "nat_gateways": {
                 "none": 0,
@@ -375,22 +380,39 @@ class Network(Construct):
             else None,
             "subnet_configuration": [
                 ec2.SubnetConfiguration(
-                    name=_SUBNET_GROUP[tier],
+                    name=_SUBNET_GROUP[tier] + spare,
                     subnet_type=_SUBNET_TYPE[tier],
                     cidr_mask=masks[tier],
                     # Nothing in the public tier needs a public IP of its own: the load
                     # balancer and NAT gateways get theirs from AWS.
-                    map_public_ip_on_launch=False if tier == "public" else None,
+                    map_public_ip_on_launch=False if tier == "public" and not spare else None,
+                    reserved=True if spare else None,
                 )
-                for tier in tiers_for(self.nat)
+                for tier, spare in (native or [(t, "") for t in tiers_for(self.nat)])
             ],
             "restrict_default_security_group": restrict_default_security_group,
             "gateway_endpoints": endpoints if gateway_endpoints else None,
         }
         props = _props.merge(defaults, overrides)
-        return _props.build(
+        vpc = _props.build(
             path, "vpc_props", bool(overrides), lambda: ec2.Vpc(self, "Vpc", **props)
         )
+        if native is not None:
+            self._check_layout(path, vpc)
+        return vpc
+
+    def _check_layout(self, path: str, vpc: ec2.Vpc) -> None:
+        """CDK's allocator must have put every subnet where the plan says: a subnet that moves
+        is replaced, with everything in it."""
+        made = [*vpc.public_subnets, *vpc.private_subnets, *vpc.isolated_subnets]
+        got = [subnet.ipv4_cidr_block for subnet in made]
+        expected = [row.cidr for row in self.subnet_plan]
+        if got != expected:
+            raise WellstackError(
+                path,
+                [f"internal: CDK laid the subnets out as {got}, the plan says {expected}; "
+                 "please report this (wellstack keeps subnets where the plan puts them)"],
+            )  # fmt: skip
 
     def _find_nat_gateways(self) -> list[ec2.CfnNatGateway]:
         """CDK's NAT gateways: the regional one under the VPC, or one per NAT subnet, in AZ
@@ -650,6 +672,30 @@ class Network(Construct):
 def _account_region(scope: Construct) -> tuple[str, str]:
     stack = cached.stack_of(scope)
     return cached.account(stack), cached.region(stack)
+
+
+def _native_layout(
+    nat: str, masks: Mapping[str, int], reserved_azs: int, azs: int
+) -> list[tuple[str, str]] | None:
+    """The subnet groups, as (tier, spare suffix), under which CDK's own allocator
+    (``ec2.IpAddresses.cidr``: each group's subnets one after another, one per AZ, a
+    ``reserved`` group taking its addresses without subnets) lays the subnets out exactly as
+    :func:`plan_subnets` does — or ``None`` when no such groups exist (different masks per tier,
+    or spare slots per tier that are not a multiple of the AZ count) and the plan is handed over
+    through :class:`PlannedIpAddresses` instead. CDK's allocator answers inside the kernel; the
+    Python one costs a callback whose requests jsii reads back field by field (56 round trips
+    for two AZs, docs/performance.md). ``Network`` checks the result against the plan."""
+    slots = 2 ** math.ceil(math.log2(reserved_azs))
+    if len(set(masks.values())) != 1 or slots % azs:
+        return None
+    in_use = tiers_for(nat)
+    groups: list[tuple[str, str]] = []
+    for tier in TIERS:
+        used = tier in in_use
+        groups.extend([(tier, "")] if used else [])
+        spares = (slots - azs) // azs if used else slots // azs
+        groups.extend((tier, f"Spare{index + 1}") for index in range(spares))
+    return groups
 
 
 def keep_synthesis_offline(scope: Construct, azs: Sequence[str]) -> bool:
