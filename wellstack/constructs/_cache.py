@@ -24,7 +24,11 @@ _envs: dict[str, tuple[str, str]] = {}
 
 
 def _ref(construct: Any) -> str | None:
-    """The kernel's id of a jsii object (``None`` for one the kernel has not seen yet)."""
+    """The kernel's id of a jsii object (``None`` for one the kernel has not seen yet); an
+    object jsii returned as an interface is a proxy over delegates that carry the id."""
+    delegates = getattr(construct, "_delegates", None)
+    if isinstance(delegates, list) and delegates:
+        construct = delegates[0]
     reference = getattr(construct, "__jsii_ref__", None)
     return getattr(reference, "ref", None)
 
@@ -135,3 +139,30 @@ def engine_full_version(engine: Any) -> str | None:
     if key:
         _versions[key] = full
     return full
+
+
+_nodes: dict[str, Any] = {}
+_default_children: dict[str, Any] = {}
+
+
+def node(construct: IConstruct) -> Any:
+    """``construct.node`` (a construct's node never changes)."""
+    key = _ref(construct)
+    found = _nodes.get(key) if key else None
+    if found is None:
+        found = construct.node
+        if key:
+            _nodes[key] = found
+    return found
+
+
+def default_child(construct: IConstruct) -> Any:
+    """``construct.node.default_child``, remembered once it exists (an L2 makes its resource
+    in its constructor; ``None`` is asked again)."""
+    key = _ref(construct)
+    found = _default_children.get(key) if key else None
+    if found is None:
+        found = node(construct).default_child
+        if key and found is not None:
+            _default_children[key] = found
+    return found

@@ -37,10 +37,10 @@ _L1 = TypeVar("_L1")
 def l1(construct: Any, kind: type[_L1]) -> _L1:
     """The CloudFormation resource (``node.default_child``) of an L2 construct, of the kind
     expected; a clear error (not an ``assert``, which ``python -O`` drops) when it is not."""
-    resource = construct.node.default_child
+    resource = cached.default_child(construct)
     if not isinstance(resource, kind):
         raise WellstackError(
-            construct.node.path, [f"expected a {kind.__name__} inside, got {resource!r}"]
+            cached.path(construct), [f"expected a {kind.__name__} inside, got {resource!r}"]
         )
     return resource
 
@@ -124,14 +124,14 @@ class Problems(_Problems):
             )
         problems = cls(construct_path(scope, construct_id))
         if not isinstance(construct_id, str) or not construct_id or "/" in construct_id:
-            problems.path = f"{scope.node.path}/?" if scope.node.path else what
+            problems.path = f"{cached.path(scope)}/?" if cached.path(scope) else what
             problems.add(
                 f"construct_id must be a non-empty string without '/', got {construct_id!r}"
             )
-        elif scope.node.try_find_child(construct_id) is not None:
+        elif cached.node(scope).try_find_child(construct_id) is not None:
             problems.add(
                 f"construct_id {construct_id!r} is already used by a sibling under "
-                f"{scope.node.path or 'the app'}; construct ids must be unique among siblings"
+                f"{cached.path(scope) or 'the app'}; construct ids must be unique among siblings"
             )
         problems.done()
         return problems
@@ -156,6 +156,6 @@ def vpc_has_ipv6(vpc: ec2.IVpc) -> bool | None:
     if not isinstance(vpc, ec2.Vpc):
         return None
     return any(
-        isinstance(vpc.node.try_find_child(child), ec2.CfnVPCCidrBlock)
+        isinstance(cached.node(vpc).try_find_child(child), ec2.CfnVPCCidrBlock)
         for child in ("Ipv6Cidr", "ipv6cidr")  # wellstack's, CDK's DUAL_STACK
     )

@@ -792,7 +792,7 @@ class AppTier(Construct):
     def _signal_when_healthy(self, health_check_path: str) -> None:
         """Append the health signal to the boot script; let the role signal this stack only."""
         stack = cached.stack_of(self)
-        group = self.auto_scaling_group.node.default_child
+        group = cached.default_child(self.auto_scaling_group)
         if not isinstance(group, cdk.CfnResource):
             raise WellstackError(self._path, ["the Auto Scaling group has no CfnResource"])
         where = (stack.stack_name, stack.get_logical_id(group), cached.region(stack))
@@ -1278,7 +1278,7 @@ def _validate_network(
             problems.add(
                 f"AppTier needs a stack with a concrete region (the load balancer's access logs "
                 f"go to the region's log-delivery principal), got an environment-agnostic stack "
-                f"{stack.node.path!r}; give it env=cdk.Environment(region=...)"
+                f"{cached.path(stack)!r}; give it env=cdk.Environment(region=...)"
             )
     except RuntimeError:
         problems.add("scope must be inside a cdk.Stack")
@@ -1435,7 +1435,7 @@ def _state_availability_zones(group: autoscaling.AutoScalingGroup, vpc: ec2.IVpc
     """State the group's AZs (``AvailabilityZones``) next to its subnets when their names are
     known at synth: Control Tower's CT.AUTOSCALING.PR.1 reads that property. CloudFormation
     requires the subnets to lie in those AZs, which they do by construction."""
-    resource = group.node.default_child
+    resource = cached.default_child(group)
     subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
     azs = list(dict.fromkeys(subnets.availability_zones))
     if not isinstance(resource, autoscaling.CfnAutoScalingGroup) or len(azs) < 2:

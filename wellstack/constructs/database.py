@@ -930,7 +930,7 @@ class AuroraCluster(Construct):
             if plan is not None
             else None
         )
-        root = scope.node.root
+        root = cached.node(scope).root
         check_global_members(problems, root, global_cluster_identifier, facts, "primary")
         problems.done()
         if plan is None or facts is None:  # every reason is recorded above
@@ -1080,13 +1080,14 @@ class AuroraCluster(Construct):
         user = db_user if db_user is not None else (self.proxy_user or "")
         if not isinstance(user, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", user):
             raise WellstackError(
-                self.node.path,
+                cached.path(self),
                 [f"db_user must be a database user name (a letter, then letters, digits or _), "
                  f"got {user!r}"],
             )  # fmt: skip
         if not implements(grantee, iam.IGrantable):
             raise WellstackError(
-                self.node.path, [f"grantee must be an iam.IGrantable (a role ...), got {grantee!r}"]
+                cached.path(self),
+                [f"grantee must be an iam.IGrantable (a role ...), got {grantee!r}"],
             )
         resource_id = (
             cdk.Fn.select(6, cdk.Fn.split(":", self.proxy.attr_db_proxy_arn))
@@ -1105,11 +1106,11 @@ class AuroraCluster(Construct):
             principal.add_to_principal_policy(statement)
             return None
         policy_id = f"Connect{user.title().replace('_', '')}"
-        policy = self.node.try_find_child(policy_id)
+        policy = cached.node(self).try_find_child(policy_id)
         if not isinstance(policy, iam.ManagedPolicy):
             policy = iam.ManagedPolicy(
                 self, policy_id, statements=[statement],
-                description=f"rds-db:connect as {user} to {self.node.path}",
+                description=f"rds-db:connect as {user} to {cached.path(self)}",
             )  # fmt: skip
         principal.add_managed_policy(policy)  # pyright: ignore[reportAttributeAccessIssue]  # an IRole, checked above
         return policy
@@ -1235,7 +1236,7 @@ class AuroraCluster(Construct):
         )
         # RDS creates a log group on the first export unless it exists: create ours first.
         for group in self.log_groups.values():
-            cluster.node.add_dependency(group)
+            cached.node(cluster).add_dependency(group)
         return cluster
 
     def _credentials(self, username: str, replicas: list[SecretReplica]) -> rds.Credentials:
@@ -1276,7 +1277,7 @@ class AuroraCluster(Construct):
         stack = cached.stack_of(self)
         proxy_group, cluster_group = self.proxy_security_group, self.cluster_security_group
         if proxy_group is None or cluster_group is None:
-            raise WellstackError(self.node.path, ["the proxy's security groups are missing"])
+            raise WellstackError(cached.path(self), ["the proxy's security groups are missing"])
         # Both sides (RDS User Guide, "Setting up end-to-end IAM authentication for RDS
         # Proxy"): the role trusts rds.amazonaws.com and may rds-db:connect as the database user
         # (dbuser:<cluster resource id>/<user>); the user must exist in the database with IAM
@@ -1290,7 +1291,7 @@ class AuroraCluster(Construct):
         iam.ManagedPolicy(
             self, "ProxyConnect",
             roles=[role],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-            description=f"RDS Proxy of {self.node.path}: rds-db:connect as {user}",
+            description=f"RDS Proxy of {cached.path(self)}: rds-db:connect as {user}",
             statements=[iam.PolicyStatement(
                 actions=["rds-db:connect"],
                 resources=[stack.format_arn(
@@ -1324,7 +1325,7 @@ class AuroraCluster(Construct):
                 connection_borrow_timeout=120,
             ),
         )  # fmt: skip
-        targets.node.add_dependency(self.cluster)  # the instances must be available
+        cached.node(targets).add_dependency(self.cluster)  # the instances must be available
         # AWS::RDS::DBProxyTargetGroup takes no Tags (its CloudFormation schema; cfn-lint F3002),
         # though CDK's tag aspect renders the stack's tags on it.
         targets.add_property_deletion_override("Tags")
@@ -1355,7 +1356,7 @@ class AuroraCluster(Construct):
                 vpc_security_group_ids=[proxy_group.security_group_id],
                 target_role="READ_ONLY",
             )  # fmt: skip
-            read_only.node.add_dependency(targets)
+            cached.node(read_only).add_dependency(targets)
             self.proxy_read_only_endpoint = read_only.attr_endpoint
 
     def _rotation(self, vpc: ec2.IVpc, days: int) -> secretsmanager.RotationSchedule:
@@ -1421,7 +1422,7 @@ class AuroraCluster(Construct):
     def _master_secret(self) -> secretsmanager.ISecret:
         secret = self.cluster.secret
         if secret is None:  # both a managed and a generated password give one
-            raise WellstackError(self.node.path, ["the cluster has no master secret"])
+            raise WellstackError(cached.path(self), ["the cluster has no master secret"])
         return secret
 
     def _reader_autoscaling(self, bounds: tuple[int, int], cpu: int) -> appscaling.ScalableTarget:
@@ -1459,7 +1460,7 @@ class AuroraCluster(Construct):
             source_db_cluster_identifier=arn,
             deletion_protection=deletion_protection,
         )
-        global_cluster.node.add_dependency(self.cluster)
+        cached.node(global_cluster).add_dependency(self.cluster)
         return global_cluster
 
     def _backup_plan(self, copy_to: str | None = None) -> backup.BackupPlan:
@@ -1469,7 +1470,7 @@ class AuroraCluster(Construct):
             encryption_key=self.encryption_key,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        resource = vault.node.default_child
+        resource = cached.default_child(vault)
         if isinstance(resource, backup.CfnBackupVault):
             self.backup_vault_name = resource.backup_vault_name
         plan = backup.BackupPlan(
@@ -1559,11 +1560,11 @@ class AuroraCluster(Construct):
                 cached.stack_of(self),
                 {
                     CONTROL_TOWER
-                    + "rds_cluster_logging_enabled_check": f"{self.node.path}: {chosen}"
+                    + "rds_cluster_logging_enabled_check": f"{cached.path(self)}: {chosen}"
                 },
             )
         if not self._auto_minor:
-            for instance in self.cluster.node.find_all():
+            for instance in cached.node(self.cluster).find_all():
                 if isinstance(instance, rds.CfnDBInstance):
                     acknowledge(
                         instance,
@@ -1589,7 +1590,7 @@ class AuroraCluster(Construct):
             )
         if reasons:
             acknowledge(self.cluster, reasons)
-        monitoring_role = self.cluster.node.try_find_child("MonitoringRole")
+        monitoring_role = cached.node(self.cluster).try_find_child("MonitoringRole")
         if monitoring_role is not None:
             acknowledge(
                 monitoring_role,
@@ -1634,7 +1635,7 @@ class AuroraCluster(Construct):
                 "monitoring_interval_seconds=0 was chosen: no enhanced (OS-level) monitoring; the "
                 "CloudWatch metrics of the cluster and its alarms remain"
             )
-            for instance in self.cluster.node.find_all():
+            for instance in cached.node(self.cluster).find_all():
                 if isinstance(instance, rds.CfnDBInstance):
                     acknowledge(
                         instance,

@@ -142,7 +142,7 @@ def cloudfront_edge(
     distribution = cloudfront.Distribution(
         owner,
         "Distribution",
-        comment=f"wellstack {owner.node.path}",
+        comment=f"wellstack {cached.path(owner)}",
         default_behavior=cloudfront.BehaviorOptions(
             origin=origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -192,8 +192,8 @@ def _admit_vpc_origin(
         ),
         install_latest_aws_sdk=False,
     )
-    lookup.node.add_dependency(distribution)  # the group exists once the VPC origin does
-    for child in lookup.node.find_all():
+    cached.node(lookup).add_dependency(distribution)  # the group exists once the VPC origin does
+    for child in cached.node(lookup).find_all():
         if isinstance(child, cdk.CfnResource):
             child.add_metadata(VPC_ORIGIN_LOOKUP, True)
     port = options.tls_port if options.origin_domain_name else options.web_port
@@ -209,7 +209,7 @@ def _admit_vpc_origin(
         to_port=port,
         description=f"CloudFront's VPC origin ({VPC_ORIGIN_GROUP})",
     )
-    policy = lookup.node.try_find_child("CustomResourcePolicy")
+    policy = cached.node(lookup).try_find_child("CustomResourcePolicy")
     if policy is not None:
         acknowledge(policy, {
             "AwsSolutions-IAM5[Resource::*]": "ec2:DescribeSecurityGroups supports no "
@@ -218,7 +218,7 @@ def _admit_vpc_origin(
             "one read-only statement as the function's inline policy",
         })  # fmt: skip
     stack = cached.stack_of(owner)
-    provider = stack.node.try_find_child("AWS679f53fac002430cb0da5b7982bd2287")
+    provider = cached.node(stack).try_find_child("AWS679f53fac002430cb0da5b7982bd2287")
     if provider is not None:
         reason = (
             "aws-cdk-lib's AwsCustomResource provider: it runs only during a deployment, to look "
@@ -231,7 +231,7 @@ def _admit_vpc_origin(
             "NIST.800.53.R5-LambdaInsideVPC", CONTROL_TOWER + "lambda_inside_vpc_check",
             CHECKOV + "CKV_AWS_115", CHECKOV + "CKV_AWS_116", CHECKOV + "CKV_AWS_117",
         ))  # fmt: skip
-        role = provider.node.try_find_child("ServiceRole")
+        role = cached.node(provider).try_find_child("ServiceRole")
         if role is not None:
             acknowledge(role, {
                 "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

@@ -144,7 +144,7 @@ class AuroraSecondaryCluster(Construct):
             if plan is not None
             else None
         )
-        root = scope.node.root
+        root = cached.node(scope).root
         _db.check_global_members(problems, root, global_cluster_identifier, facts, "secondary")
         problems.done()
         if plan is None or facts is None:
@@ -236,7 +236,7 @@ class AuroraSecondaryCluster(Construct):
         )
         cluster.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         for group_ in self.log_groups.values():
-            cluster.node.add_dependency(group_)
+            cached.node(cluster).add_dependency(group_)
         return cluster
 
     def _readers(self, plan: Any, interval: int) -> list[rds.CfnDBInstance]:

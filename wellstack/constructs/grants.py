@@ -37,7 +37,7 @@ def grant(
     """
     if not implements(grantee, iam.IGrantable):
         raise WellstackError(
-            owner.node.path,
+            cached.path(owner),
             [f"grantee must be an iam.IGrantable (a role, a user, an AppTier's role ...), "
              f"got {grantee!r}"],
         )  # fmt: skip
@@ -48,21 +48,21 @@ def grant(
         return None
     stack = cached.stack_of(principal)
     policy_id = f"{cdk.Names.unique_id(owner)}{purpose}"
-    existing = stack.node.try_find_child(policy_id)
+    existing = cached.node(stack).try_find_child(policy_id)
     if isinstance(existing, iam.ManagedPolicy):
         existing.add_statements(*statements)
         return existing
     policy = iam.ManagedPolicy(
         stack,
         policy_id,
-        description=f"{purpose} of {owner.node.path}",
+        description=f"{purpose} of {cached.path(owner)}",
         statements=list(statements),
         roles=[principal],  # pyright: ignore[reportArgumentType]  # an IRole, checked above
     )
     if reasons:
         acknowledge(policy, dict(reasons))
     for template, (token, reason) in (late_reasons or {}).items():
-        policy.node.add_validation(_LateAcknowledgment(policy, template, token, reason))
+        cached.node(policy).add_validation(_LateAcknowledgment(policy, template, token, reason))
     return policy
 
 
@@ -101,7 +101,7 @@ class _LateAcknowledgment:
         acknowledge(self._policy, {finding: self._reason})
         # cdk-nag copied the other acknowledgments into the template's Metadata before this ran
         # (the audit trail `wellstack acks` reads): add this one the same way.
-        resource = self._policy.node.default_child
+        resource = cached.default_child(self._policy)
         if isinstance(resource, cdk.CfnResource):
             existing = resource.get_metadata("cdk_nag") or {}
             rules = [

@@ -239,7 +239,7 @@ def send_events_to_eventbridge(bucket: s3.Bucket) -> None:
     """S3 event notifications to Amazon EventBridge, set on the CloudFormation resource (CDK's
     ``event_bridge_enabled`` goes through a Lambda-backed custom resource instead). AWS service
     events on the default event bus cost nothing until a rule matches them."""
-    resource = bucket.node.default_child
+    resource = cached.default_child(bucket)
     if isinstance(resource, s3.CfnBucket):
         resource.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
             event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(

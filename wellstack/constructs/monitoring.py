@@ -338,7 +338,7 @@ class Monitoring(Construct):
                 label="healthy hosts while the group wants some",
                 period=healthy.period,
             )
-        name = tier.node.id
+        name = cached.node(tier).id
         alarms = [
             self._alarm(name, "LoadBalancer5xx", _rate(elb_5xx, requests, "ELB 5xx %")),
             self._alarm(name, "Target5xx", _rate(target_5xx, requests, "target 5xx %")),
@@ -358,7 +358,7 @@ class Monitoring(Construct):
             self._alarm(name, "InstanceCpu", cpu),
         ]
         self.dashboard.add_widgets(
-            cw.TextWidget(markdown=f"### App tier {tier.node.path}", width=24, height=1),
+            cw.TextWidget(markdown=f"### App tier {cached.path(tier)}", width=24, height=1),
             _graph("Requests and errors", [requests, elb_5xx, target_5xx]),
             _graph("Latency p99 (s)", [latency]),
             _graph("Hosts", [healthy, unhealthy, in_service]),
@@ -386,7 +386,7 @@ class Monitoring(Construct):
         memory = _metric("AWS/RDS", "FreeableMemory", writer, "Minimum", FIVE_MINUTES)
         connections = _metric("AWS/RDS", "DatabaseConnections", writer, "Maximum", FIVE_MINUTES)
         lag = _metric("AWS/RDS", "AuroraReplicaLagMaximum", whole, "Maximum")
-        name = db.node.id
+        name = cached.node(db).id
         instance_class = db.instance_class
         memory_bytes = aurora_memory_gib(instance_class, db.max_acu) * 2**30
         max_connections = aurora_max_connections(db.engine, instance_class, db.max_acu)
@@ -425,7 +425,7 @@ class Monitoring(Construct):
             )
             self._notify_failed_jobs(name, db.backup_vault_name, vault_arn)
         self.dashboard.add_widgets(
-            cw.TextWidget(markdown=f"### Database {db.node.path}", width=24, height=1),
+            cw.TextWidget(markdown=f"### Database {cached.path(db)}", width=24, height=1),
             _graph("CPU %", [cpu, reader_cpu]),
             _graph("Connections", [connections]),
             _graph("Freeable memory (bytes)", [memory]),
@@ -443,7 +443,7 @@ class Monitoring(Construct):
         reader = {**cluster, "Role": "READER"}
         replication = _metric("AWS/RDS", "AuroraGlobalDBReplicationLag", cluster, "Average")
         rpo = _metric("AWS/RDS", "AuroraGlobalDBRPOLag", cluster, "Maximum")
-        name = db.node.id
+        name = cached.node(db).id
         alarms = [
             self._alarm(name, "GlobalReplicationLag", replication),
             self._alarm(name, "GlobalRpoLag", rpo, missing=cw.TreatMissingData.BREACHING),
@@ -465,7 +465,7 @@ class Monitoring(Construct):
             ]
             widgets += [_graph("Reader CPU %", [cpu]), _graph("Freeable memory (bytes)", [memory])]
         self.dashboard.add_widgets(
-            cw.TextWidget(markdown=f"### Secondary database {db.node.path}", width=24, height=1),
+            cw.TextWidget(markdown=f"### Secondary database {cached.path(db)}", width=24, height=1),
             *widgets,
         )
         return alarms
@@ -488,7 +488,7 @@ class Monitoring(Construct):
                 label=f"NAT {index} dropped %",
                 period=FIVE_MINUTES,
             )
-            name = f"{network.node.id}Nat{index}"
+            name = f"{cached.node(network).id}Nat{index}"
             alarms += [
                 self._alarm(name, "NatPortAllocationErrors", errors),
                 self._alarm(name, "NatPacketsDropped", drop_rate),
@@ -496,7 +496,7 @@ class Monitoring(Construct):
             widgets.append(_graph(f"NAT {index}: errors and drops", [errors, dropped]))
         if widgets:
             self.dashboard.add_widgets(
-                cw.TextWidget(markdown=f"### Network {network.node.path}", width=24, height=1),
+                cw.TextWidget(markdown=f"### Network {cached.path(network)}", width=24, height=1),
                 *widgets,
             )
         return alarms
@@ -509,9 +509,9 @@ class Monitoring(Construct):
         dims = {"BucketName": bucket.bucket.bucket_name, "FilterId": "EntireBucket"}
         errors = _metric("AWS/S3", "5xxErrors", dims, "Sum", FIVE_MINUTES)
         requests = _metric("AWS/S3", "AllRequests", dims, "Sum", FIVE_MINUTES)
-        alarm = self._alarm(bucket.node.id, "Bucket5xx", _rate(errors, requests, "5xx %"))
+        alarm = self._alarm(cached.node(bucket).id, "Bucket5xx", _rate(errors, requests, "5xx %"))
         self.dashboard.add_widgets(
-            cw.TextWidget(markdown=f"### Bucket {bucket.node.path}", width=24, height=1),
+            cw.TextWidget(markdown=f"### Bucket {cached.path(bucket)}", width=24, height=1),
             _graph("Requests and 5xx", [requests, errors]),
         )
         return [alarm]
@@ -520,7 +520,7 @@ class Monitoring(Construct):
 
     def _require(self, value: Any, kind: type | tuple[type, ...], method: str, what: str) -> None:
         if not isinstance(value, kind):
-            raise WellstackError(self.node.path, [f"{method} needs {what}, got {value!r}"])
+            raise WellstackError(cached.path(self), [f"{method} needs {what}, got {value!r}"])
 
     def _watch_proxy(self, name: str, proxy: rds.CfnDBProxy) -> list[cw.Alarm]:
         target = {"ProxyName": proxy.ref, "TargetGroup": "default", "TargetRole": "READ_WRITE"}
@@ -684,7 +684,7 @@ class Monitoring(Construct):
         return sns.Topic(
             self,
             "Topic",
-            display_name=f"wellstack alarms: {self.node.path}",
+            display_name=f"wellstack alarms: {cached.path(self)}",
             master_key=key,  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             enforce_ssl=True,
         )

@@ -305,6 +305,8 @@ class Network(Construct):
         self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
         #: The isolated subnets (the database), one per AZ, no route out.
         self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
+        if self._allocated_by_cdk:
+            self._check_layout(problems.path)
         #: The NAT gateways, in AZ order (none with ``nat="none"`` or ``"endpoints_only"``).
         self.nat_gateways: list[ec2.CfnNatGateway] = self._find_nat_gateways()
         #: The VPC's Amazon-provided IPv6 /56 (a token), ``None`` without ``ipv6``.
@@ -330,7 +332,7 @@ class Network(Construct):
         self.isolated_acl: ec2.NetworkAcl | None = (
             self._strict_isolated_acl(db_port) if strict_acls else None
         )
-        record_vpc(self.vpc, VpcFacts(cidr, db_port if strict_acls else None, self.node.path))
+        record_vpc(self.vpc, VpcFacts(cidr, db_port if strict_acls else None, cached.path(self)))
         #: The Reachability Analyzer paths (empty unless ``reachability_paths=True``).
         self.reachability_paths: list[ec2.CfnNetworkInsightsPath] = (
             add_reachability_paths(
@@ -397,14 +399,13 @@ class Network(Construct):
         vpc = _props.build(
             path, "vpc_props", bool(overrides), lambda: ec2.Vpc(self, "Vpc", **props)
         )
-        if native is not None:
-            self._check_layout(path, vpc)
+        self._allocated_by_cdk = native is not None
         return vpc
 
-    def _check_layout(self, path: str, vpc: ec2.Vpc) -> None:
+    def _check_layout(self, path: str) -> None:
         """CDK's allocator must have put every subnet where the plan says: a subnet that moves
         is replaced, with everything in it."""
-        made = [*vpc.public_subnets, *vpc.private_subnets, *vpc.isolated_subnets]
+        made = [*self.public_subnets, *self.private_subnets, *self.isolated_subnets]
         got = [subnet.ipv4_cidr_block for subnet in made]
         expected = [row.cidr for row in self.subnet_plan]
         if got != expected:
@@ -418,14 +419,16 @@ class Network(Construct):
         """CDK's NAT gateways: the regional one under the VPC, or one per NAT subnet, in AZ
         order. Stops at the count ``nat`` asks for (each subnet looked at is a round trip)."""
         if self.nat == "regional":
-            gateway = self.vpc.node.try_find_child("RegionalNatGateway")
+            gateway = cached.node(self.vpc).try_find_child("RegionalNatGateway")
             return [gateway] if isinstance(gateway, ec2.CfnNatGateway) else []
         wanted = {"single": 1, "per_az": len(self.public_subnets)}.get(self.nat, 0)
         found: list[ec2.CfnNatGateway] = []
         for subnet in self.public_subnets:
             if len(found) == wanted:
                 break
-            if isinstance(gateway := subnet.node.try_find_child("NATGateway"), ec2.CfnNatGateway):
+            if isinstance(
+                gateway := cached.node(subnet).try_find_child("NATGateway"), ec2.CfnNatGateway
+            ):
                 found.append(gateway)
         return found
 
@@ -466,7 +469,7 @@ class Network(Construct):
             for subnet in subnets:
                 row = rows[(tier, subnet.availability_zone)]
                 if row.ipv6_slot is None:  # the plan was made with ipv6=True: never
-                    raise WellstackError(self.node.path, [f"no IPv6 slot in the plan for {row}"])
+                    raise WellstackError(cached.path(self), [f"no IPv6 slot in the plan for {row}"])
                 resource = l1(subnet, ec2.CfnSubnet)
                 resource.ipv6_cidr_block = cdk.Fn.select(row.ipv6_slot, slots)
                 # Only the private tier's instances use IPv6 on their own (out through the
@@ -486,7 +489,7 @@ class Network(Construct):
                             )
                         },
                     )
-                subnet.node.add_dependency(block)
+                cached.node(subnet).add_dependency(block)
                 self._add_ipv6_route(tier, subnet, dns64)
 
     def _add_ipv6_route(self, tier: str, subnet: ec2.ISubnet, dns64: bool) -> None:
@@ -498,17 +501,17 @@ class Network(Construct):
                 scope, "DefaultRoute6", route_table_id=table,
                 destination_ipv6_cidr_block="::/0", gateway_id=self.vpc.internet_gateway_id,
             )  # fmt: skip
-            attachment = self.vpc.node.try_find_child("VPCGW")
+            attachment = cached.node(self.vpc).try_find_child("VPCGW")
             if attachment is not None:
-                route.node.add_dependency(attachment)
-            route.node.add_dependency(self._ipv6_block)
+                cached.node(route).add_dependency(attachment)
+            cached.node(route).add_dependency(self._ipv6_block)
         elif tier == "private" and self.egress_only_gateway is not None:
             route = ec2.CfnRoute(
                 scope, "DefaultRoute6", route_table_id=table,
                 destination_ipv6_cidr_block="::/0",
                 egress_only_internet_gateway_id=self.egress_only_gateway.attr_id,
             )  # fmt: skip
-            route.node.add_dependency(self._ipv6_block)
+            cached.node(route).add_dependency(self._ipv6_block)
             if dns64:
                 nat = self._nat_for(subnet.availability_zone)
                 ec2.CfnRoute(
@@ -620,7 +623,7 @@ class Network(Construct):
         provider = cached.stack_of(self).node.try_find_child(
             "Custom::VpcRestrictDefaultSGCustomResourceProvider"
         )
-        handler = provider.node.try_find_child("Handler") if provider else None
+        handler = cached.node(provider).try_find_child("Handler") if provider else None
         if restrict_default_security_group and isinstance(handler, cdk.CfnResource):
             acknowledge(
                 handler,
@@ -709,11 +712,11 @@ def keep_synthesis_offline(scope: Construct, azs: Sequence[str]) -> bool:
     if is_token(cached.account(stack)) or is_token(cached.region(stack)):
         return True  # an environment-agnostic stack never looks AZs up
     key = az_context_key(cached.account(stack), cached.region(stack))
-    if stack.node.try_get_context(key) is not None:
+    if cached.node(stack).try_get_context(key) is not None:
         return True
-    if stack.node.children:
+    if cached.node(stack).children:
         return False
-    stack.node.set_context(key, list(azs))
+    cached.node(stack).set_context(key, list(azs))
     return True
 
 

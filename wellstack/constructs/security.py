@@ -130,7 +130,7 @@ class TierSecurityGroups(Construct):
                 ec2.Peer.any_ipv6(), cached.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
             )
         self.database.add_ingress_rule(self.app, cached.tcp(db_port), "From the app instances")
-        record_tier_port(self.database, db_port, self.node.path)
+        record_tier_port(self.database, db_port, cached.path(self))
 
         if (ingress is not None and ingress.prefixlen == 0) or (
             ingress6 is not None and ingress6.prefixlen == 0

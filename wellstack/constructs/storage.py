@@ -626,7 +626,7 @@ class TieredBucket(Construct):
                 "AwsSolutions-IAM5[Resource::{}]": (
                     self.bucket.arn_for_objects("*"),
                     f"Object-level access needs the objects of this one bucket "
-                    f"({self.node.path}/*); every action is named, no action wildcard",
+                    f"({cached.path(self)}/*); every action is named, no action wildcard",
                 )
             },
         )

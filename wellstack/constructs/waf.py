@@ -101,8 +101,8 @@ def web_acl(
             )
         ],
     )
-    logging.node.add_dependency(group)
-    logging.node.add_dependency(_waf_log_policy(owner, group))
+    cached.node(logging).add_dependency(group)
+    cached.node(logging).add_dependency(_waf_log_policy(owner, group))
     return acl, group
 
 
