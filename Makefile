@@ -147,7 +147,7 @@ durations:  ## copy the test-file durations the last run recorded to tests/durat
 fuzz: setup  ## the property-based tests with 25x the examples, drawn at random (about 3 minutes)
 	WELLSTACK_FUZZ=1 $(TEST_ENV) $(BIN)/python -m pytest tests/test_properties.py -n auto -q $(FUZZ_ARGS)
 
-bench: setup  ## benchmarks/bench.py: synthesis, scale, in-process split, test suite, memory
+bench: setup  ## benchmarks/bench.py: anchors, synthesis, scale, copies of the tiers (1/10/50), test suite, memory (BENCH_ARGS="--only copies")
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 cpu-profile: setup $(STAMPS)/checkov  ## where make test's CPU time goes, by kind of process (strace + perf, ~2 min)

