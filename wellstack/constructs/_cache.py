@@ -11,6 +11,7 @@ instance changes nothing in any template. docs/performance.md has the measuremen
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +36,8 @@ def _ref(construct: Any) -> str | None:
 
 def stack_of(scope: IConstruct) -> cdk.Stack:
     """``cdk.Stack.of(scope)`` (raises as it does outside a stack)."""
+    if isinstance(scope, cdk.Stack):
+        return scope  # Stack.of(stack) is the stack itself
     key = _ref(scope)
     stack = _stacks.get(key) if key else None
     if stack is None:
@@ -166,3 +169,16 @@ def default_child(construct: IConstruct) -> Any:
         if key and found is not None:
             _default_children[key] = found
     return found
+
+
+def adopt(child: IConstruct, scope: IConstruct, construct_id: str) -> None:
+    """Record what is known of a construct wellstack just made under ``scope``: its stack is
+    ``scope``'s and its path is ``scope``'s path and its id (``Node.path`` joins the ids from
+    the root, the app's being empty)."""
+    key = _ref(child)
+    if not key:
+        return
+    parent = path(scope)
+    _paths[key] = f"{parent}/{construct_id}" if parent else construct_id
+    with contextlib.suppress(RuntimeError):  # outside a stack: Stack.of raises where asked
+        _stacks[key] = stack_of(scope)

@@ -551,6 +551,7 @@ class AppTier(Construct):
         problems.choice("update", update, UPDATE_STRATEGIES)
         problems.done()
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         self._path = problems.path
 
         #: The tier groups (``web`` on the load balancer, ``app`` on the instances).

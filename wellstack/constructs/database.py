@@ -936,6 +936,7 @@ class AuroraCluster(Construct):
         if plan is None or facts is None:  # every reason is recorded above
             raise WellstackError(problems.path, ["the cluster could not be planned"])
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         if global_cluster_identifier is not None:
             record_cluster(root, global_cluster_identifier, "primary", facts)
 

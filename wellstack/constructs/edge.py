@@ -88,6 +88,7 @@ class EdgeFirewall(Construct):
             )  # fmt: skip
         problems.done()
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         acl, group = web_acl(
             self, problems.path, scope="CLOUDFRONT", retention_days=log_retention_days,
             key=log_encryption_key, rule_groups=list(rule_groups), extra_rules=[], overrides={},

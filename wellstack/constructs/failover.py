@@ -107,6 +107,7 @@ class FailoverRecords(Construct):
         )  # fmt: skip
         problems.done()
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         zone = route53.PublicHostedZone.from_hosted_zone_attributes(
             self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=_zone_name(domain_name)
         )

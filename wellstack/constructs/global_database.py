@@ -150,6 +150,7 @@ class AuroraSecondaryCluster(Construct):
         if plan is None or facts is None:
             raise _db.WellstackError(problems.path, ["the cluster could not be planned"])
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         record_cluster(root, global_cluster_identifier, "secondary", facts)
 
         #: ``mysql`` or ``postgresql``.

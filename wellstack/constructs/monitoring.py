@@ -288,6 +288,7 @@ class Monitoring(Construct):
             )
         problems.done()
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         #: The key of the topic wellstack created (``None`` with ``topic=``).
         self.topic_key: kms.Key | None = None
         #: Where every alarm sends its notifications.

@@ -267,6 +267,7 @@ class Network(Construct):
         problems.done()
         offline = availability_zones is None or keep_synthesis_offline(scope, azs)
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         if not offline:
             cdk.Annotations.of(self).add_warning_v2(
                 "wellstack:az-lookup",

@@ -64,6 +64,7 @@ class TierSecurityGroups(Construct):
         problems.done()
         vpc_ipv6 = vpc_has_ipv6(vpc) is True
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
         #: The port the load balancer and the instances serve.
         self.web_port: int = web_port
         #: The database port.

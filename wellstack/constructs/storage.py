@@ -415,6 +415,7 @@ class TieredBucket(Construct):
         overrides = _props.check_overrides(problems, "bucket_props", bucket_props, BUCKET_OVERRIDES)
         problems.done()
         super().__init__(scope, construct_id)
+        cached.adopt(self, scope, construct_id)
 
         #: The validated waterfall of current versions, ``(storage class, days)``.
 
