@@ -7,6 +7,9 @@ an egress-only internet gateway, isolated nowhere. Subnet CIDRs come from a *sta
 (:func:`plan_subnets`): every tier owns a fixed block with a slot per AZ, so adding an AZ later,
 or adding NAT (and with it the private tier), never moves an existing subnet. CDK's own ``Vpc``
 re-carves the whole range instead and forces subnet replacement (aws/aws-cdk#6683, #31162).
+Where its allocator can still express the plan (equal masks, spare slots a multiple of the AZ
+count), ``Network`` hands it the plan as subnet groups with ``reserved`` spares and checks every
+subnet against the plan; other shapes get the plan's CIDRs through :class:`PlannedIpAddresses`.
 """
 
 from __future__ import annotations
