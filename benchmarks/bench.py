@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -248,19 +249,10 @@ def measured(command: list[str]) -> tuple[float, float, int, dict[str, Any]]:
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
-    peak = 0
-
-    def sample() -> None:
-        nonlocal peak
-        while process.poll() is None:
-            peak = max(peak, tree_rss_kib(process.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
+    peak_of = watch_peak(process)
     out, err = process.communicate()
     wall = time.perf_counter() - start
-    sampler.join()
+    peak = peak_of()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{out[-2000:]}{err[-2000:]}")
@@ -351,11 +343,9 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
-def peak_memory(tmp: Path) -> dict[str, Any]:
-    process = subprocess.Popen(
-        synth_command(tmp / "memory"), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+def watch_peak(process: subprocess.Popen[Any]) -> Callable[[], int]:
+    """Sample the resident memory of ``process``'s tree every 50 ms until it ends; the function
+    returned waits for the sampler and gives the peak (KiB)."""
     peak = 0
 
     def sample() -> None:
@@ -366,8 +356,22 @@ def peak_memory(tmp: Path) -> dict[str, Any]:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
+
+    def result() -> int:
+        sampler.join()
+        return peak
+
+    return result
+
+
+def peak_memory(tmp: Path) -> dict[str, Any]:
+    process = subprocess.Popen(
+        synth_command(tmp / "memory"), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    peak_of = watch_peak(process)
     process.wait()
-    sampler.join()
+    peak = peak_of()
     return {"peak_mib": round(peak / 1024), "sampled_every_s": 0.05}
 
 
