@@ -12,12 +12,15 @@ instance changes nothing in any template. docs/performance.md has the measuremen
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
+
+T = TypeVar("T")
 
 _stacks: dict[str, cdk.Stack] = {}
 _paths: dict[str, str] = {}
@@ -34,28 +37,30 @@ def _ref(construct: Any) -> str | None:
     return getattr(reference, "ref", None)
 
 
+def _remember(
+    store: dict[str, T], owner: Any, ask: Callable[[], T], keep: Callable[[T], bool] = bool
+) -> T:
+    """``store``'s answer for ``owner``, or ``ask()`` once and keep it (when ``keep`` says so;
+    an object the kernel has not seen yet is never kept)."""
+    key = _ref(owner)
+    if key and key in store:
+        return store[key]
+    value = ask()
+    if key and keep(value):
+        store[key] = value
+    return value
+
+
 def stack_of(scope: IConstruct) -> cdk.Stack:
     """``cdk.Stack.of(scope)`` (raises as it does outside a stack)."""
     if isinstance(scope, cdk.Stack):
         return scope  # Stack.of(stack) is the stack itself
-    key = _ref(scope)
-    stack = _stacks.get(key) if key else None
-    if stack is None:
-        stack = cdk.Stack.of(scope)
-        if key:
-            _stacks[key] = stack
-    return stack
+    return _remember(_stacks, scope, lambda: cdk.Stack.of(scope))
 
 
 def _env(scope: IConstruct) -> tuple[str, str]:
     stack = stack_of(scope)
-    key = _ref(stack)
-    env = _envs.get(key) if key else None
-    if env is None:
-        env = (stack.account, stack.region)
-        if key:
-            _envs[key] = env
-    return env
+    return _remember(_envs, stack, lambda: (stack.account, stack.region))
 
 
 def account(scope: IConstruct) -> str:
@@ -69,14 +74,8 @@ def region(scope: IConstruct) -> str:
 
 
 def path(construct: IConstruct) -> str:
-    """``construct.node.path``."""
-    key = _ref(construct)
-    found = _paths.get(key) if key else None
-    if found is None:
-        found = construct.node.path
-        if key:
-            _paths[key] = found
-    return found
+    """``construct.node.path`` (the app's own path, ``""``, is asked each time)."""
+    return _remember(_paths, construct, lambda: construct.node.path)
 
 
 @lru_cache(maxsize=256)
@@ -119,13 +118,7 @@ def instance_type(name: str) -> ec2.InstanceType:
 
 def instance_type_name(value: ec2.InstanceType) -> str:
     """``str(value.to_string())``, without asking the kernel for a type made here."""
-    key = _ref(value)
-    name = _type_names.get(key) if key else None
-    if name is None:
-        name = str(value.to_string())
-        if key:
-            _type_names[key] = name
-    return name
+    return _remember(_type_names, value, lambda: str(value.to_string()))
 
 
 _versions: dict[str, str | None] = {}
@@ -134,14 +127,12 @@ _versions: dict[str, str | None] = {}
 def engine_full_version(engine: Any) -> str | None:
     """``engine.engine_version.full_version`` of an ``rds.IClusterEngine`` (``None`` when the
     engine has no version)."""
-    key = _ref(engine)
-    if key and key in _versions:
-        return _versions[key]
-    version = engine.engine_version
-    full = str(version.full_version) if version else None
-    if key:
-        _versions[key] = full
-    return full
+
+    def ask() -> str | None:
+        version = engine.engine_version
+        return str(version.full_version) if version else None
+
+    return _remember(_versions, engine, ask, keep=lambda _: True)
 
 
 _nodes: dict[str, Any] = {}
@@ -150,25 +141,16 @@ _default_children: dict[str, Any] = {}
 
 def node(construct: IConstruct) -> Any:
     """``construct.node`` (a construct's node never changes)."""
-    key = _ref(construct)
-    found = _nodes.get(key) if key else None
-    if found is None:
-        found = construct.node
-        if key:
-            _nodes[key] = found
-    return found
+    return _remember(_nodes, construct, lambda: construct.node)
 
 
 def default_child(construct: IConstruct) -> Any:
     """``construct.node.default_child``, remembered once it exists (an L2 makes its resource
     in its constructor; ``None`` is asked again)."""
-    key = _ref(construct)
-    found = _default_children.get(key) if key else None
-    if found is None:
-        found = node(construct).default_child
-        if key and found is not None:
-            _default_children[key] = found
-    return found
+    return _remember(
+        _default_children, construct, lambda: node(construct).default_child,
+        keep=lambda child: child is not None,
+    )  # fmt: skip
 
 
 def adopt(child: IConstruct, scope: IConstruct, construct_id: str) -> None:
