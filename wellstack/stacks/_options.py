@@ -66,3 +66,22 @@ def check_settings(scope: Any, construct_id: Any, settings: Any) -> None:
                 f"(name, {{...}})), got {settings!r}"
             ],
         )
+
+
+class EnvironmentStack(cdk.Stack):
+    """A stack built from one environment's settings: the settings and ``cdk.Stack``'s own
+    keyword arguments are checked first (errors name the stack's class), then the stack is made
+    and ``settings`` kept."""
+
+    def __init__(
+        self,
+        scope: Any,
+        construct_id: Any,
+        settings: EnvironmentSettings,
+        options: Mapping[str, Any],
+    ) -> None:
+        check_settings(scope, construct_id, settings)
+        check_options(type(self).__name__, scope, construct_id, options, StackOptions)
+        super().__init__(scope, construct_id, **options)
+        #: The environment the stack was built from.
+        self.settings: EnvironmentSettings = settings

@@ -11,13 +11,13 @@ from constructs import Construct
 from wellstack.constructs import AppTier, Monitoring
 from wellstack.constructs.failover import FailoverRecords
 from wellstack.settings import EnvironmentSettings
-from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks._options import EnvironmentStack, StackOptions
 from wellstack.stacks.data_stack import DataStack
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.shared import app_tier, failover_records, monitoring, url_output
 
 
-class AppStack(cdk.Stack):
+class AppStack(EnvironmentStack):
     """``app_tier`` (:class:`~wellstack.constructs.AppTier`) behind the network's ``web`` group,
     allowed to the database's port and to read the database secret
     (``database_access``, a managed policy on the instance role). Output: ``LoadBalancerUrl``.
@@ -41,10 +41,7 @@ class AppStack(cdk.Stack):
         edge_web_acl_arn: str | None = None,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("AppStack", scope, construct_id, kwargs, StackOptions)
-        super().__init__(scope, construct_id, **kwargs)
-        self.settings: EnvironmentSettings = settings
+        super().__init__(scope, construct_id, settings, kwargs)
         self.app_tier: AppTier = app_tier(
             self, settings, network.network, network.security_groups,
             min_capacity=settings.app_min_capacity, desired_capacity=settings.app_desired_capacity,

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Unpack
 
-import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from wellstack.constructs import AuroraCluster, Replication, SecretReplica, TieredBucket
 from wellstack.constructs.keys import customer_key
 from wellstack.settings import EnvironmentSettings
-from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks._options import EnvironmentStack, StackOptions
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.shared import ASSET_TRANSITIONS, DrNames
 
 
-class DataStack(cdk.Stack):
+class DataStack(EnvironmentStack):
     """``assets`` (:class:`~wellstack.constructs.TieredBucket`): static assets with their own
     access-log bucket; ``database`` (:class:`~wellstack.constructs.AuroraCluster`): on the
     isolated subnets behind the database group. With a ``dr_region``, the assets replicate to
@@ -37,10 +36,7 @@ class DataStack(cdk.Stack):
         network: NetworkStack,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("DataStack", scope, construct_id, kwargs, StackOptions)
-        super().__init__(scope, construct_id, **kwargs)
-        self.settings: EnvironmentSettings = settings
+        super().__init__(scope, construct_id, settings, kwargs)
         self.assets_key: kms.Key = customer_key(
             self, "AssetsKey", "Encrypts the static-assets bucket"
         )

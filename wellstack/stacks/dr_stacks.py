@@ -29,7 +29,7 @@ from wellstack.constructs import AppTier, AuroraSecondaryCluster, Monitoring, Ti
 from wellstack.constructs.failover import FailoverRecords
 from wellstack.constructs.keys import customer_key
 from wellstack.settings import EnvironmentSettings
-from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks._options import EnvironmentStack, StackOptions, check_settings
 from wellstack.stacks.network_stack import NetworkStack
 from wellstack.stacks.shared import (
     ASSET_TRANSITIONS,
@@ -59,8 +59,7 @@ class DrNetworkStack(NetworkStack):
         settings: EnvironmentSettings,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("DrNetworkStack", scope, construct_id, kwargs, StackOptions)
+        check_settings(scope, construct_id, settings)  # before settings.dr_settings()
         super().__init__(scope, construct_id, settings=settings.dr_settings(), **kwargs)
         self.settings = settings
         names = DrNames(settings)
@@ -104,7 +103,7 @@ class DrNetworkStack(NetworkStack):
         )
 
 
-class DrDataStack(cdk.Stack):
+class DrDataStack(EnvironmentStack):
     """``database`` (:class:`~wellstack.constructs.AuroraSecondaryCluster`): the secondary
     cluster of the environment's global database, behind the DR network's database group;
     ``monitoring`` (:class:`~wellstack.constructs.Monitoring`): the DR region's alarms, to a topic
@@ -124,10 +123,7 @@ class DrDataStack(cdk.Stack):
         network: DrNetworkStack,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("DrDataStack", scope, construct_id, kwargs, StackOptions)
-        super().__init__(scope, construct_id, **kwargs)
-        self.settings: EnvironmentSettings = settings
+        super().__init__(scope, construct_id, settings, kwargs)
         self.database: AuroraSecondaryCluster = AuroraSecondaryCluster(
             self,
             "Database",
@@ -148,7 +144,7 @@ class DrDataStack(cdk.Stack):
         self.monitoring.watch_bucket(network.assets_replica)
 
 
-class DrAppStack(cdk.Stack):
+class DrAppStack(EnvironmentStack):
     """The DR region's app tier: ``app_tier`` (:class:`~wellstack.constructs.AppTier`, the
     primary's shape) in the DR network, its group at ``dr_app_capacity`` instances (0: a pilot
     light, the load balancer ready) up to ``app_max_capacity``; allowed to the secondary
@@ -180,10 +176,7 @@ class DrAppStack(cdk.Stack):
         secret_name: str,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("DrAppStack", scope, construct_id, kwargs, StackOptions)
-        super().__init__(scope, construct_id, **kwargs)
-        self.settings: EnvironmentSettings = settings
+        super().__init__(scope, construct_id, settings, kwargs)
         self.app_tier: AppTier = app_tier(
             self, settings, network.network, network.security_groups,
             min_capacity=settings.dr_app_capacity,

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Unpack
 
-import aws_cdk as cdk
 from constructs import Construct
 
 from wellstack.constructs import EdgeFirewall
 from wellstack.settings import EnvironmentSettings
-from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks._options import EnvironmentStack, StackOptions
 
 
-class EdgeStack(cdk.Stack):
+class EdgeStack(EnvironmentStack):
     """``firewall`` (:class:`~wellstack.constructs.EdgeFirewall`): the distribution's web ACL.
 
     :param settings: the environment.
@@ -33,10 +32,7 @@ class EdgeStack(cdk.Stack):
         settings: EnvironmentSettings,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("EdgeStack", scope, construct_id, kwargs, StackOptions)
-        super().__init__(scope, construct_id, **kwargs)
-        self.settings: EnvironmentSettings = settings
+        super().__init__(scope, construct_id, settings, kwargs)
         self.firewall: EdgeFirewall = EdgeFirewall(
             self, "Firewall", log_retention_days=settings.log_retention_days
         )

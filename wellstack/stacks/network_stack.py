@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Unpack
 
-import aws_cdk as cdk
 from constructs import Construct
 
 from wellstack.constructs import Network, TierSecurityGroups
 from wellstack.limits import DEFAULT_PORTS
 from wellstack.settings import EnvironmentSettings
-from wellstack.stacks._options import StackOptions, check_options, check_settings
+from wellstack.stacks._options import EnvironmentStack, StackOptions
 
 
-class NetworkStack(cdk.Stack):
+class NetworkStack(EnvironmentStack):
     """``network`` (:class:`~wellstack.constructs.Network`) and ``security_groups``
     (:class:`~wellstack.constructs.TierSecurityGroups`), built from an environment's settings and
     handed to the data and app stacks.
@@ -30,10 +29,7 @@ class NetworkStack(cdk.Stack):
         settings: EnvironmentSettings,
         **kwargs: Unpack[StackOptions],
     ) -> None:
-        check_settings(scope, construct_id, settings)
-        check_options("NetworkStack", scope, construct_id, kwargs, StackOptions)
-        super().__init__(scope, construct_id, **kwargs)
-        self.settings: EnvironmentSettings = settings
+        super().__init__(scope, construct_id, settings, kwargs)
         db_port = DEFAULT_PORTS[settings.db_engine]
         self.network: Network = Network(
             self,
