@@ -306,6 +306,24 @@ def test_bad_failover_props_are_clear_errors(props, words):
         assert word in str(caught.value), str(caught.value)
 
 
+def test_an_aaaa_record_needs_a_dual_stack_load_balancer():
+    """An AAAA alias to an IPv4-only load balancer would deploy and answer IPv6 clients with no
+    address: refused, naming both props; a dual-stack load balancer gets its AAAA record."""
+    stack, lb = alb()
+    with pytest.raises(WellstackError) as caught:
+        FailoverRecords(stack, "F", load_balancer=lb, role="primary", ipv6=True, **GOOD)
+    assert {("ipv6", "load_balancer")} == {(d.prop, *d.also) for d in caught.value.details}
+    assert "IPv4-only" in str(caught.value)
+    stack = cdk.Stack(cdk.App(), "D", env=cdk.Environment(region=SEOUL))
+    vpc = ec2.Vpc(stack, "Vpc", availability_zones=[f"{SEOUL}a", f"{SEOUL}c"],
+                  ip_protocol=ec2.IpProtocol.DUAL_STACK)  # fmt: skip
+    dual = elbv2.ApplicationLoadBalancer(
+        stack, "Lb", vpc=vpc, internet_facing=True, ip_address_type=elbv2.IpAddressType.DUAL_STACK
+    )
+    records = FailoverRecords(stack, "F", load_balancer=dual, role="primary", ipv6=True, **GOOD)
+    assert [r.node.id for r in records.records] == ["A", "Aaaa"]
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     domain=st.one_of(st.text(max_size=30), st.integers(), st.none()),

@@ -29,7 +29,7 @@ Rules followed (Route 53 Developer Guide):
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import jsii
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -38,7 +38,7 @@ from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
 from wellstack.constructs import _cache as cached
-from wellstack.constructs.checks import Problems
+from wellstack.constructs.checks import Problems, is_token
 from wellstack.limits import (
     DOMAIN_MAX_LENGTH,
     DOMAIN_NAME,
@@ -66,7 +66,8 @@ class FailoverRecords(Construct):
     :param health_check_protocol: ``"HTTP"`` or ``"HTTPS"`` (with a certificate on the load
         balancer: a redirect would read healthy). Default ``"HTTP"``.
     :param health_check_port: Default 80 (443 with HTTPS).
-    :param ipv6: also an ``AAAA`` record (a dual-stack load balancer). Default off.
+    :param ipv6: also an ``AAAA`` record; the load balancer must be dual stack (an IPv4-only one
+        would answer IPv6 clients with no address, so it is refused). Default off.
     """
 
     def __init__(
@@ -105,6 +106,8 @@ class FailoverRecords(Construct):
             "load_balancer", load_balancer, elbv2.IApplicationLoadBalancer,
             "an elbv2.IApplicationLoadBalancer",
         )  # fmt: skip
+        if ipv6 is True:
+            _check_dual_stack(problems, load_balancer)
         problems.done()
         super().__init__(scope, construct_id)
         cached.adopt(self, scope, construct_id)
@@ -148,6 +151,33 @@ class FailoverRecords(Construct):
         #: ``"primary"`` or ``"secondary"``.
         self.role: FailoverRole = role
         self.domain_name: str = domain_name
+
+
+#: The load balancer address types that answer IPv6 (``AWS::ElasticLoadBalancingV2::
+#: LoadBalancer`` ``IpAddressType``).
+_DUAL_STACK = ("dualstack", "dualstack-without-public-ipv4")
+
+
+def _check_dual_stack(problems: Problems, load_balancer: Any) -> None:
+    """An ``AAAA`` alias to an IPv4-only load balancer deploys and answers IPv6 clients with no
+    address: the alias resolves through the load balancer's ``dualstack.`` name, which has IPv6
+    addresses only when the load balancer is dual stack (AWS re:Post, "How do I configure my
+    Application Load Balancer to support IPv6?": set the IP address type to dualstack, then
+    point the A and AAAA alias records at the dualstack name). Checked for a load balancer built
+    in this app; an imported one cannot be known."""
+    if not isinstance(load_balancer, elbv2.ApplicationLoadBalancer):
+        return
+    kind = getattr(cached.default_child(load_balancer), "ip_address_type", None)
+    if is_token(kind) or kind in _DUAL_STACK:
+        return
+    problems.add(
+        f"ipv6=True adds an AAAA alias record, but load_balancer is IPv4-only (IpAddressType "
+        f"{kind or 'ipv4'}): Route 53 would answer IPv6 clients with no address; make the load "
+        f"balancer dual stack (AppTier(ip_address_type='dualstack')) or pass ipv6=False",
+        "conflict",
+        "ipv6",
+        ("load_balancer",),
+    )
 
 
 @jsii.implements(targets.IAliasRecordTargetProps)
