@@ -791,7 +791,10 @@ class AppTier(Construct):
         return group
 
     def _signal_when_healthy(self, health_check_path: str) -> None:
-        """Append the health signal to the boot script; let the role signal this stack only."""
+        """Append the health signal to the boot script; let the role signal this stack only.
+        Both sides of ``SignalResource``: the instance role's policy names this stack's id, and
+        CloudFormation, which has no resource policy, takes a signal for a resource of the
+        caller's stack (CloudFormation User Guide, "cfn-signal")."""
         stack = cached.stack_of(self)
         group = cached.default_child(self.auto_scaling_group)
         if not isinstance(group, cdk.CfnResource):

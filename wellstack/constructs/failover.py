@@ -161,10 +161,10 @@ _DUAL_STACK = ("dualstack", "dualstack-without-public-ipv4")
 def _check_dual_stack(problems: Problems, load_balancer: Any) -> None:
     """An ``AAAA`` alias to an IPv4-only load balancer deploys and answers IPv6 clients with no
     address: the alias resolves through the load balancer's ``dualstack.`` name, which has IPv6
-    addresses only when the load balancer is dual stack (AWS re:Post, "How do I configure my
-    Application Load Balancer to support IPv6?": set the IP address type to dualstack, then
-    point the A and AAAA alias records at the dualstack name). Checked for a load balancer built
-    in this app; an imported one cannot be known."""
+    addresses only when the load balancer is dual stack (AWS re:Post knowledge center,
+    https://repost.aws/knowledge-center/elb-configure-with-ipv6: set the IP address type to
+    dualstack, then point the A and AAAA alias records at the dualstack name). Checked for a load
+    balancer built in this app; an imported one cannot be known."""
     if not isinstance(load_balancer, elbv2.ApplicationLoadBalancer):
         return
     kind = getattr(cached.default_child(load_balancer), "ip_address_type", None)
