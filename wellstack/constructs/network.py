@@ -289,16 +289,17 @@ class Network(Construct):
         self.subnet_plan: list[SubnetPlanRow] = plan_subnets(
             cidr, azs, masks=masks, reserved_azs=reserved_azs, tiers=tiers_for(nat), ipv6=ipv6
         )
-        self._reserved_azs = reserved_azs
         #: Whether the VPC is dual stack.
         self.ipv6: bool = ipv6
         #: The VPC's IPv4 block.
         self.cidr: str = cidr
         #: The VPC (CDK's ``ec2.Vpc``): the escape hatch to everything CDK offers.
+        native = _native_layout(nat, masks, reserved_azs, len(azs))
         self.vpc: ec2.Vpc = self._create_vpc(
             problems.path,
             cidr,
             masks,
+            native,
             gateway_endpoints,
             restrict_default_security_group,
             overrides,
@@ -309,7 +310,7 @@ class Network(Construct):
         self.private_subnets: list[ec2.ISubnet] = list(self.vpc.private_subnets)
         #: The isolated subnets (the database), one per AZ, no route out.
         self.isolated_subnets: list[ec2.ISubnet] = list(self.vpc.isolated_subnets)
-        if self._allocated_by_cdk:
+        if native is not None:
             self._check_layout(problems.path)
         #: The NAT gateways, in AZ order (none with ``nat="none"`` or ``"endpoints_only"``).
         self.nat_gateways: list[ec2.CfnNatGateway] = self._find_nat_gateways()
@@ -358,17 +359,19 @@ class Network(Construct):
         path: str,
         cidr: str,
         masks: dict[str, int],
+        native: list[tuple[str, str]] | None,
         gateway_endpoints: bool,
         restrict_default_security_group: bool,
         overrides: dict[str, Any],
     ) -> ec2.Vpc:
+        """CDK's ``Vpc`` with the plan's subnets: through CDK's own allocator and ``native``'s
+        groups (:func:`_native_layout`), or through :class:`PlannedIpAddresses` when ``None``."""
         endpoints = {
             "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
             "DynamoDB": ec2.GatewayVpcEndpointOptions(
                 service=ec2.GatewayVpcEndpointAwsService.DYNAMODB
             ),
         }
-        native = _native_layout(self.nat, masks, self._reserved_azs, len(self.availability_zones))
         defaults: dict[str, Any] = {
             "ip_addresses": ec2.IpAddresses.cidr(cidr)
             if native is not None
@@ -403,7 +406,6 @@ class Network(Construct):
         vpc = _props.build(
             path, "vpc_props", bool(overrides), lambda: ec2.Vpc(self, "Vpc", **props)
         )
-        self._allocated_by_cdk = native is not None
         return vpc
 
     def _check_layout(self, path: str) -> None:
