@@ -293,8 +293,8 @@ class Network(Construct):
         self.ipv6: bool = ipv6
         #: The VPC's IPv4 block.
         self.cidr: str = cidr
-        #: The VPC (CDK's ``ec2.Vpc``): the escape hatch to everything CDK offers.
         native = _native_layout(nat, masks, reserved_azs, len(azs))
+        #: The VPC (CDK's ``ec2.Vpc``): the escape hatch to everything CDK offers.
         self.vpc: ec2.Vpc = self._create_vpc(
             problems.path,
             cidr,
