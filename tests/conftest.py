@@ -306,7 +306,8 @@ def _file(item: pytest.Item | pytest.TestReport) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files longest first, by the durations the last run recorded (tests/_order.py)."""
-    recorded = config.cache.get(_order.CACHE_KEY, None) if config.cache else None
+    cache = getattr(config, "cache", None)  # none under `-p no:cacheprovider`
+    recorded = cache.get(_order.CACHE_KEY, None) if cache else None
     durations = recorded if isinstance(recorded, dict) else _order.baseline()
     rank = {path: i for i, path in enumerate(_order.order(map(_file, items), durations))}
     items.sort(key=lambda item: rank[_file(item)])  # stable: each file keeps its tests' order
@@ -322,8 +323,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def _record_durations(session: pytest.Session) -> None:
-    if hasattr(session.config, "workerinput") or session.config.cache is None or not _MEASURED:
+    # no cache where the cache provider is off (`-p no:cacheprovider`, as make cpu-profile runs)
+    cache = getattr(session.config, "cache", None)
+    if hasattr(session.config, "workerinput") or cache is None or not _MEASURED:
         return
-    known = session.config.cache.get(_order.CACHE_KEY, None)
+    known = cache.get(_order.CACHE_KEY, None)
     known = known if isinstance(known, dict) else _order.baseline()
-    session.config.cache.set(_order.CACHE_KEY, _order.merged(known, _MEASURED))
+    cache.set(_order.CACHE_KEY, _order.merged(known, _MEASURED))
