@@ -5,6 +5,8 @@ a Stack's plain child construct and directly in a Stack."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aws_cdk as cdk
 from constructs import Construct
 
@@ -51,3 +53,29 @@ def test_what_the_cache_holds_is_what_cdk_answers():
             checked += 1
     assert checked > 20, "the cache held almost nothing of this tree"
     assert _cache.path(sgs) == "Tenant/Stack/Group/Sgs"
+
+
+def test_a_shared_principal_resolves_in_each_stack_as_a_new_one_would():
+    """One ``ServicePrincipal`` per name serves every statement and role: CDK resolves it for
+    each stack's region and partition at synthesis, so stacks in a commercial and a China region
+    get what principals made for each of them would give."""
+    from aws_cdk import aws_iam as iam
+
+    def templates(principal: Callable[[str], iam.ServicePrincipal]) -> list[object]:
+        app = cdk.App()
+        stacks = []
+        for region in ("ap-northeast-2", "cn-north-1"):
+            stack = cdk.Stack(app, region.replace("-", ""), env=cdk.Environment(region=region))
+            iam.Role(stack, "Role", assumed_by=principal("ec2.amazonaws.com"))  # pyright: ignore[reportArgumentType]
+            document = iam.PolicyDocument(statements=[iam.PolicyStatement(
+                actions=["sns:Publish"], resources=["*"],
+                principals=[principal("cloudwatch.amazonaws.com"), _cache.any_principal()],  # pyright: ignore[reportArgumentType]
+            )])  # fmt: skip
+            cdk.CfnOutput(stack, "Policy", value=stack.to_json_string(document))
+            stacks.append(stack)
+        return [cdk.assertions.Template.from_stack(stack).to_json() for stack in stacks]
+
+    shared = templates(_cache.service_principal)
+    same = _cache.service_principal("ec2.amazonaws.com")
+    assert same is _cache.service_principal("ec2.amazonaws.com")
+    assert shared == templates(iam.ServicePrincipal)

@@ -3,10 +3,11 @@
 Every read of a CDK object from Python is a round trip to the jsii kernel (Node), about a fifth
 of a millisecond each; a copy of the tiers made 543 of them, most of them reads of values
 already asked for (a stack's region, a construct's path) or new objects for the same immutable
-value (``Duration.days(30)``, ``Port.tcp(443)``). These helpers ask once per process and hand
-out the same answer: a stack's account and region and a construct's path are fixed when it is
-created, and CDK's value objects (``Duration``, ``Port``) are immutable, so sharing one
-instance changes nothing in any template. docs/performance.md has the measurements.
+value (``Duration.days(30)``, ``Port.tcp(443)``, ``ServicePrincipal("ec2.amazonaws.com")``).
+These helpers ask once per process and hand out the same answer: a stack's account and region
+and a construct's path are fixed when it is created, and CDK's value objects (``Duration``,
+``Port``, principals, peers) are immutable, so sharing one instance changes nothing in any
+template. docs/performance.md has the measurements.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 T = TypeVar("T")
@@ -101,6 +103,31 @@ def seconds(amount: int | float) -> cdk.Duration:
 @lru_cache(maxsize=256)
 def tcp(port: int | float) -> ec2.Port:
     return ec2.Port.tcp(port)
+
+
+@lru_cache(maxsize=256)
+def service_principal(service: str) -> iam.ServicePrincipal:
+    """``iam.ServicePrincipal(service)``: a principal holds only its name (CDK resolves it for
+    each stack's region and partition at synthesis), so one per name serves every statement."""
+    return iam.ServicePrincipal(service)
+
+
+@lru_cache(maxsize=1)
+def any_principal() -> iam.AnyPrincipal:
+    """``iam.AnyPrincipal()`` (``*``), one per process."""
+    return iam.AnyPrincipal()
+
+
+@lru_cache(maxsize=1)
+def any_ipv4() -> ec2.IPeer:
+    """``ec2.Peer.any_ipv4()`` (``0.0.0.0/0``), one per process."""
+    return ec2.Peer.any_ipv4()
+
+
+@lru_cache(maxsize=1)
+def any_ipv6() -> ec2.IPeer:
+    """``ec2.Peer.any_ipv6()`` (``::/0``), one per process."""
+    return ec2.Peer.any_ipv6()
 
 
 _type_names: dict[str, str] = {}

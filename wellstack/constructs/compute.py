@@ -664,7 +664,7 @@ class AppTier(Construct):
         role = iam.Role(
             self,
             "InstanceRole",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            assumed_by=cached.service_principal("ec2.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             description="App instances: SSM Session Manager only (no SSH)",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")

@@ -1286,7 +1286,7 @@ class AuroraCluster(Construct):
         role = iam.Role(
             self,
             "ProxyRole",
-            assumed_by=iam.ServicePrincipal("rds.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            assumed_by=cached.service_principal("rds.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             description="RDS Proxy: signs in to the cluster with IAM",
         )
         iam.ManagedPolicy(
@@ -1372,7 +1372,7 @@ class AuroraCluster(Construct):
             allow_all_outbound=False,
         )
         group.add_egress_rule(
-            ec2.Peer.any_ipv4(),
+            cached.any_ipv4(),
             cached.tcp(443),
             "Secrets Manager API (through NAT or an endpoint)",
         )

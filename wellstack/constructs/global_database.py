@@ -248,7 +248,7 @@ class AuroraSecondaryCluster(Construct):
             role = iam.Role(
                 self,
                 "MonitoringRole",
-                assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                assumed_by=cached.service_principal("monitoring.rds.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
                 managed_policies=[
                     iam.ManagedPolicy.from_aws_managed_policy_name(
                         "service-role/AmazonRDSEnhancedMonitoringRole"

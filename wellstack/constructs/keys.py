@@ -8,6 +8,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from wellstack.constructs import _cache as cached
+
 
 def customer_key(scope: Construct, construct_id: str, description: str) -> kms.Key:
     """A rotating, RETAINed key whose policy denies ``kms:CreateGrant`` unless the grant is for
@@ -31,7 +33,7 @@ def deny_grants_except_for_aws_services(key: kms.Key) -> None:
         iam.PolicyStatement(
             sid="DenyGrantsExceptForAwsServices",
             effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            principals=[cached.any_principal()],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             actions=["kms:CreateGrant"],
             resources=["*"],
             conditions={

@@ -43,7 +43,7 @@ def allow_cloudwatch_logs(key: kms.Key) -> None:
 def cloudwatch_logs_statement(stack: cdk.Stack) -> iam.PolicyStatement:
     return iam.PolicyStatement(
         sid="CloudWatchLogsUse",
-        principals=[iam.ServicePrincipal(f"logs.{cached.region(stack)}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        principals=[cached.service_principal(f"logs.{cached.region(stack)}.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         actions=[
             "kms:Encrypt*",
             "kms:Decrypt*",
@@ -224,7 +224,7 @@ def deliver_access_logs(bucket: s3.IBucket, logs_bucket: s3.IBucket, log_prefix:
     return logs_bucket.add_to_resource_policy(
         iam.PolicyStatement(
             sid=sid,
-            principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            principals=[cached.service_principal("logging.s3.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             actions=["s3:PutObject"],
             resources=[logs_bucket.arn_for_objects(f"{log_prefix}*")],
             conditions={

@@ -621,7 +621,7 @@ class Monitoring(Construct):
         added = self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchAlarmsPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                principals=[cached.service_principal("cloudwatch.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
                 actions=["sns:Publish"],
                 resources=[self.topic.topic_arn],
                 conditions={
@@ -639,8 +639,8 @@ class Monitoring(Construct):
             statement = iam.PolicyStatement(
                 sid="AlarmAndEventPublishers",
                 principals=[
-                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-                    iam.ServicePrincipal("events.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                    cached.service_principal("cloudwatch.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                    cached.service_principal("events.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
                 ],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
@@ -674,8 +674,8 @@ class Monitoring(Construct):
             iam.PolicyStatement(
                 sid="AlarmAndEventPublishers",
                 principals=[
-                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
-                    iam.ServicePrincipal("events.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                    cached.service_principal("cloudwatch.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                    cached.service_principal("events.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
                 ],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],

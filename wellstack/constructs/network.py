@@ -567,7 +567,7 @@ class Network(Construct):
         role = iam.Role(
             self,
             "FlowLogRole",
-            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+            assumed_by=cached.service_principal("vpc-flow-logs.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
             description="VPC flow logs: write to the flow-log group only",
         )
         iam.ManagedPolicy(

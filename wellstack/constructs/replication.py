@@ -105,7 +105,7 @@ def configure_replication(
     role = iam.Role(
         owner,
         "ReplicationRole",
-        assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+        assumed_by=cached.service_principal("s3.amazonaws.com"),  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
         description=f"S3 replication to {replication.bucket_name} ({replication.region})",
     )
     statements = [

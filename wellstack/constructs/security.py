@@ -123,12 +123,12 @@ class TierSecurityGroups(Construct):
         self.app.add_ingress_rule(self.web, cached.tcp(web_port), "From the load balancer")
         self.app.add_egress_rule(self.database, cached.tcp(db_port), "To the database")
         self.app.add_egress_rule(
-            ec2.Peer.any_ipv4(), cached.tcp(443), "HTTPS: package repositories, SSM, AWS APIs"
+            cached.any_ipv4(), cached.tcp(443), "HTTPS: package repositories, SSM, AWS APIs"
         )
         if vpc_ipv6:
             # Without it, a client that tries IPv6 first (dnf does) waits for a timeout.
             self.app.add_egress_rule(
-                ec2.Peer.any_ipv6(), cached.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
+                cached.any_ipv6(), cached.tcp(443), "HTTPS over IPv6 (egress-only gateway)"
             )
         self.database.add_ingress_rule(self.app, cached.tcp(db_port), "From the app instances")
         record_tier_port(self.database, db_port, cached.path(self))

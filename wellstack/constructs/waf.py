@@ -118,7 +118,7 @@ def _waf_log_policy(owner: Construct, group: logs.LogGroup) -> logs.ResourcePoli
         policy_statements=[
             iam.PolicyStatement(
                 sid="WafLogDelivery",
-                principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
+                principals=[cached.service_principal("delivery.logs.amazonaws.com")],  # pyright: ignore[reportArgumentType]  # CDK protocol false positive
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[f"{group.log_group_arn}"],
                 conditions={
