@@ -520,6 +520,29 @@ def test_log2_fl1_names_and_flow_log_roles():
     assert found({"Flow": flow}, "FL1") == []
 
 
+def test_log3_more_resource_policies_than_a_region_holds():
+    """Eleven tiers' WAF log policies in one account and Region: the eleventh is refused; the
+    same eleven split over two Regions, or a log group's own policy, are not counted together."""
+
+    def policy(index: int, **more: Any) -> dict[str, Any]:
+        properties = {"PolicyName": f"p{index}", "PolicyDocument": "{}", **more}
+        return {"Type": "AWS::Logs::ResourcePolicy", "Properties": properties}
+
+    ten = {f"P{i}": policy(i) for i in range(10)}
+    assert found(ten, "LOG3") == []
+    (eleventh,) = found(ten, "LOG3", T={"P10": policy(10)})
+    assert eleventh.startswith("P10:") and "11 CloudWatch Logs resource policies" in eleventh
+    assert "account 111122223333, Region ap-northeast-2" in eleventh
+    own = {"P10": policy(10, ResourceArn="arn:aws:logs:ap-northeast-2:1:log-group:g")}
+    assert found(ten, "LOG3", T=own) == []
+    split = Assembly.from_templates(
+        {"S": {"Resources": ten}, "T": {"Resources": {"P10": policy(10)}}},
+        {"S": REGION, "T": "us-east-1"},
+        dict.fromkeys("ST", ACCOUNT),
+    )
+    assert evaluate(split, ["LOG3"]) == []
+
+
 def test_elb1_access_logs_to_a_kms_bucket():
     bucket = {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": {
         "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {

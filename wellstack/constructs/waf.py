@@ -110,7 +110,8 @@ def _waf_log_policy(owner: Construct, group: logs.LogGroup) -> logs.ResourcePoli
     """WAF's log delivery may write to this log group only: its own resource policy, so WAF
     need not extend the account-wide AWSWAF-LOGS policy (5,120 characters, shared by every
     web ACL of the account). A region holds at most 10 such policies per account: one per
-    environment here ("Logging web ACL traffic: CloudWatch Logs permissions")."""
+    environment here ("Logging web ACL traffic: CloudWatch Logs permissions"); AwsConstraints
+    LOG3 fails the synth of an app that would put more in one account and region."""
     stack = cached.stack_of(owner)
     return logs.ResourcePolicy(
         owner,

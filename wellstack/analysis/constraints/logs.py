@@ -1,5 +1,5 @@
 """CloudWatch Logs and what writes to it: a key the service may not use, names it refuses,
-flow logs without their delivery role."""
+flow logs without their delivery role, more resource policies than a Region holds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from wellstack.analysis.constraints.base import Violation, rule, violation
 from wellstack.analysis.pillars import OPERATIONS, SECURITY
 from wellstack.analysis.policy import Request, allows
-from wellstack.analysis.template import Assembly, flat
+from wellstack.analysis.template import Assembly, Resource, flat
 
 
 def _known(value: str) -> str:
@@ -92,4 +92,38 @@ def _flow_log_role(assembly: Assembly) -> Iterator[Violation]:
                 f"DeliverLogsPermissionArn",
                 "give it a role that vpc-flow-logs.amazonaws.com assumes, allowed to write the "
                 "log group", "DeliverLogsPermissionArn",
+            )  # fmt: skip
+
+
+#: CloudWatch Logs' quota of account-level resource policies per account and Region (not
+#: adjustable): PutResourcePolicy fails with LimitExceededException past it.
+RESOURCE_POLICIES_PER_REGION = 10
+
+
+@rule(
+    "LOG3",
+    "An account and Region receive at most 10 CloudWatch Logs resource policies from the app",
+    pillar=OPERATIONS,
+    outcome="refused",
+    source="Amazon CloudWatch Logs API Reference, PutResourcePolicy: an account can have a "
+    "maximum of 10 policies without resourceARN per Region (each AWS::Logs::ResourcePolicy; "
+    "wellstack's AppTier makes one for its WAF log group, so ten tiers fill an account's Region)",
+    url="https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html",
+)
+def _resource_policies_per_region(assembly: Assembly) -> Iterator[Violation]:
+    places: dict[tuple[str, str], list[Resource]] = {}
+    for policy in assembly.resources("AWS::Logs::ResourcePolicy"):
+        if policy.prop("ResourceArn") is not None:
+            continue  # a log group's own policy: one per log group, not counted in the ten
+        place = (assembly.accounts.get(policy.stack, ""), assembly.regions.get(policy.stack, ""))
+        places.setdefault(place, []).append(policy)
+    for (account, region), policies in places.items():
+        for policy in policies[RESOURCE_POLICIES_PER_REGION:]:
+            yield violation(
+                "LOG3", policy, f"the app puts {len(policies)} CloudWatch Logs resource "
+                f"policies in account {account or 'unknown'}, Region {region or 'unknown'}; "
+                f"this one is past the quota of {RESOURCE_POLICIES_PER_REGION} (other policies "
+                "already in the account count too)",
+                "deploy these stacks to more accounts or Regions, or let fewer constructs write "
+                "their own policy (one policy can hold a statement per log group)",
             )  # fmt: skip
