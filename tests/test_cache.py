@@ -76,6 +76,7 @@ def test_a_shared_principal_resolves_in_each_stack_as_a_new_one_would():
         return [cdk.assertions.Template.from_stack(stack).to_json() for stack in stacks]
 
     shared = templates(_cache.service_principal)
-    same = _cache.service_principal("ec2.amazonaws.com")
-    assert same is _cache.service_principal("ec2.amazonaws.com")
+    assert _cache.service_principal("ec2.amazonaws.com") is _cache.service_principal(
+        "ec2.amazonaws.com"
+    )
     assert shared == templates(iam.ServicePrincipal)
